@@ -1,0 +1,47 @@
+# Weerbaar: `make run` to try it, `make test` to test it. Needs python3 (3.11+) and npm.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.PHONY: install install-test static translations migrate demo run web worker test bench-signup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python static translations
+	$(BIN)/pip install --quiet -e .
+
+install-test: install
+	$(BIN)/pip install --quiet -e '.[test]'
+
+static: static/vendor/utrecht/index.css
+
+static/vendor/utrecht/index.css: package.json
+	npm install --no-audit --no-fund --silent
+	mkdir -p static/vendor/utrecht
+	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/utrecht/index.css
+	cp node_modules/@utrecht/design-tokens/dist/theme.css static/vendor/utrecht/theme.css
+
+translations: $(BIN)/python
+	$(BIN)/pip install --quiet babel==2.18.0
+	if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask demo load --if-empty
+
+# The web app and its background processes; Ctrl-C stops them all.
+run: demo
+	@echo "Weerbaar draait op http://127.0.0.1:5000 (beheer: http://127.0.0.1:5000/beheer/)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

@@ -1,0 +1,1 @@
+"""Organisations, users, roles and access rules."""

@@ -1,0 +1,31 @@
+"""`flask accounts ...` commands."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from accounts.models import User
+from accounts.services import find_user_by_email, normalise_email, set_password
+from extensions import db
+
+
+@click.group("accounts", help="Beheer van gebruikers.")
+def accounts_cli() -> None:
+    pass
+
+
+@accounts_cli.command("create-admin", help="Maak een regionale beheerder (ziet alle organisaties).")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+@with_appcontext
+def create_admin(email: str, name: str, password: str) -> None:
+    if len(password) < 12:
+        raise click.BadParameter("het wachtwoord moet minstens 12 tekens hebben", param_hint="password")
+    if find_user_by_email(email) is not None:
+        raise click.ClickException(f"er bestaat al een gebruiker met {email}")
+    user = User(email=normalise_email(email), name=name.strip(), is_regional_admin=True)
+    set_password(user, password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Regionale beheerder {user.email} aangemaakt.")

@@ -1,0 +1,107 @@
+"""Organisations (municipalities and partners), users and their memberships."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dbtypes import enum_type
+from extensions import db
+from timeutils import UTCDateTime, utcnow
+
+
+class OrganisationKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    PARTNER = "partner"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COMMUNICATIONS = "communications"
+    ORGANISER = "organiser"
+    CHECKIN = "checkin"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_type(OrganisationKind, "organisation_kind"), default=OrganisationKind.MUNICIPALITY
+    )
+    brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#154273")
+    logo_url: Mapped[str | None] = mapped_column(sa.String(500))
+    mail_from_name: Mapped[str | None] = mapped_column(sa.String(200))
+    mail_from_address: Mapped[str | None] = mapped_column(sa.String(254))
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
+    privacy_contact: Mapped[str | None] = mapped_column(sa.String(254))
+    privacy_statement: Mapped[str] = mapped_column(sa.Text, default="")
+    retention_days: Mapped[int] = mapped_column(default=365)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("retention_days > 0", name="retention_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # A regional admin acts as admin in every organisation.
+    is_regional_admin: Mapped[bool] = mapped_column(default=False)
+    # Bumped on logout and password change; the session stores it, so old sessions stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def __init__(self, **fields: object) -> None:
+        fields.setdefault("session_version", 1)  # set now, not at INSERT: set_password() bumps it
+        super().__init__(**fields)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    role: Mapped[Role] = mapped_column(enum_type(Role, "membership_role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)

@@ -1,0 +1,142 @@
+"""Application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, render_template, request, session
+from flask_babel import format_date, format_datetime, format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from werkzeug.exceptions import HTTPException
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ERROR_MESSAGES = {
+    400: "Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw.",
+    403: "U heeft geen toegang tot deze pagina.",
+    404: "Deze pagina bestaat niet (meer).",
+    405: "Deze actie is hier niet mogelijk.",
+    409: "Dit kan niet in de huidige toestand. Ververs de pagina en probeer het opnieuw.",
+    410: "Deze link is verlopen.",
+    413: "Het bestand of formulier is te groot.",
+    429: "U heeft dit te vaak geprobeerd. Wacht even en probeer het dan opnieuw.",
+    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+    503: "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw.",
+}
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, object] | None = None) -> Flask:
+    """Builds the app from a named configuration; `overrides` (tests, benchmarks) win over it."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    load_config(app, config_name or os.environ.get("FLASK_CONFIG", "development"))
+    app.config.update(overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def load_config(app: Flask, config_name: str) -> None:
+    config_class = CONFIGS[config_name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def select_locale() -> str:
+    return session.get("lang") or "nl"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Log in om deze pagina te bekijken.")
+    login_manager.session_protection = "strong"
+    from accounts.services import load_user_from_session_id
+
+    login_manager.user_loader(load_user_from_session_id)
+    import_models()
+
+
+def import_models() -> None:
+    """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
+    import accounts.models  # noqa: F401
+    import events.models  # noqa: F401
+    import mailing.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from accounts.views import blueprint as accounts_blueprint
+    from events.views.admin import blueprint as events_admin_blueprint
+    from events.views.public import blueprint as events_blueprint
+    from mailing.views import blueprint as mailing_blueprint
+
+    app.register_blueprint(events_blueprint)
+    app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(events_admin_blueprint)
+    app.register_blueprint(mailing_blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from accounts.cli import accounts_cli
+    from demo import demo_cli
+    from mailing.cli import mailing_cli
+
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(mailing_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
+        detail = error.description if code in (400, 409, 410) and _is_own_description(error) else None
+        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, render_error)
+
+
+def _is_own_description(error: HTTPException) -> bool:
+    """True when a view passed its own (translated) text to abort(), not Werkzeug's default."""
+    return type(error).description != error.description
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["local_datetime"] = lambda dt, fmt="EEEE d MMMM y, HH:mm": format_datetime(dt, fmt)
+    app.jinja_env.filters["local_date"] = lambda dt, fmt="EEEE d MMMM y": format_date(dt, fmt)
+    app.jinja_env.filters["local_time"] = lambda dt: format_time(dt, "HH:mm")
+
+    @app.context_processor
+    def inject_locale() -> dict[str, object]:
+        return {"current_locale": select_locale()}
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint and not request.endpoint.startswith(("events.", "static")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

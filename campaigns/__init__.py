@@ -1,0 +1,1 @@
+"""Contacts, consent and mail campaigns."""

@@ -1,0 +1,111 @@
+"""Configuration, read from environment variables.
+
+`create_app()` picks a class by name (``FLASK_CONFIG`` or the argument): development (the
+default, SQLite under ``instance/`` and the outbox mail transport), testing, production.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at the psycopg 3 driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'weerbaar.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Seconds a sign-up waits for the event lock before it answers "busy, try again".
+    LOCK_TIMEOUT_SECONDS = int(os.environ.get("LOCK_TIMEOUT_SECONDS", "5"))
+
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    LANGUAGES = ("nl", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Public base URL used in links inside emails (no request context in the worker).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@weerbaar.localhost")
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "outbox")  # outbox | smtp
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "none")  # none | starttls | ssl
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "30"))
+    MAIL_RATE_PER_SECOND = float(os.environ.get("MAIL_RATE_PER_SECOND", "0"))  # 0: unlimited
+
+    # argon2id parameters (argon2-cffi defaults: 3 passes, 64 MiB).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+
+    MANAGE_TOKEN_MAX_AGE_DAYS = 400
+    PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+    INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    LOCK_TIMEOUT_SECONDS = 2
+    BASE_URL = "http://localhost"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without a real secret and a real database."""
+        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == Config.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

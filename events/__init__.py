@@ -1,0 +1,1 @@
+"""Events people sign up for: sessions, workshops, webinars and partner meetings."""

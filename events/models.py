@@ -1,0 +1,171 @@
+"""Events, their custom questions, and registrations."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import Organisation, User
+from dbtypes import enum_type
+from extensions import db
+from timeutils import UTCDateTime, utcnow
+
+
+class Audience(enum.StrEnum):
+    CITIZENS = "citizens"
+    SMES = "smes"
+    PARTNERS = "partners"
+    EVERYONE = "everyone"
+
+
+class EventKind(enum.StrEnum):
+    SESSION = "session"
+    WORKSHOP = "workshop"
+    WEBINAR = "webinar"
+    MEETING = "meeting"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    CHECKBOX = "checkbox"
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(220))
+    audience: Mapped[Audience] = mapped_column(enum_type(Audience, "event_audience"))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_name: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    capacity: Mapped[int] = mapped_column()
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[EventStatus] = mapped_column(
+        enum_type(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True
+    )
+    cancellation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Question.position"
+    )
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "slug"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.slug}>"
+
+
+class Question(db.Model):
+    """A custom question on an event's sign-up form."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(sa.String(300))
+    help_text: Mapped[str | None] = mapped_column(sa.String(500))
+    kind: Mapped[QuestionKind] = mapped_column(enum_type(QuestionKind, "question_kind"))
+    required: Mapped[bool] = mapped_column(default=False)
+    # The offered choices, for single and multiple choice questions.
+    options: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Stored lower-cased and stripped: the duplicate check compares this column.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    company_name: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    # {str(question_id): answer}; a list for multiple choice, a bool for a checkbox.
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_type(RegistrationStatus, "registration_status")
+    )
+    # Secret part of the signed manage link; replacing it revokes old links.
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # Shown as the QR ticket at the door; distinct from the manage token.
+    checkin_code: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    source: Mapped[str | None] = mapped_column(sa.String(100))
+    keep_informed: Mapped[bool] = mapped_column(default=False)
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
+
+    __table_args__ = (
+        # One live registration per address per event; a cancelled one may sign up again.
+        sa.Index(
+            "uq_registrations_event_email_live",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"

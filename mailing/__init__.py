@@ -1,0 +1,1 @@
+"""Outgoing mail: the outbox, rendering, transports and the worker. Imports no feature package."""

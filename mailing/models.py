@@ -1,0 +1,89 @@
+"""The outbox: one row per message to one recipient, written in the business transaction."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dbtypes import enum_type
+from extensions import db
+from timeutils import UTCDateTime, utcnow
+
+
+class MessageKind(enum.StrEnum):
+    TRANSACTIONAL = "transactional"
+    CAMPAIGN = "campaign"
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutgoingMessage(db.Model):
+    __tablename__ = "outgoing_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[MessageKind] = mapped_column(
+        enum_type(MessageKind, "message_kind"), default=MessageKind.TRANSACTIONAL
+    )
+    # What caused the mail, e.g. "registration_confirmed"; shown in the mail catcher.
+    template: Mapped[str] = mapped_column(sa.String(100))
+    campaign_id: Mapped[int | None] = mapped_column()
+    contact_id: Mapped[int | None] = mapped_column()
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    to_name: Mapped[str | None] = mapped_column(sa.String(200))
+    from_address: Mapped[str] = mapped_column(sa.String(254))
+    from_name: Mapped[str | None] = mapped_column(sa.String(200))
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(400))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    # Extra headers (List-Unsubscribe ...); values are checked for CR/LF before they are stored.
+    headers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_type(MessageStatus, "message_status"), default=MessageStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    smtp_response: Mapped[str | None] = mapped_column(sa.String(500))
+    message_id: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list[OutgoingAttachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="OutgoingAttachment.id"
+    )
+
+    __table_args__ = (
+        # A campaign reaches a contact at most once (NULLs never collide: transactional rows).
+        sa.UniqueConstraint("campaign_id", "contact_id", name="uq_outgoing_messages_campaign_contact"),
+        sa.Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
+    )
+
+
+class OutgoingAttachment(db.Model):
+    __tablename__ = "outgoing_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outgoing_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # Set for inline parts referenced from the HTML as cid:<content_id> (the QR ticket).
+    content_id: Mapped[str | None] = mapped_column(sa.String(100))
+
+    message: Mapped[OutgoingMessage] = relationship(back_populates="attachments")

@@ -1,0 +1,136 @@
+"""Fixtures: the app on SQLite, and also on PostgreSQL when TEST_DATABASE_URL is set.
+
+Every test that uses `app` runs once per backend (ids `[sqlite]` / `[postgresql]`). Tables are
+created once per backend and emptied after each test, so live-server tests (whose requests
+commit in other threads) see the same clean database as test-client tests.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from ipaddress import ip_address
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from app import create_app
+from config import normalise_database_url
+from extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def refuse_outside_network() -> Iterator[None]:
+    """No test reaches beyond loopback: SMTP, HTTP and database connections alike."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock: socket.socket, address: object) -> object:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0] if isinstance(address, tuple) else str(address)
+            if not _is_loopback(host):
+                raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
+        return real_connect(sock, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        # A file, not :memory:, so that a live server's threads share one database.
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return normalise_database_url(os.environ["TEST_DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def schema(database_url: str) -> Iterator[None]:
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _only_on_postgresql(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres_only") is None:
+        return
+    if "postgresql" not in BACKENDS:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    if request.getfixturevalue("database_url").startswith("sqlite"):
+        pytest.skip("PostgreSQL only")
+
+
+@pytest.fixture
+def app(database_url: str, schema: None) -> Iterator[Flask]:
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    return db.engine.dialect.name
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The app served over real HTTP on loopback, each request in its own thread."""
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,94 @@
+"""Test data builders: each call makes fresh rows with sensible defaults and commits them."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from accounts.models import Membership, Organisation, Role, User
+from accounts.services import set_password
+from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from extensions import db
+from timeutils import utcnow
+
+PASSWORD = "correct horse battery staple"
+_sequence = itertools.count(1)
+
+
+def make_organisation(**fields: Any) -> Organisation:
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "name": f"Gemeente Test {n}",
+        "slug": f"gemeente-test-{n}",
+        "mail_from_address": f"noreply@gemeente{n}.example",
+        "mail_from_name": f"Gemeente Test {n}",
+        "privacy_contact": f"privacy@gemeente{n}.example",
+        "privacy_statement": "Wij gebruiken uw gegevens alleen voor deze bijeenkomst.",
+    }
+    organisation = Organisation(**(defaults | fields))
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def make_user(
+    organisation: Organisation | None = None,
+    role: Role | None = Role.ADMIN,
+    *,
+    regional_admin: bool = False,
+    **fields: Any,
+) -> User:
+    n = next(_sequence)
+    user = User(email=f"user{n}@example.org", name=f"Gebruiker {n}", is_regional_admin=regional_admin)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    set_password(user, PASSWORD)
+    db.session.add(user)
+    if organisation is not None and role is not None:
+        db.session.add(Membership(user=user, organisation=organisation, role=role))
+    db.session.commit()
+    return user
+
+
+def make_event(organisation: Organisation, **fields: Any) -> Event:
+    n = next(_sequence)
+    starts_at = fields.pop("starts_at", utcnow() + timedelta(days=14))
+    defaults: dict[str, Any] = {
+        "title": f"Veilig online {n}",
+        "slug": f"veilig-online-{n}",
+        "audience": Audience.CITIZENS,
+        "kind": EventKind.SESSION,
+        "description": "Leer hoe u phishing herkent.",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=2),
+        "venue_name": "Stadhuis",
+        "venue_address": "Markt 1, Teststad",
+        "capacity": 10,
+        "waitlist_enabled": True,
+        "status": EventStatus.PUBLISHED,
+        "published_at": utcnow(),
+    }
+    event = Event(organisation=organisation, **(defaults | fields))
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def make_registration(event: Event, **fields: Any) -> Registration:
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "name": f"Deelnemer {n}",
+        "email": f"deelnemer{n}@example.org",
+        "status": RegistrationStatus.CONFIRMED,
+    }
+    registration = Registration(event=event, **(defaults | fields))
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    response = client.post("/beheer/inloggen", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
