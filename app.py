@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 
+from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -37,6 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_health_check(app)
     return app
 
 
@@ -140,3 +142,12 @@ def register_security_headers(app: Flask) -> None:
         if request.endpoint and not request.endpoint.startswith(("events.", "static")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_health_check(app: Flask) -> None:
+    """`/healthz` for load balancers: answers without touching the database (also the benchmark floor)."""
+
+    @app.get("/healthz")
+    @public
+    def health() -> Response:
+        return Response("ok", mimetype="text/plain")
