@@ -103,7 +103,7 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
-        detail = error.description if code in (400, 409, 410) and _is_own_description(error) else None
+        detail = error.description if _is_own_description(error) else None
         return render_template("errors/error.html", code=code, message=message, detail=detail), code
 
     for code in ERROR_MESSAGES:
@@ -120,6 +120,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = lambda dt, fmt="EEEE d MMMM y, HH:mm": format_datetime(dt, fmt)
     app.jinja_env.filters["local_date"] = lambda dt, fmt="EEEE d MMMM y": format_date(dt, fmt)
     app.jinja_env.filters["local_time"] = lambda dt: format_time(dt, "HH:mm")
+    app.jinja_env.filters["without_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:

@@ -1,18 +1,181 @@
-"""Public pages: listing, event detail, sign-up, manage/cancel a registration."""
+"""Public pages: listing, event detail with sign-up, confirmation, manage/cancel a registration."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.permissions import public
+from events.labels import template_labels
+from events.forms.public import SignupForm, signup_form_for
+from events.models import Audience, EventKind, Registration, RegistrationStatus
+from events.services import queries
+from events.services.registration import (
+    EventBusy,
+    EventFull,
+    RegistrationError,
+    SignupData,
+    cancel_registration,
+    register,
+    waitlist_position,
+)
+from events.tokens import TokenExpired, TokenInvalid, registration_from_token
+from extensions import db, limiter
 
 blueprint = Blueprint("events", __name__)
+blueprint.app_context_processor(template_labels)
+
+
+def _signup_rate_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audience | EventKind | None:
+    value = request.args.get(name, "")
+    return enum_class(value) if value in enum_class._value2member_map_ else None
 
 
 @blueprint.route("/")
 @public
 def listing() -> str:
-    return render_template("events/listing.html", events=[])
+    filters = queries.EventFilters(
+        audience=_enum_arg("doelgroep", Audience),
+        kind=_enum_arg("soort", EventKind),
+        organisation_slug=request.args.get("organisatie") or None,
+    )
+    page = request.args.get("pagina", 1, type=int)
+    if page < 1:
+        abort(404)
+    listings, total = queries.upcoming_events(filters, page)
+    return render_template(
+        "events/listing.html",
+        listings=listings,
+        total=total,
+        page=page,
+        pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+        filters=filters,
+        organisations=queries.organisations_with_events(),
+        Audience=Audience,
+        EventKind=EventKind,
+    )
+
+
+def _listing_or_404(event_id: int, slug: str) -> queries.EventListing | Response:
+    listing = queries.public_event(event_id)
+    if listing is None:
+        abort(404)
+    if listing.event.slug != slug:
+        return redirect(url_for("events.detail", event_id=event_id, slug=listing.event.slug), 301)
+    return listing
+
+
+@blueprint.route("/evenementen/<int:event_id>/<slug>", methods=["GET", "POST"])
+@limiter.limit(_signup_rate_limit, methods=["POST"])
+@public
+def detail(event_id: int, slug: str) -> Response | tuple[str, int] | str:
+    listing = _listing_or_404(event_id, slug)
+    if isinstance(listing, Response):
+        return listing
+    form = signup_form_for(listing.event)
+    if request.method == "GET":
+        return _render_detail(listing, form)
+    if not form.validate_on_submit():
+        return _render_detail(listing, form, status=400)
+    if form.is_bot():
+        return _signed_up(listing, form.email.data)
+    try:
+        register(listing.event.id, _signup_data(form))
+        db.session.commit()
+    except EventBusy as error:
+        db.session.rollback()
+        return _render_detail(listing, form, status=503, error=str(error))
+    except (EventFull, RegistrationError) as error:
+        db.session.rollback()
+        return _render_detail(queries.public_event(event_id) or listing, form, status=409, error=str(error))
+    return _signed_up(listing, form.email.data)
+
+
+def _signup_data(form: SignupForm) -> SignupData:
+    return SignupData(
+        name=form.name.data,
+        email=form.email.data,
+        company_name=form.company_name.data or None,
+        phone=form.phone.data or None,
+        answers=form.answers(),
+        keep_informed=form.keep_informed.data,
+        source=request.args.get("bron") or None,
+    )
+
+
+def _signed_up(listing: queries.EventListing, email: str) -> Response:
+    session["signed_up_email"] = email
+    return redirect(url_for("events.signed_up", event_id=listing.event.id, slug=listing.event.slug))
+
+
+def _render_detail(listing: queries.EventListing, form: SignupForm, status: int = 200,
+                   error: str | None = None) -> tuple[str, int]:
+    return render_template("events/detail.html", listing=listing, event=listing.event, form=form,
+                           error=error, Availability=queries.Availability), status
+
+
+@blueprint.route("/evenementen/<int:event_id>/<slug>/aangemeld")
+@public
+def signed_up(event_id: int, slug: str) -> Response | str:
+    """The same page for a new sign-up and a repeated one: nobody can probe who registered."""
+    listing = _listing_or_404(event_id, slug)
+    if isinstance(listing, Response):
+        return listing
+    return render_template("events/signed_up.html", event=listing.event, email=session.get("signed_up_email"))
+
+
+def _registration_or_error(token: str) -> Registration:
+    try:
+        return registration_from_token(token)
+    except TokenExpired:
+        abort(410, description=_("Deze link is verlopen. Neem contact op met de organisator."))
+    except TokenInvalid:
+        abort(404, description=_("Deze link klopt niet. Gebruik de link uit uw e-mail."))
+
+
+@blueprint.route("/aanmelding/<token>")
+@public
+def manage(token: str) -> str:
+    registration = _registration_or_error(token)
+    return render_template(
+        "events/manage.html",
+        registration=registration,
+        event=registration.event,
+        position=waitlist_position(registration),
+        token=token,
+        RegistrationStatus=RegistrationStatus,
+    )
+
+
+@blueprint.post("/aanmelding/<token>/annuleren")
+@public
+def cancel(token: str) -> Response:
+    registration = _registration_or_error(token)
+    try:
+        cancel_registration(registration)
+        db.session.commit()
+    except EventBusy as error:
+        db.session.rollback()
+        abort(503, description=str(error))
+    except RegistrationError as error:
+        db.session.rollback()
+        abort(409, description=str(error))
+    flash(_("Uw aanmelding is geannuleerd."), "success")
+    return redirect(url_for("events.manage", token=token))
 
 
 @blueprint.post("/taal")

@@ -1,0 +1,117 @@
+"""The public sign-up form, built per event from its custom questions."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from events.models import Audience, Event, Question, QuestionKind
+
+NOT_OFFERED = _l("Kies een van de aangeboden mogelijkheden.")
+
+
+def single_line(value: str | None) -> str | None:
+    """Trims and folds line breaks: names end up in mail headers and CSV cells."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class SingleChoiceField(RadioField):
+    """Radio buttons whose emptiness is left to the validators (WTForms calls None "not a choice")."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data is not None:
+            super().pre_validate(form)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[InputRequired(_l("Vul uw naam in.")), Length(max=200)],
+                       filters=[single_line])
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[InputRequired(_l("Vul uw e-mailadres in.")),
+                    Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
+        filters=[strip],
+    )
+    company_name = StringField(_l("Naam van uw bedrijf of organisatie"),
+                               validators=[Optional(), Length(max=200)], filters=[single_line])
+    phone = TelField(
+        _l("Telefoonnummer"),
+        validators=[Optional(), Length(max=40),
+                    Regexp(r"^\+?[0-9][0-9 ()-]{5,39}$", message=_l("Gebruik alleen cijfers, spaties, + en -."))],
+        filters=[strip],
+    )
+    keep_informed = BooleanField(_l("Houd mij per e-mail op de hoogte van nieuwe bijeenkomsten en tips"))
+    # Honeypot: hidden from people by CSS; bots fill every field.
+    website = StringField(_l("Laat dit veld leeg"), validators=[Optional(), Length(max=200)])
+
+    def question_fields(self) -> list[Field]:
+        return [field for field in self if field.name.startswith("question_")]
+
+    def answers(self) -> dict[str, Any]:
+        return {field.name.removeprefix("question_"): field.data for field in self.question_fields()}
+
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+
+def _question_field(question: Question) -> Field:
+    required = [InputRequired(_l("Dit veld is verplicht."))] if question.required else [Optional()]
+    label, hint = question.label, question.help_text or None
+    choices = [(option, option) for option in question.options]
+    match question.kind:
+        case QuestionKind.SHORT_TEXT:
+            return StringField(label, validators=[*required, Length(max=300)], filters=[single_line], description=hint)
+        case QuestionKind.LONG_TEXT:
+            return TextAreaField(label, validators=[*required, Length(max=2000)], filters=[strip], description=hint)
+        case QuestionKind.SINGLE_CHOICE:
+            return SingleChoiceField(label, choices=choices, validators=required, description=hint,
+                                     coerce=optional_str, invalid_choice_message=NOT_OFFERED)
+        case QuestionKind.MULTIPLE_CHOICE:
+            return MultiCheckboxField(label, choices=choices, validators=required, description=hint,
+                                      invalid_choice_message=NOT_OFFERED)
+        case QuestionKind.CHECKBOX:
+            return BooleanField(label, validators=required, description=hint)
+    raise ValueError(f"unknown question kind {question.kind}")
+
+
+def signup_form_for(event: Event, **kwargs: Any) -> SignupForm:
+    """A form class made for this event: company name required for SMEs, one field per question."""
+
+    class EventSignupForm(SignupForm):
+        pass
+
+    if event.audience == Audience.SMES:
+        EventSignupForm.company_name = StringField(
+            _l("Naam van uw bedrijf"),
+            validators=[InputRequired(_l("Vul de naam van uw bedrijf in.")), Length(max=200)],
+            filters=[single_line],
+        )
+    for question in event.questions:
+        setattr(EventSignupForm, f"question_{question.id}", _question_field(question))
+    return EventSignupForm(**kwargs)

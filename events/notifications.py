@@ -1,0 +1,84 @@
+"""The mails about registrations and events, put in the outbox inside the business transaction."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from events.ics import event_calendar
+from events.models import Event, Registration
+from events.tokens import manage_url
+from mailing.outbox import Attachment, Mail, Sender, queue
+
+
+def event_url(event: Event) -> str:
+    return f"{current_app.config['BASE_URL']}/evenementen/{event.id}/{event.slug}"
+
+
+def _sender(event: Event) -> Sender:
+    organisation = event.organisation
+    return Sender(
+        address=organisation.mail_from_address or current_app.config["MAIL_DEFAULT_SENDER"],
+        name=organisation.mail_from_name or organisation.name,
+        reply_to=organisation.reply_to,
+    )
+
+
+def _calendar(event: Event) -> Attachment:
+    domain = urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
+    return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", event_calendar(event, event_url(event), domain))
+
+
+def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False) -> None:
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "organisation": event.organisation,
+        "manage_url": manage_url(registration),
+        "event_url": event_url(event),
+    }
+    queue(
+        Mail(
+            to_address=registration.email,
+            to_name=registration.name,
+            subject=subject,
+            text_body=render_template(f"mail/events/{template}.txt", **context),
+            html_body=render_template(f"mail/events/{template}.html", **context),
+            template=template,
+            sender=_sender(event),
+            organisation_id=event.organisation_id,
+            attachments=[_calendar(event)] if with_calendar else [],
+        )
+    )
+
+
+def registration_confirmed(registration: Registration) -> None:
+    _send(registration, "registration_confirmed",
+          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True)
+
+
+def registration_waitlisted(registration: Registration) -> None:
+    _send(registration, "registration_waitlisted",
+          _("Op de wachtlijst: %(title)s", title=registration.event.title))
+
+
+def registration_promoted(registration: Registration) -> None:
+    _send(registration, "registration_promoted",
+          _("Er is een plaats vrij: u bent aangemeld voor %(title)s", title=registration.event.title),
+          with_calendar=True)
+
+
+def registration_cancelled(registration: Registration) -> None:
+    _send(registration, "registration_cancelled",
+          _("Aanmelding geannuleerd: %(title)s", title=registration.event.title))
+
+
+def already_registered(registration: Registration) -> None:
+    _send(registration, "already_registered",
+          _("U was al aangemeld voor %(title)s", title=registration.event.title))
+
+
+def event_cancelled(event: Event, registration: Registration) -> None:
+    _send(registration, "event_cancelled", _("Gaat niet door: %(title)s", title=event.title))
