@@ -92,3 +92,19 @@ def make_registration(event: Event, **fields: Any) -> Registration:
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     response = client.post("/beheer/inloggen", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def signup_url(event: Event) -> str:
+    return f"/evenementen/{event.id}/{event.slug}"
+
+
+def outbox(template: str | None = None) -> list[Any]:
+    """The outbox rows, oldest first, optionally only those of one mail template."""
+    import sqlalchemy as sa
+
+    from mailing.models import OutgoingMessage
+
+    query = sa.select(OutgoingMessage).order_by(OutgoingMessage.id)
+    if template:
+        query = query.where(OutgoingMessage.template == template)
+    return list(db.session.scalars(query))

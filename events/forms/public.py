@@ -83,7 +83,7 @@ class SignupForm(FlaskForm):
 def _question_field(question: Question) -> Field:
     required = [InputRequired(_l("Dit veld is verplicht."))] if question.required else [Optional()]
     label, hint = question.label, question.help_text or None
-    choices = [(option, option) for option in question.options]
+    choices = list(question.options)
     match question.kind:
         case QuestionKind.SHORT_TEXT:
             return StringField(label, validators=[*required, Length(max=300)], filters=[single_line], description=hint)
