@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     VIEW_RESULTS = "view_results"
     MANAGE_USERS = "manage_users"
     VIEW_MAIL = "view_mail"
+    MANAGE_ORGANISATION = "manage_organisation"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -94,6 +95,21 @@ def requires_login(view: View) -> View:
         return view(*args, **kwargs)
 
     wrapped.required_permission = "login"  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def requires_regional_admin(view: View) -> View:
+    """Region-wide actions, such as creating an organisation: regional admins only."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_regional_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.required_permission = "regional_admin"  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 
