@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -43,7 +44,7 @@ def name_field() -> StringField:
 
 
 def role_field() -> SelectField:
-    return SelectField(_l("Rol"), choices=[(role.value, ROLE_LABELS[role]) for role in Role], coerce=Role,
+    return SelectField(_l("Rol"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role], coerce=Role,
                        validators=[InputRequired(NOT_OFFERED)],
                        invalid_value_message=NOT_OFFERED, invalid_choice_message=NOT_OFFERED)
 
@@ -98,7 +99,7 @@ class OrganisationForm(FlaskForm):
                            message=_l("Gebruik alleen kleine letters, cijfers en streepjes."))],
         filters=[strip],
     )
-    kind = SelectField(_l("Soort"), choices=[(k.value, ORGANISATION_KIND_LABELS[k]) for k in OrganisationKind],
+    kind = SelectField(_l("Soort"), choices=[SelectChoice(k.value, ORGANISATION_KIND_LABELS[k]) for k in OrganisationKind],
                        coerce=OrganisationKind, validators=[InputRequired(NOT_OFFERED)],
                        invalid_value_message=NOT_OFFERED, invalid_choice_message=NOT_OFFERED)
     brand_colour = StringField(

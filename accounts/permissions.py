@@ -57,6 +57,11 @@ def organisations_for(user: User, permission: Permission) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
+def may_use(user: User, permission: Permission) -> bool:
+    """True when `user` holds `permission` somewhere; a regional admin always (even before any organisation exists)."""
+    return user.is_authenticated and (user.is_regional_admin or bool(organisation_ids_for(user, permission)))
+
+
 def can(user: User, permission: Permission, organisation_id: int) -> bool:
     return organisation_id in organisation_ids_for(user, permission)
 
@@ -75,7 +80,7 @@ def requires(permission: Permission) -> Callable[[View], View]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not organisation_ids_for(current_user, permission):
+            if not may_use(current_user, permission):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -23,7 +23,7 @@ from accounts import services
 from accounts.forms import AcceptInvitationForm, LoginForm, NewPasswordForm, PasswordResetRequestForm
 from accounts.labels import template_labels
 from accounts.models import User
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, public, requires_login
+from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
 from extensions import db, limiter
 
@@ -34,7 +34,7 @@ blueprint.app_context_processor(template_labels)
 @blueprint.app_context_processor
 def permission_helpers() -> dict[str, object]:
     """`may_use(permission)` in templates: show a link only to someone who may open the page."""
-    return {"may_use": lambda permission: bool(organisation_ids_for(current_user, Permission(permission)))}
+    return {"may_use": lambda permission: may_use(current_user, Permission(permission))}
 
 
 def _login_rate_limit() -> str:

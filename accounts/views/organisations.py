@@ -103,7 +103,7 @@ def change_role(organisation_id: int, membership_id: int) -> tuple[str, int] | R
     membership = _membership_or_404(organisation, membership_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        return _render_members(organisation, InviteForm(formdata=None), 400, error=" ".join(form.role.errors))
+        return _render_members(organisation, InviteForm(formdata=None), 400, error=" ".join(map(str, form.role.errors)))
     try:
         services.change_role(membership, form.role.data)
     except services.LastAdmin as error:
