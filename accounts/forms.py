@@ -1,6 +1,9 @@
 """Account forms."""
 from __future__ import annotations
 
+import enum
+
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField, URLField
@@ -43,8 +46,9 @@ def name_field() -> StringField:
                        filters=[single_line])
 
 
-def role_field() -> SelectField:
-    return SelectField(_l("Rol"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role], coerce=Role,
+def choice_field(label: str, values: type[enum.StrEnum], labels: dict[str, LazyString]) -> SelectField:
+    """A select of enum members; anything else is refused with a Dutch message (never a 500)."""
+    return SelectField(label, choices=[SelectChoice(value.value, labels[value]) for value in values], coerce=values,
                        validators=[InputRequired(NOT_OFFERED)],
                        invalid_value_message=NOT_OFFERED, invalid_choice_message=NOT_OFFERED)
 
@@ -81,11 +85,11 @@ class AcceptInvitationForm(NewPasswordForm):
 class InviteForm(FlaskForm):
     name = name_field()
     email = email_field(_l("E-mailadres"))
-    role = role_field()
+    role = choice_field(_l("Rol"), Role, ROLE_LABELS)
 
 
 class RoleForm(FlaskForm):
-    role = role_field()
+    role = choice_field(_l("Rol"), Role, ROLE_LABELS)
 
 
 class OrganisationForm(FlaskForm):
@@ -99,9 +103,7 @@ class OrganisationForm(FlaskForm):
                            message=_l("Gebruik alleen kleine letters, cijfers en streepjes."))],
         filters=[strip],
     )
-    kind = SelectField(_l("Soort"), choices=[SelectChoice(k.value, ORGANISATION_KIND_LABELS[k]) for k in OrganisationKind],
-                       coerce=OrganisationKind, validators=[InputRequired(NOT_OFFERED)],
-                       invalid_value_message=NOT_OFFERED, invalid_choice_message=NOT_OFFERED)
+    kind = choice_field(_l("Soort"), OrganisationKind, ORGANISATION_KIND_LABELS)
     brand_colour = StringField(
         _l("Huiskleur"), default="#154273", description=_l("Als #RRGGBB, bijvoorbeeld #154273."),
         validators=[InputRequired(_l("Vul een kleur in.")),
@@ -139,7 +141,7 @@ class OrganisationForm(FlaskForm):
             brand_colour=self.brand_colour.data.lower(),
             logo_url=self.logo_url.data or None,
             mail_from_name=self.mail_from_name.data or None,
-            mail_from_address=(self.mail_from_address.data or "").lower() or None,
+            mail_from_address=self.mail_from_address.data or None,
             reply_to=self.reply_to.data or None,
             privacy_contact=self.privacy_contact.data or None,
             privacy_statement=self.privacy_statement.data or "",

@@ -1,8 +1,8 @@
 """Who may do what, in which organisation.
 
-Every view declares its access with exactly one of `@public` or `@requires(permission)`;
-`tests/accounts/test_route_permissions.py` walks the URL map and fails on a view that has
-neither. Object access is scoped with `organisation_ids_for()` / `ensure_can()`, so a user of
+Every view declares its access with exactly one of `@public`, `@requires(permission)`,
+`@requires_login` or `@requires_regional_admin`; `tests/accounts/test_route_permissions.py`
+walks the URL map and fails on a view that has none. Object access is scoped with `organisation_ids_for()` / `ensure_can()`, so a user of
 one organisation gets a 404 for another organisation's data.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def organisations_for(user: User, permission: Permission) -> list[Organisation]:
 
 
 def may_use(user: User, permission: Permission) -> bool:
-    """True when `user` holds `permission` somewhere; a regional admin always (even before any organisation exists)."""
+    """True when `user` holds `permission` somewhere; a regional admin always, even before any organisation exists."""
     return user.is_authenticated and (user.is_regional_admin or bool(organisation_ids_for(user, permission)))
 
 
