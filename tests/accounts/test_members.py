@@ -105,6 +105,17 @@ def test_existing_user_is_added_and_gets_a_notice_with_the_login_link(
     assert db.session.get(User, elsewhere.id).name != "Piet Jansen"
 
 
+def test_user_invited_elsewhere_without_a_password_gets_a_new_invitation_link(
+    admin_client: FlaskClient, organisation: Organisation
+) -> None:
+    pending = make_user(make_organisation(), Role.ORGANISER)
+    pending.password_hash = None  # invited there, not yet accepted
+    db.session.commit()
+    admin_client.post(members_url(organisation), data=invitee(email=pending.email))
+    (message,) = outbox("invitation")
+    assert message.to_address == pending.email and "/beheer/uitnodiging/" in message.text_body
+
+
 def test_inviting_an_existing_member_is_a_409(admin_client: FlaskClient, organisation: Organisation) -> None:
     member = make_user(organisation, Role.ORGANISER)
     response = admin_client.post(members_url(organisation), data=invitee(email=member.email, role="admin"))

@@ -159,4 +159,6 @@ def test_request_form_is_rate_limited(database_url: str, schema: None) -> None:
     client = limited.test_client()
     statuses = [client.post("/beheer/wachtwoord-vergeten", data={"email": "a@example.org"}).status_code
                 for _ in range(3)]
+    with limited.app_context():
+        db.engine.dispose()
     assert statuses == [200, 200, 429]
