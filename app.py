@@ -81,13 +81,15 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from accounts.views import blueprint as accounts_blueprint
+    from accounts.views.auth import blueprint as accounts_blueprint
+    from accounts.views.organisations import blueprint as organisations_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
 
