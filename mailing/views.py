@@ -48,7 +48,7 @@ def _mailbox_arg(value: str | None) -> int | None:
     """The organisation id chosen in the request (default: the first one the user may see)."""
     if value == SYSTEM_MAILBOX:
         organisation_id = None
-    elif value and value.isdigit():
+    elif value and value.isdecimal():
         organisation_id = int(value)
     elif value:
         abort(404)

@@ -84,6 +84,22 @@ def test_list_is_paginated(client: FlaskClient, organisation: Organisation, admi
     assert client.get("/beheer/mail/?pagina=0").status_code == 404
 
 
+@pytest.mark.parametrize("url", [
+    "/beheer/mail/99999999999999999999", "/beheer/mail/2147483648/html", "/beheer/mail/1/bijlagen/2147483648",
+    "/beheer/mail/?organisatie=%C2%B2", "/beheer/mail/?organisatie=99999999999999999999", "/beheer/mail/?organisatie=x",
+])
+def test_numbers_out_of_range_are_404_not_500(client: FlaskClient, organisation: Organisation, admin: User,
+                                              url: str) -> None:
+    make_message(organisation)
+    assert client.get(url).status_code == 404
+
+
+def test_a_page_beyond_the_last_is_empty(client: FlaskClient, organisation: Organisation, admin: User) -> None:
+    make_message(organisation, subject="Het enige bericht")
+    html = page(client, "/beheer/mail/?pagina=99999999999999999999")
+    assert "Het enige bericht" not in html and "Er zijn geen berichten" in html
+
+
 def test_user_never_sees_another_organisations_messages(
     client: FlaskClient, organisation: Organisation, admin: User
 ) -> None:
@@ -295,7 +311,7 @@ def test_mail_catcher_shows_a_real_sign_up_confirmation(
 
 
 def _mixed_messages(organisation: Organisation, count: int) -> None:
-    statuses = list(MessageStatus)
+    statuses = [MessageStatus.FAILED, MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.CANCELLED]
     for n in range(count):
         make_message(organisation, status=statuses[n % len(statuses)], last_error="421 busy",
                      template=f"template_{n % 4}")
