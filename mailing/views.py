@@ -70,12 +70,17 @@ def _message_or_404(message_id: int) -> OutgoingMessage:
     return message
 
 
+def _text_arg(name: str) -> str | None:
+    # PostgreSQL refuses NUL in text; no stored value contains one, so it can simply go.
+    return request.args.get(name, "").replace("\x00", "").strip() or None
+
+
 def _filters() -> services.MessageFilters:
     status = request.args.get("status", "")
     return services.MessageFilters(
         status=MessageStatus(status) if status in MessageStatus._value2member_map_ else None,
-        template=request.args.get("sjabloon") or None,
-        recipient=request.args.get("ontvanger", "").strip() or None,
+        template=_text_arg("sjabloon"),
+        recipient=_text_arg("ontvanger"),
     )
 
 

@@ -1,11 +1,13 @@
 """The outbox pages and the mail catcher: scoping, roles, retry/cancel rules, the sandboxed HTML."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.http import parse_options_header
 
@@ -92,6 +94,11 @@ def test_numbers_out_of_range_are_404_not_500(client: FlaskClient, organisation:
                                               url: str) -> None:
     make_message(organisation)
     assert client.get(url).status_code == 404
+
+
+def test_filter_text_with_a_nul_byte_is_no_error(client: FlaskClient, organisation: Organisation, admin: User) -> None:
+    make_message(organisation, to_address="ab@example.org", subject="Gevonden")
+    assert "Gevonden" in page(client, "/beheer/mail/?ontvanger=a%00b&sjabloon=%00")
 
 
 def test_a_page_beyond_the_last_is_empty(client: FlaskClient, organisation: Organisation, admin: User) -> None:
@@ -189,6 +196,19 @@ def test_retrying_a_message_that_did_not_fail_is_409_with_a_message(
     assert response.status_code == 409
     assert "Alleen een mislukt bericht" in response.get_data(as_text=True)
     assert reloaded(message).status == status
+
+
+def test_retry_needs_the_csrf_token_of_the_page(
+    app: Flask, client: FlaskClient, organisation: Organisation, admin: User
+) -> None:
+    message = make_message(organisation, status=MessageStatus.FAILED)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/beheer/mail/{message.id}/opnieuw").status_code == 400
+    assert client.post("/beheer/mail/opnieuw", data={"organisatie": organisation.id}).status_code == 400
+    assert reloaded(message).status == MessageStatus.FAILED
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page(client, f"/beheer/mail/{message.id}")).group(1)
+    assert client.post(f"/beheer/mail/{message.id}/opnieuw", data={"csrf_token": token}).status_code == 302
+    assert reloaded(message).status == MessageStatus.QUEUED
 
 
 def test_retry_all_requeues_only_this_organisations_failures(
