@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response, render_template, request, session
+from flask import Flask, Response, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import LazyString, lazy_gettext
 from flask_wtf.csrf import CSRFError
@@ -54,7 +54,8 @@ def load_config(app: Flask, config_name: str) -> None:
 
 
 def select_locale() -> str:
-    return session.get("lang") or "nl"
+    """The visitor's choice; outside a request (CLI commands, the mail worker) Dutch."""
+    return (session.get("lang") if has_request_context() else None) or "nl"
 
 
 def register_extensions(app: Flask) -> None:

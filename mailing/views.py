@@ -1,14 +1,182 @@
-"""Admin mail pages: the development mail catcher and the outbox."""
+"""Admin mail pages: the outbox per organisation and the development mail catcher."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import io
 
-from accounts.permissions import Permission, requires
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from accounts.permissions import Permission, ensure_can, organisations_for, requires
+from extensions import db
+from mailing import services
+from mailing.models import MessageStatus, OutgoingMessage
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
+
+# The mailbox of mail without an organisation (password resets); regional admins only.
+SYSTEM_MAILBOX = "systeem"
+# A mail's HTML may hold anything: it runs in a sandbox without script, network or forms.
+PREVIEW_CSP = (
+    "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; frame-ancestors 'self'"
+)
+STATUS_LABELS = {
+    MessageStatus.QUEUED: _l("In de wachtrij"),
+    MessageStatus.SENDING: _l("Wordt verstuurd"),
+    MessageStatus.SENT: _l("Verstuurd"),
+    MessageStatus.FAILED: _l("Mislukt"),
+    MessageStatus.CANCELLED: _l("Geannuleerd"),
+}
+
+
+@blueprint.context_processor
+def mail_labels() -> dict[str, object]:
+    return {"mail_status_labels": STATUS_LABELS}
+
+
+def _ensure_can_see(organisation_id: int | None) -> None:
+    if organisation_id is None:
+        if not current_user.is_regional_admin:
+            abort(404)
+    else:
+        ensure_can(Permission.VIEW_MAIL, organisation_id)
+
+
+def _mailbox_arg(value: str | None) -> int | None:
+    """The organisation id chosen in the request (default: the first one the user may see)."""
+    if value == SYSTEM_MAILBOX:
+        organisation_id = None
+    elif value and value.isdecimal():
+        organisation_id = int(value)
+    elif value:
+        abort(404)
+    else:
+        organisation_id = organisations_for(current_user, Permission.VIEW_MAIL)[0].id
+    _ensure_can_see(organisation_id)
+    return organisation_id
+
+
+def _mailbox_value(organisation_id: int | None) -> str:
+    return SYSTEM_MAILBOX if organisation_id is None else str(organisation_id)
+
+
+def _message_or_404(message_id: int) -> OutgoingMessage:
+    message = services.get_message(message_id)
+    if message is None:
+        abort(404)
+    _ensure_can_see(message.organisation_id)
+    return message
+
+
+def _text_arg(name: str) -> str | None:
+    # PostgreSQL refuses NUL in text; no stored value contains one, so it can simply go.
+    return request.args.get(name, "").replace("\x00", "").strip() or None
+
+
+def _filters() -> services.MessageFilters:
+    status = request.args.get("status", "")
+    return services.MessageFilters(
+        status=MessageStatus(status) if status in MessageStatus._value2member_map_ else None,
+        template=_text_arg("sjabloon"),
+        recipient=_text_arg("ontvanger"),
+    )
 
 
 @blueprint.route("/")
 @requires(Permission.VIEW_MAIL)
 def catcher() -> str:
-    return render_template("mailing/catcher.html", messages=[])
+    organisation_id = _mailbox_arg(request.args.get("organisatie"))
+    page = request.args.get("pagina", 1, type=int)
+    if page < 1:
+        abort(404)
+    filters = _filters()
+    messages, total = services.message_page(organisation_id, filters, page)
+    return render_template(
+        "mailing/catcher.html",
+        mailbox=_mailbox_value(organisation_id),
+        organisations=organisations_for(current_user, Permission.VIEW_MAIL),
+        system_mailbox=SYSTEM_MAILBOX if current_user.is_regional_admin else None,
+        counts=services.status_counts(organisation_id),
+        failures=services.recent_failures(organisation_id),
+        templates=services.templates_used(organisation_id),
+        messages=messages,
+        total=total,
+        page=page,
+        pages=max((total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, 1),
+        filters=filters,
+        MessageStatus=MessageStatus,
+    )
+
+
+@blueprint.route("/<int:message_id>")
+@requires(Permission.VIEW_MAIL)
+def detail(message_id: int) -> str:
+    shown = _message_or_404(message_id)
+    return render_template("mailing/message.html", message=shown,
+                           mailbox=_mailbox_value(shown.organisation_id), MessageStatus=MessageStatus)
+
+
+@blueprint.route("/<int:message_id>/html")
+@requires(Permission.VIEW_MAIL)
+def detail_html(message_id: int) -> Response:
+    """The mail's own HTML, for the sandboxed frame on the message page only."""
+    html = services.preview_html(_message_or_404(message_id))
+    if html is None:
+        abort(404)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@blueprint.route("/<int:message_id>/bijlagen/<int:attachment_id>")
+@requires(Permission.VIEW_MAIL)
+def attachment(message_id: int, attachment_id: int) -> Response:
+    _message_or_404(message_id)
+    part = services.get_attachment(message_id, attachment_id)
+    if part is None:
+        abort(404)
+    # Always a download: a stored part is never rendered in the admin's origin.
+    return send_file(io.BytesIO(part.data), mimetype=part.content_type, as_attachment=True,
+                     download_name=part.filename)
+
+
+@blueprint.post("/<int:message_id>/opnieuw")
+@requires(Permission.VIEW_MAIL)
+def retry(message_id: int) -> Response:
+    message = _message_or_404(message_id)
+    try:
+        services.retry(message)
+    except services.MailStateError as error:
+        abort(409, description=str(error))
+    db.session.commit()
+    flash(_("Het bericht staat weer in de wachtrij."), "success")
+    return redirect(url_for("mailing.detail", message_id=message_id))
+
+
+@blueprint.post("/<int:message_id>/annuleren")
+@requires(Permission.VIEW_MAIL)
+def cancel(message_id: int) -> Response:
+    message = _message_or_404(message_id)
+    try:
+        services.cancel(message)
+    except services.MailStateError as error:
+        abort(409, description=str(error))
+    db.session.commit()
+    flash(_("Het bericht is geannuleerd en wordt niet verstuurd."), "success")
+    return redirect(url_for("mailing.detail", message_id=message_id))
+
+
+@blueprint.post("/opnieuw")
+@requires(Permission.VIEW_MAIL)
+def retry_all() -> Response:
+    if not request.form.get("organisatie"):
+        abort(400)
+    organisation_id = _mailbox_arg(request.form["organisatie"])
+    count = services.retry_all_failed(organisation_id)
+    db.session.commit()
+    flash(ngettext("%(num)s mislukt bericht staat weer in de wachtrij.",
+                   "%(num)s mislukte berichten staan weer in de wachtrij.", count), "success")
+    return redirect(url_for("mailing.catcher", organisatie=_mailbox_value(organisation_id)))

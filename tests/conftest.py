@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from ipaddress import ip_address
 
 import pytest
@@ -111,6 +112,26 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def backend(app: Flask) -> str:
     return db.engine.dialect.name
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], AbstractContextManager[list[str]]]:
+    """`with count_queries() as statements:` collects every SQL statement sent inside the block."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
 
 
 class LiveServer:

@@ -11,6 +11,7 @@ from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from extensions import db
+from mailing.models import OutgoingMessage
 from timeutils import utcnow
 
 PASSWORD = "correct horse battery staple"
@@ -108,3 +109,22 @@ def outbox(template: str | None = None) -> list[Any]:
     if template:
         query = query.where(OutgoingMessage.template == template)
     return list(db.session.scalars(query))
+
+
+def make_message(organisation: Organisation | None, **fields: Any) -> OutgoingMessage:
+    """An outbox row (`organisation` None: system mail such as a password reset)."""
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "template": "registration_confirmed",
+        "to_address": f"ontvanger{n}@example.org",
+        "to_name": f"Ontvanger {n}",
+        "from_address": "noreply@gemeente.example",
+        "from_name": "Gemeente Test",
+        "subject": f"Aanmelding bevestigd {n}",
+        "text_body": f"Beste Ontvanger {n},\n\nU bent aangemeld.",
+        "html_body": f"<p>Beste Ontvanger {n}, u bent aangemeld.</p>",
+    }
+    message = OutgoingMessage(organisation_id=organisation.id if organisation else None, **(defaults | fields))
+    db.session.add(message)
+    db.session.commit()
+    return message

@@ -1,0 +1,86 @@
+"""`flask demo load`: a living region on an empty database, loaded once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskClient
+
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from demo import DEMO_PASSWORD
+from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from extensions import db
+from mailing.models import OutgoingMessage
+from tests.factories import make_organisation
+from timeutils import utcnow
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def load_demo(app: Flask, *options: str) -> Result:
+    result = app.test_cli_runner().invoke(args=["demo", "load", *options])
+    db.session.expire_all()
+    return result
+
+
+def count(model: type[db.Model], *criteria: sa.ColumnElement[bool]) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*criteria)) or 0
+
+
+def test_demo_fills_an_empty_database_with_a_region(app: Flask) -> None:
+    result = load_demo(app)
+    assert result.exit_code == 0, result.output
+    assert count(Organisation, Organisation.kind == OrganisationKind.MUNICIPALITY) == 3
+    assert count(Organisation, Organisation.kind == OrganisationKind.PARTNER) == 1
+    assert count(User, User.is_regional_admin) == 1
+    assert set(db.session.scalars(sa.select(Membership.role).distinct())) == set(Role)
+    published = list(db.session.scalars(sa.select(Event).where(Event.status == EventStatus.PUBLISHED)))
+    assert len(published) >= 12
+    assert all(event.starts_at > utcnow() for event in published)
+    assert {event.kind for event in published} == set(EventKind)
+    assert {event.audience for event in published} == set(Audience)
+    assert count(Event, Event.status == EventStatus.DRAFT) == 1
+    assert count(Event, Event.status == EventStatus.CANCELLED) == 1
+    assert any(event.questions for event in published)
+    assert count(Registration, Registration.status == RegistrationStatus.WAITLISTED) > 0
+    registrations = count(Registration)
+    assert registrations > 12
+    assert count(OutgoingMessage, OutgoingMessage.template == "registration_confirmed") > 0
+    assert count(OutgoingMessage) >= registrations
+
+
+def test_demo_prints_every_login_and_the_readme_lists_them(app: Flask) -> None:
+    output = load_demo(app).output
+    readme = README.read_text(encoding="utf-8")
+    assert DEMO_PASSWORD in output and DEMO_PASSWORD in readme
+    for email in db.session.scalars(sa.select(User.email)):
+        assert email in output and email in readme
+
+
+def test_demo_with_if_empty_adds_nothing_the_second_time(app: Flask) -> None:
+    load_demo(app, "--if-empty")
+    before = [count(model) for model in (Organisation, User, Event, Registration, OutgoingMessage)]
+    result = load_demo(app, "--if-empty")
+    assert result.exit_code == 0
+    assert [count(model) for model in (Organisation, User, Event, Registration, OutgoingMessage)] == before
+
+
+def test_demo_without_if_empty_refuses_a_database_with_organisations(app: Flask) -> None:
+    make_organisation()
+    result = load_demo(app)
+    assert result.exit_code != 0
+    assert "lege database" in result.output
+    assert count(Organisation) == 1 and count(User) == 0
+
+
+def test_demo_admin_logs_in_and_opens_the_events_admin_and_the_mail(app: Flask, client: FlaskClient) -> None:
+    load_demo(app)
+    response = client.post("/beheer/inloggen",
+                           data={"email": "beheer@polderwaard.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/beheer/evenementen/").status_code == 200
+    mail = client.get("/beheer/mail/")
+    assert mail.status_code == 200
+    assert "Aanmelding bevestigd: Sterke wachtwoorden en tweestapsverificatie" in mail.get_data(as_text=True)
