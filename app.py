@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from extensions import babel, csrf, db, limiter, login_manager, migrate
+from webutils import register_input_guards
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
@@ -36,6 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     load_config(app, config_name or os.environ.get("FLASK_CONFIG", "development"))
     app.config.update(overrides or {})
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)

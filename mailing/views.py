@@ -13,6 +13,7 @@ from accounts.permissions import Permission, ensure_can, organisations_for, requ
 from extensions import db
 from mailing import services
 from mailing.models import MessageStatus, OutgoingMessage
+from webutils import page_number
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 
@@ -71,8 +72,7 @@ def _message_or_404(message_id: int) -> OutgoingMessage:
 
 
 def _text_arg(name: str) -> str | None:
-    # PostgreSQL refuses NUL in text; no stored value contains one, so it can simply go.
-    return request.args.get(name, "").replace("\x00", "").strip() or None
+    return request.args.get(name, "").strip() or None
 
 
 def _filters() -> services.MessageFilters:
@@ -88,9 +88,7 @@ def _filters() -> services.MessageFilters:
 @requires(Permission.VIEW_MAIL)
 def catcher() -> str:
     organisation_id = _mailbox_arg(request.args.get("organisatie"))
-    page = request.args.get("pagina", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = page_number()
     filters = _filters()
     messages, total = services.message_page(organisation_id, filters, page)
     return render_template(

@@ -114,8 +114,11 @@ def backend(app: Flask) -> str:
     return db.engine.dialect.name
 
 
+QueryCounter = Callable[[], AbstractContextManager[list[str]]]
+
+
 @pytest.fixture
-def count_queries(app: Flask) -> Callable[[], AbstractContextManager[list[str]]]:
+def count_queries(app: Flask) -> QueryCounter:
     """`with count_queries() as statements:` collects every SQL statement sent inside the block."""
 
     @contextmanager

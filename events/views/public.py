@@ -36,6 +36,7 @@ from events.services.registration import (
 )
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import db, limiter
+from webutils import page_number
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -63,9 +64,7 @@ def _filters_from_args() -> queries.EventFilters:
 @public
 def listing() -> str:
     filters = _filters_from_args()
-    page = request.args.get("pagina", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = page_number()
     listings, total = queries.upcoming_events(filters, page)
     return render_template(
         "events/listing.html",

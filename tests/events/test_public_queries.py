@@ -5,8 +5,8 @@ from flask.testing import FlaskClient
 
 from events.models import Question, QuestionKind
 from extensions import db
+from tests.conftest import QueryCounter
 from tests.factories import make_event, make_organisation, make_registration, signup_url
-from tests.querycount import count_queries
 
 
 def _populate(events: int, registrations_each: int) -> list:
@@ -22,7 +22,7 @@ def _populate(events: int, registrations_each: int) -> list:
     return made
 
 
-def _statements(client: FlaskClient, url: str) -> int:
+def _statements(client: FlaskClient, count_queries: QueryCounter, url: str) -> int:
     db.session.expunge_all()  # nothing cached in the identity map helps the page
     with count_queries() as statements:
         response = client.get(url)
@@ -30,20 +30,24 @@ def _statements(client: FlaskClient, url: str) -> int:
     return len(statements)
 
 
-def test_listing_query_count_does_not_grow_with_events_or_registrations(client: FlaskClient) -> None:
+def test_listing_query_count_does_not_grow_with_events_or_registrations(
+    client: FlaskClient, count_queries: QueryCounter
+) -> None:
     _populate(events=2, registrations_each=1)
-    few = _statements(client, "/")
+    few = _statements(client, count_queries, "/")
     _populate(events=15, registrations_each=4)
-    many = _statements(client, "/")
+    many = _statements(client, count_queries, "/")
     assert few == many
     assert many <= 5
 
 
-def test_detail_query_count_does_not_grow_with_registrations_or_questions(client: FlaskClient) -> None:
+def test_detail_query_count_does_not_grow_with_registrations_or_questions(
+    client: FlaskClient, count_queries: QueryCounter
+) -> None:
     (small,) = _populate(events=1, registrations_each=1)
     (large,) = _populate(events=1, registrations_each=30)
     for _ in range(5):
         db.session.add(Question(event=large, label="Extra vraag", kind=QuestionKind.CHECKBOX))
     db.session.commit()
     small_url, large_url = signup_url(small), signup_url(large)
-    assert _statements(client, small_url) == _statements(client, large_url)
+    assert _statements(client, count_queries, small_url) == _statements(client, count_queries, large_url)

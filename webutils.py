@@ -1,0 +1,39 @@
+"""Request parsing shared by every blueprint: ids in URLs, page numbers, and a guard on NUL bytes."""
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter, Map
+
+MAX_ID = 2**31 - 1  # our primary keys are 32-bit; a larger number exists nowhere
+MAX_PAGE = 100_000
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` bounded to the id range, so an absurd number is a 404, not a database error."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def page_number(name: str = "pagina") -> int:
+    """The 1-based page from the query string; a page below 1 or beyond any real list is a 404."""
+    page = request.args.get(name, 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return page
+
+
+def refuse_nul_bytes() -> None:
+    """No stored text contains NUL, and PostgreSQL refuses it in a query: answer 400 at the door."""
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values if isinstance(value, str)):
+        abort(400, description=_("Het verzoek bevat ongeldige tekens."))
+
+
+def register_input_guards(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_bytes)
