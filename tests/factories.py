@@ -108,3 +108,23 @@ def outbox(template: str | None = None) -> list[Any]:
     if template:
         query = query.where(OutgoingMessage.template == template)
     return list(db.session.scalars(query))
+
+
+def make_question(event: Event, **fields: Any) -> Any:
+    from events.models import Question, QuestionKind
+
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "label": f"Vraag {n}",
+        "kind": QuestionKind.SHORT_TEXT,
+        "position": n,
+        "options": [],
+    }
+    question = Question(event=event, **(defaults | fields))
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def admin_url(event: Event, page: str = "bewerken") -> str:
+    return f"/beheer/evenementen/{event.id}/{page}"
