@@ -136,13 +136,14 @@ class QuestionForm(FlaskForm):
     kind = SelectField(_l("Soort antwoord"), choices=label_choices(QUESTION_KIND_LABELS),
                        validators=[InputRequired(_l("Kies een soort antwoord."))])
     required = BooleanField(_l("Verplicht"))
-    options = TextAreaField(_l("Keuzes"), description=_l("Eén keuze per regel; alleen bij een keuzevraag."),
-                            validators=[Optional(), Length(max=5000)])
+    # Not named "options": filled from a Question, the stored list would win over the text.
+    option_lines = TextAreaField(_l("Keuzes"), description=_l("Eén keuze per regel; alleen bij een keuzevraag."),
+                                 validators=[Length(max=5000)])
 
     def option_list(self) -> list[str]:
-        return [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
+        return [line.strip() for line in (self.option_lines.data or "").splitlines() if line.strip()]
 
-    def validate_options(self, field: TextAreaField) -> None:
+    def validate_option_lines(self, field: TextAreaField) -> None:
         options = self.option_list()
         if self.kind.data not in CHOICE_KINDS:
             if options:

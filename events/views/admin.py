@@ -250,7 +250,7 @@ def questions(event_id: int) -> Page:
 def edit_question(event_id: int, question_id: int) -> Page:
     event = _event_or_404(event_id)
     question = _question_or_404(event, question_id)
-    form = QuestionForm(obj=question, data={"options": "\n".join(question.options)})
+    form = QuestionForm(obj=question, option_lines="\n".join(question.options))
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/question_form.html", event=event, question=question,
