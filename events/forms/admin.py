@@ -94,7 +94,8 @@ class EventForm(FlaskForm):
             self.ends_at.errors.append(_l("Het einde moet na het begin liggen."))
         if closes and ends and closes >= ends:
             self.registration_closes_at.errors.append(_l("Aanmelden moet sluiten vóór het einde van de bijeenkomst."))
-        if opens and closes and opens >= closes:
+        if opens and (closes or starts) and opens >= (closes or starts):
+            # Without a closing moment, registration closes when the event starts.
             self.registration_opens_at.errors.append(_l("Aanmelden moet openen vóórdat het sluit."))
         return not (self.ends_at.errors or self.registration_closes_at.errors or self.registration_opens_at.errors)
 

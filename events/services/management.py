@@ -178,7 +178,8 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
 
 
 def publish_event(event_id: int) -> Event:
-    event = db.session.get_one(Event, event_id)
+    """Draft to published. Locked, so a cancellation at the same moment cannot be undone by it."""
+    event = lock_event(event_id)
     if event.status == EventStatus.CANCELLED:
         raise StatusConflict(_("Een geannuleerde bijeenkomst kan niet opnieuw worden gepubliceerd."))
     if event.status == EventStatus.PUBLISHED:
@@ -191,7 +192,7 @@ def publish_event(event_id: int) -> Event:
 
 def unpublish_event(event_id: int) -> Event:
     """Back to draft: hidden from the public; registrations are kept."""
-    event = db.session.get_one(Event, event_id)
+    event = lock_event(event_id)
     if event.status != EventStatus.PUBLISHED:
         raise StatusConflict(_("Alleen een gepubliceerde bijeenkomst kan terug naar concept."))
     event.status = EventStatus.DRAFT

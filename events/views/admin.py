@@ -206,6 +206,8 @@ def publish(event_id: int) -> Response:
 def unpublish(event_id: int) -> Page:
     event = _event_or_404(event_id)
     if request.method == "GET":
+        if event.status != EventStatus.PUBLISHED:
+            abort(409, description=_("Alleen een gepubliceerde bijeenkomst kan terug naar concept."))
         return render_template("events/admin/confirm_unpublish.html", event=event, form=FlaskForm())
     _commit_or_abort(lambda: management.unpublish_event(event.id))
     flash(_("De bijeenkomst is terug naar concept en niet meer openbaar. De aanmeldingen blijven bewaard."),

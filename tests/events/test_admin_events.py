@@ -1,12 +1,14 @@
 """Organisers create, edit, duplicate, publish, unpublish and cancel events over HTTP."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role
@@ -122,6 +124,7 @@ def test_slug_is_unique_per_organisation_with_a_numeric_suffix(organiser_client:
         ({"registration_closes_at": "2027-03-10T21:30"}, "Aanmelden moet sluiten vóór het einde"),
         ({"registration_opens_at": "2027-03-05T10:00", "registration_closes_at": "2027-03-01T10:00"},
          "Aanmelden moet openen vóórdat het sluit."),
+        ({"registration_opens_at": "2027-03-10T20:00"}, "Aanmelden moet openen vóórdat het sluit."),
     ],
 )
 def test_invalid_event_is_refused_with_400_next_to_the_field_and_stores_nothing(
@@ -275,6 +278,28 @@ def test_state_change_that_is_not_allowed_answers_409(organiser_client: FlaskCli
     assert response.status_code == 409
     assert message in response.get_data(as_text=True)
     assert events_of(organisation)[0].status == status
+
+
+def test_unpublish_confirmation_of_a_draft_answers_409(organiser_client: FlaskClient,
+                                                      organisation: Organisation) -> None:
+    event = make_event(organisation, status=EventStatus.DRAFT)
+    assert organiser_client.get(admin_url(event, "depubliceren")).status_code == 409
+
+
+def test_status_changes_need_the_csrf_token_the_pages_carry(app: Flask, organiser_client: FlaskClient,
+                                                            organisation: Organisation) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    draft = make_event(organisation, status=EventStatus.DRAFT)
+    assert organiser_client.post(admin_url(draft, "publiceren")).status_code == 400
+    assert events_of(organisation)[0].status == EventStatus.DRAFT
+    edit_page = organiser_client.get(admin_url(draft)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', edit_page)
+    assert token is not None
+    assert organiser_client.post(admin_url(draft, "publiceren"), data={"csrf_token": token[1]}).status_code == 302
+    cancel_page = organiser_client.get(admin_url(draft, "annuleren")).get_data(as_text=True)
+    assert 'name="csrf_token"' in cancel_page
+    assert organiser_client.post(admin_url(draft, "annuleren")).status_code == 400
+    assert events_of(organisation)[0].status == EventStatus.PUBLISHED
 
 
 def test_cancel_mails_everyone_registered_exactly_once_and_shows_the_reason(
