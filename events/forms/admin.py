@@ -66,7 +66,8 @@ class EventForm(FlaskForm):
                         filters=[single_line])
     audience = SelectField(_l("Doelgroep"), choices=label_choices(AUDIENCE_LABELS),
                            validators=[InputRequired(_l("Kies een doelgroep."))])
-    kind = SelectField(_l("Soort"), choices=label_choices(KIND_LABELS), validators=[InputRequired(_l("Kies een soort."))])
+    kind = SelectField(_l("Soort"), choices=label_choices(KIND_LABELS),
+                       validators=[InputRequired(_l("Kies een soort."))])
     description = TextAreaField(_l("Beschrijving"), validators=[Optional(), Length(max=10000)], filters=[strip])
     starts_at = local_datetime_field(_l("Begint op"), InputRequired(_l("Vul in wanneer de bijeenkomst begint.")))
     ends_at = local_datetime_field(_l("Eindigt op"), InputRequired(_l("Vul in wanneer de bijeenkomst eindigt.")))

@@ -391,5 +391,5 @@ def event_registrations(event_id: int, filters: RegistrationFilters, page: int =
     if filters.status is not None:
         query = query.where(Registration.status == filters.status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page_query = query.order_by(Registration.created_at, Registration.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    return list(db.session.scalars(page_query)), total
+    ordered = query.order_by(Registration.created_at, Registration.id)
+    return list(db.session.scalars(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))), total

@@ -99,7 +99,8 @@ def test_online_event_needs_no_venue(organiser_client: FlaskClient, organisation
 def test_slug_is_unique_per_organisation_with_a_numeric_suffix(organiser_client: FlaskClient,
                                                                organisation: Organisation) -> None:
     for _ in range(3):
-        organiser_client.post("/beheer/evenementen/nieuw", data=event_fields(organisation, title="Café: veilig online!"))
+        organiser_client.post("/beheer/evenementen/nieuw",
+                              data=event_fields(organisation, title="Café: veilig online!"))
     other = make_organisation()
     make_event(other, slug="cafe-veilig-online")
     assert [event.slug for event in events_of(organisation)] == [
@@ -195,8 +196,8 @@ def test_duplicate_copies_fields_and_questions_into_another_organisation_as_draf
     db.session.commit()
     login(client, user)
     starts = datetime(2027, 3, 10, 18, 30, tzinfo=timezone.utc)
-    event = make_event(source_org, title="Veilig bankieren", starts_at=starts, capacity=12, online_url="https://x.example",
-                       registration_closes_at=starts - timedelta(days=1), cancellation_reason=None)
+    event = make_event(source_org, title="Veilig bankieren", starts_at=starts, capacity=12,
+                       online_url="https://x.example", registration_closes_at=starts - timedelta(days=1))
     make_question(event, label="Welke bank?", kind=QuestionKind.SINGLE_CHOICE, options=["ING", "Rabo"], required=True)
     make_question(event, label="Opmerkingen", kind=QuestionKind.LONG_TEXT)
     make_registration(event)

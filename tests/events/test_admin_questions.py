@@ -112,16 +112,21 @@ def test_deleting_an_answered_question_hides_it_but_keeps_the_answers_in_the_exp
     assert row[header.index("Hoe kwam u bij ons? (verwijderd)")] == "Via de krant"
 
 
+def move(client: FlaskClient, question: Question, direction: str) -> int:
+    url = admin_url(question.event, f"vragen/{question.id}/verplaatsen")
+    return client.post(url, data={"richting": direction}).status_code
+
+
 def test_questions_move_up_and_down(client: FlaskClient, event: Event) -> None:
     first, second, third = (make_question(event, label=label) for label in ("Eén", "Twee", "Drie"))
-    assert client.post(admin_url(event, f"vragen/{third.id}/verplaatsen"), data={"richting": "omhoog"}).status_code == 302
+    assert move(client, third, "omhoog") == 302
     assert [q.label for q in stored_questions(event)] == ["Eén", "Drie", "Twee"]
-    client.post(admin_url(event, f"vragen/{first.id}/verplaatsen"), data={"richting": "omlaag"})
+    move(client, first, "omlaag")
     assert [q.label for q in stored_questions(event)] == ["Drie", "Eén", "Twee"]
-    client.post(admin_url(event, f"vragen/{third.id}/verplaatsen"), data={"richting": "omhoog"})
-    client.post(admin_url(event, f"vragen/{second.id}/verplaatsen"), data={"richting": "omlaag"})
+    move(client, third, "omhoog")  # already first
+    move(client, second, "omlaag")  # already last
     assert [q.label for q in stored_questions(event)] == ["Drie", "Eén", "Twee"]
-    assert client.post(admin_url(event, f"vragen/{second.id}/verplaatsen"), data={"richting": "opzij"}).status_code == 400
+    assert move(client, second, "opzij") == 400
 
 
 def test_question_of_another_event_is_404(client: FlaskClient, event: Event) -> None:
