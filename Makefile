@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: install install-test static translations migrate demo run web worker test bench-signup clean
+.PHONY: install install-test static translations translations-update migrate demo run web worker test bench-signup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ static/vendor/utrecht/index.css: package.json
 
 translations: $(BIN)/python
 	$(BIN)/pip install --quiet babel==2.18.0
-	if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+	$(BIN)/pybabel -q compile -d translations
+
+# After changing UI text: collect it and merge it into translations/en (then translate the new entries).
+translations-update: $(BIN)/python
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 migrate: install
 	$(BIN)/flask db upgrade

@@ -5,26 +5,29 @@ import os
 
 from flask import Flask, Response, render_template, request, session
 from flask_babel import format_date, format_datetime, format_time
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, lazy_gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
-ERROR_MESSAGES = {
-    400: "Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw.",
-    403: "U heeft geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet (meer).",
-    405: "Deze actie is hier niet mogelijk.",
-    409: "Dit kan niet in de huidige toestand. Ververs de pagina en probeer het opnieuw.",
-    410: "Deze link is verlopen.",
-    413: "Het bestand of formulier is te groot.",
-    429: "U heeft dit te vaak geprobeerd. Wacht even en probeer het dan opnieuw.",
-    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
-    503: "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw.",
+ERROR_MESSAGES: dict[int, LazyString] = {
+    400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
+    403: lazy_gettext("U heeft geen toegang tot deze pagina."),
+    404: lazy_gettext("Deze pagina bestaat niet (meer)."),
+    405: lazy_gettext("Deze actie is hier niet mogelijk."),
+    409: lazy_gettext("Dit kan niet in de huidige toestand. Ververs de pagina en probeer het opnieuw."),
+    410: lazy_gettext("Deze link is verlopen."),
+    413: lazy_gettext("Het bestand of formulier is te groot."),
+    429: lazy_gettext("U heeft dit te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
+    500: lazy_gettext("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
+    503: lazy_gettext("Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."),
 }
+CSRF_EXPIRED = lazy_gettext(
+    "Het formulier was verlopen of onvolledig. Ververs de pagina, vul het opnieuw in en verstuur het nog eens."
+)
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, object] | None = None) -> Flask:
@@ -78,13 +81,15 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from accounts.views import blueprint as accounts_blueprint
+    from accounts.views.auth import blueprint as accounts_blueprint
+    from accounts.views.organisations import blueprint as organisations_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
 
@@ -102,17 +107,19 @@ def register_commands(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
-        message = _(ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
-        detail = error.description if _is_own_description(error) else None
+        message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+        detail = _error_detail(error)
         return render_template("errors/error.html", code=code, message=message, detail=detail), code
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, render_error)
 
 
-def _is_own_description(error: HTTPException) -> bool:
-    """True when a view passed its own (translated) text to abort(), not Werkzeug's default."""
-    return type(error).description != error.description
+def _error_detail(error: HTTPException) -> str | None:
+    """The text a view passed to abort() (already translated); never Werkzeug's English default."""
+    if isinstance(error, CSRFError):
+        return str(CSRF_EXPIRED)
+    return error.description if type(error).description != error.description else None
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -27,8 +27,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'weerbaar.db'}")
     )
@@ -46,6 +49,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -69,6 +73,8 @@ class Config:
 
     MANAGE_TOKEN_MAX_AGE_DAYS = 400
     PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+    # The reset request answers no sooner than this, whether or not the address has an account.
+    PASSWORD_RESET_MIN_SECONDS = 0.3
     INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
@@ -86,6 +92,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     LOCK_TIMEOUT_SECONDS = 2
+    PASSWORD_RESET_MIN_SECONDS = 0.01
     BASE_URL = "http://localhost"
     SERVER_NAME = None
 
@@ -98,7 +105,7 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         """Refuse to start without a real secret and a real database."""
-        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == Config.SECRET_KEY:
+        if os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY) == DEVELOPMENT_SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production")

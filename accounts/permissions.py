@@ -1,8 +1,8 @@
 """Who may do what, in which organisation.
 
-Every view declares its access with exactly one of `@public` or `@requires(permission)`;
-`tests/accounts/test_route_permissions.py` walks the URL map and fails on a view that has
-neither. Object access is scoped with `organisation_ids_for()` / `ensure_can()`, so a user of
+Every view declares its access with exactly one of `@public`, `@requires(permission)`,
+`@requires_login` or `@requires_regional_admin`; `tests/accounts/test_route_permissions.py`
+walks the URL map and fails on a view that has none. Object access is scoped with `organisation_ids_for()` / `ensure_can()`, so a user of
 one organisation gets a 404 for another organisation's data.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     VIEW_RESULTS = "view_results"
     MANAGE_USERS = "manage_users"
     VIEW_MAIL = "view_mail"
+    MANAGE_ORGANISATION = "manage_organisation"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -56,6 +57,11 @@ def organisations_for(user: User, permission: Permission) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
+def may_use(user: User, permission: Permission) -> bool:
+    """True when `user` holds `permission` somewhere; a regional admin always, even before any organisation exists."""
+    return user.is_authenticated and (user.is_regional_admin or bool(organisation_ids_for(user, permission)))
+
+
 def can(user: User, permission: Permission, organisation_id: int) -> bool:
     return organisation_id in organisation_ids_for(user, permission)
 
@@ -74,7 +80,7 @@ def requires(permission: Permission) -> Callable[[View], View]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not organisation_ids_for(current_user, permission):
+            if not may_use(current_user, permission):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -94,6 +100,21 @@ def requires_login(view: View) -> View:
         return view(*args, **kwargs)
 
     wrapped.required_permission = "login"  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def requires_regional_admin(view: View) -> View:
+    """Region-wide actions, such as creating an organisation: regional admins only."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_regional_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.required_permission = "regional_admin"  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 

@@ -42,17 +42,12 @@ def _utc(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
-def event_calendar(event: Event, url: str, domain: str) -> bytes:
+def _vevent(event: Event, url: str, domain: str, stamp: datetime) -> list[str]:
     location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODUCT_ID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    return [
         "BEGIN:VEVENT",
         f"UID:event-{event.id}@{domain}",
-        f"DTSTAMP:{_utc(utcnow())}",
+        f"DTSTAMP:{_utc(stamp)}",
         f"DTSTART:{_utc(event.starts_at)}",
         f"DTEND:{_utc(event.ends_at)}",
         f"SUMMARY:{escape_text(event.title)}",
@@ -61,6 +56,20 @@ def event_calendar(event: Event, url: str, domain: str) -> bytes:
         f"URL:{url}",
         f"STATUS:{'CANCELLED' if event.status == 'cancelled' else 'CONFIRMED'}",
         "END:VEVENT",
-        "END:VCALENDAR",
     ]
+
+
+def calendar(events_with_urls: list[tuple[Event, str]], domain: str, name: str | None = None) -> bytes:
+    """A VCALENDAR with one VEVENT per (event, public url); `name` titles a subscribed feed."""
+    stamp = utcnow()
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    if name:
+        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    for event, url in events_with_urls:
+        lines += _vevent(event, url, domain, stamp)
+    lines.append("END:VCALENDAR")
     return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def event_calendar(event: Event, url: str, domain: str) -> bytes:
+    return calendar([(event, url)], domain)

@@ -29,8 +29,8 @@ from events.models import (
 from events.services.registration import (
     SignupData,
     confirmed_count,
-    live_registration,
     lock_event,
+    normalise_email,
     promote_waitlisted,
     register,
 )
@@ -227,7 +227,12 @@ def add_registration(event_id: int, data: SignupData, added_by_id: int) -> tuple
 
     The public duplicate rule holds: an address already registered gets its manage link again.
     """
-    is_new = live_registration(event_id, data.email) is None
+    already = sa.exists().where(
+        Registration.event_id == event_id,
+        Registration.email == normalise_email(data.email),
+        Registration.status != RegistrationStatus.CANCELLED,
+    )
+    is_new = not db.session.scalar(sa.select(already))
     return register(event_id, data, added_by_id=added_by_id, allow_closed=True), is_new
 
 

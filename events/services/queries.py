@@ -60,7 +60,7 @@ def _confirmed_counts() -> sa.Subquery:
     )
 
 
-def upcoming_events(filters: EventFilters, page: int = 1) -> tuple[list[EventListing], int]:
+def upcoming_events(filters: EventFilters, page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[EventListing], int]:
     """One page of published events that have not ended, soonest first, and the total count."""
     counts = _confirmed_counts()
     query = (
@@ -79,7 +79,7 @@ def upcoming_events(filters: EventFilters, page: int = 1) -> tuple[list[EventLis
         query = query.where(Organisation.slug == filters.organisation_slug)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(
-        query.order_by(Event.starts_at, Event.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(Event.starts_at, Event.id).limit(page_size).offset((page - 1) * page_size)
     ).all()
     return [EventListing(event, confirmed) for event, confirmed in rows], total
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus
@@ -73,17 +74,18 @@ def lock_event(event_id: int) -> Event:
     few seconds instead of hanging. SQLite has one writer: a no-op UPDATE takes the write lock
     now, before the count, and its busy timeout plays the same role.
     """
+    with_sender = joinedload(Event.organisation)  # the mails written under the lock need it
     if not current_app.config.get("EVENT_LOCK_ENABLED", True):
         return db.session.get_one(Event, event_id)
     try:
         if db.engine.dialect.name == "postgresql":
             seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
             db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
-            query = sa.select(Event).where(Event.id == event_id).with_for_update()
+            query = sa.select(Event).where(Event.id == event_id).with_for_update(of=Event).options(with_sender)
             return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
         no_op = sa.update(Event).where(Event.id == event_id).values(id=Event.id)
         db.session.execute(no_op.execution_options(synchronize_session=False))
-        return db.session.get_one(Event, event_id, populate_existing=True)
+        return db.session.get_one(Event, event_id, populate_existing=True, options=[with_sender])
     except OperationalError as error:
         db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
@@ -96,14 +98,15 @@ def confirmed_count(event_id: int) -> int:
     return db.session.scalar(query) or 0
 
 
-def live_registration(event_id: int, email: str) -> Registration | None:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.email == normalise_email(email),
-            Registration.status != RegistrationStatus.CANCELLED,
-        )
-    )
+def _seats_taken_and_duplicate(event_id: int, email: str) -> tuple[int, int | None]:
+    """Confirmed seats, and the id of this address's live registration if any: one statement."""
+    live_duplicate = sa.and_(Registration.email == email, Registration.status != RegistrationStatus.CANCELLED)
+    query = sa.select(
+        sa.func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+        sa.func.max(Registration.id).filter(live_duplicate),
+    ).where(Registration.event_id == event_id)
+    confirmed, duplicate_id = db.session.execute(query).one()
+    return confirmed, duplicate_id
 
 
 def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
@@ -118,17 +121,19 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     if event is None:
         raise RegistrationClosed(_("Deze bijeenkomst bestaat niet."))
     _check_open(event, allow_closed)
+    email = normalise_email(data.email)
     event = lock_event(event_id)
     _check_open(event, allow_closed)  # it may have been cancelled while we waited
-    existing = live_registration(event_id, data.email)
-    if existing is not None:
+    confirmed, duplicate_id = _seats_taken_and_duplicate(event_id, email)
+    if duplicate_id is not None:
+        existing = db.session.get_one(Registration, duplicate_id)
         notifications.already_registered(existing)
         return existing
-    status = _status_for_newcomer(event)
+    status = _status_for_newcomer(event, confirmed)
     registration = Registration(
         event=event,
         name=data.name,
-        email=normalise_email(data.email),
+        email=email,
         company_name=data.company_name,
         phone=data.phone,
         answers=data.answers,
@@ -158,8 +163,8 @@ def _check_open(event: Event, allow_closed: bool) -> None:
         raise RegistrationClosed(reason)
 
 
-def _status_for_newcomer(event: Event) -> RegistrationStatus:
-    if confirmed_count(event.id) < event.capacity:
+def _status_for_newcomer(event: Event, confirmed: int) -> RegistrationStatus:
+    if confirmed < event.capacity:
         return RegistrationStatus.CONFIRMED
     if event.waitlist_enabled:
         return RegistrationStatus.WAITLISTED

@@ -1,11 +1,14 @@
 """Public pages: listing, event detail with sign-up, confirmation, manage/cancel a registration."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,9 +19,11 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.permissions import public
+from events.ics import calendar
 from events.labels import template_labels
 from events.forms.public import SignupForm, signup_form_for
 from events.models import Audience, EventKind, Registration, RegistrationStatus
+from events.notifications import event_url
 from events.services import queries
 from events.services.registration import (
     EventBusy,
@@ -33,6 +38,7 @@ from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import db, limiter
 
 blueprint = Blueprint("events", __name__)
+FEED_SIZE = 500
 blueprint.app_context_processor(template_labels)
 
 
@@ -45,14 +51,18 @@ def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audien
     return enum_class(value) if value in enum_class._value2member_map_ else None
 
 
-@blueprint.route("/")
-@public
-def listing() -> str:
-    filters = queries.EventFilters(
+def _filters_from_args() -> queries.EventFilters:
+    return queries.EventFilters(
         audience=_enum_arg("doelgroep", Audience),
         kind=_enum_arg("soort", EventKind),
         organisation_slug=request.args.get("organisatie") or None,
     )
+
+
+@blueprint.route("/")
+@public
+def listing() -> str:
+    filters = _filters_from_args()
     page = request.args.get("pagina", 1, type=int)
     if page < 1:
         abort(404)
@@ -68,6 +78,44 @@ def listing() -> str:
         Audience=Audience,
         EventKind=EventKind,
     )
+
+
+@blueprint.route("/evenementen.ics")
+@public
+def calendar_feed() -> Response:
+    """An iCal feed of the upcoming events (same filters as the listing) for calendars and websites."""
+    listings, _total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
+    domain = urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
+    body = calendar([(item.event, event_url(item.event)) for item in listings], domain, name=_("Bijeenkomsten"))
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "public, max-age=300"})
+
+
+@blueprint.route("/evenementen.json")
+@public
+def json_feed() -> Response:
+    """The upcoming events as JSON for municipal websites (times in UTC, ISO 8601)."""
+    listings, total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
+    response = jsonify({"total": total, "events": [_event_json(item) for item in listings]})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _event_json(item: queries.EventListing) -> dict[str, object]:
+    event = item.event
+    return {
+        "id": event.id,
+        "title": event.title,
+        "url": event_url(event),
+        "organisation": {"name": event.organisation.name, "slug": event.organisation.slug},
+        "audience": event.audience.value,
+        "kind": event.kind.value,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part) or None,
+        "online": bool(event.online_url),
+        "availability": item.availability.value,
+        "seats_left": item.seats_left,
+    }
 
 
 def _listing_or_404(event_id: int, slug: str) -> queries.EventListing | Response:

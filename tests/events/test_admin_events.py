@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,6 +23,7 @@ from tests.factories import (
     outbox,
     signup_url,
 )
+from tests.querycount import count_queries
 
 
 def event_fields(organisation: Organisation, **overrides: str) -> dict[str, str]:
@@ -335,20 +334,6 @@ def test_cancel_with_a_too_long_reason_is_refused_and_mails_nobody(organiser_cli
     assert outbox() == []
 
 
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_index_shows_seat_counts_in_a_constant_number_of_queries(organiser_client: FlaskClient,
                                                                   organisation: Organisation) -> None:
     first = make_event(organisation, title="Eerste", capacity=2)
@@ -356,14 +341,14 @@ def test_index_shows_seat_counts_in_a_constant_number_of_queries(organiser_clien
     make_registration(first)
     make_registration(first, status=RegistrationStatus.WAITLISTED)
     make_registration(first, status=RegistrationStatus.CANCELLED)
-    with counted_queries() as few:
+    with count_queries() as few:
         page = organiser_client.get("/beheer/evenementen/").get_data(as_text=True)
     assert "2 / 2" in page
     for n in range(5):
         event = make_event(organisation, title=f"Meer {n}")
         make_registration(event)
         make_registration(event, status=RegistrationStatus.WAITLISTED)
-    with counted_queries() as many:
+    with count_queries() as many:
         page = organiser_client.get("/beheer/evenementen/").get_data(as_text=True)
     assert page.count("1 / 10") == 5
     assert len(many) == len(few)

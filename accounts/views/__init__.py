@@ -1,0 +1,1 @@
+"""Account pages: sign-in and passwords (`auth`), organisations and their users (`organisations`)."""

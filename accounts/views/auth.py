@@ -1,0 +1,154 @@
+"""Sign-in, sign-out, password reset, accepting an invitation and the admin start page."""
+from __future__ import annotations
+
+import time
+from typing import NoReturn
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from accounts import services
+from accounts.forms import AcceptInvitationForm, LoginForm, NewPasswordForm, PasswordResetRequestForm
+from accounts.labels import template_labels
+from accounts.models import User
+from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
+from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
+from extensions import db, limiter
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
+blueprint.app_context_processor(template_labels)
+
+
+@blueprint.app_context_processor
+def permission_helpers() -> dict[str, object]:
+    """`may_use(permission)` in templates: show a link only to someone who may open the page."""
+    return {"may_use": lambda permission: may_use(current_user, Permission(permission))}
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _password_reset_rate_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+@blueprint.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@public
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+        else:
+            _log_in(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors else 400
+
+
+def _log_in(user: User) -> None:
+    session.clear()  # rotate: nothing from before the login survives
+    login_user(user)
+    db.session.commit()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("accounts.dashboard")
+
+
+@blueprint.post("/uitloggen")
+@requires_login
+def logout() -> Response:
+    services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("U bent uitgelogd."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(_password_reset_rate_limit, methods=["POST"])
+@public
+def forgot_password() -> str | tuple[str, int]:
+    form = PasswordResetRequestForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
+    started = time.monotonic()
+    services.request_password_reset(form.email.data)
+    db.session.commit()
+    _answer_no_sooner_than(started)
+    return render_template("accounts/reset_requested.html")
+
+
+def _answer_no_sooner_than(started: float) -> None:
+    """Pads the answer to a fixed minimum time, so a known and an unknown address look alike."""
+    remaining = current_app.config["PASSWORD_RESET_MIN_SECONDS"] - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def _refuse_link(error: Exception) -> NoReturn:
+    if isinstance(error, TokenExpired):
+        abort(410, description=_("Deze link is verlopen. Vraag een nieuwe aan."))
+    if isinstance(error, TokenUsed):
+        abort(410, description=_("Deze link is al gebruikt of vervangen door een nieuwere. Vraag een nieuwe aan."))
+    abort(404, description=_("Deze link klopt niet. Gebruik de link uit uw e-mail, of vraag een nieuwe aan."))
+
+
+@blueprint.route("/wachtwoord/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> str | tuple[str, int] | Response:
+    try:
+        user = services.user_for_password_reset(token)
+    except (TokenInvalid, TokenExpired, TokenUsed) as error:
+        _refuse_link(error)
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/reset_password.html", form=form, user=user), 400 if form.errors else 200
+    services.set_password(user, form.password.data)
+    _log_in(user)
+    flash(_("Uw nieuwe wachtwoord is opgeslagen. U bent ingelogd."), "success")
+    return redirect(url_for("accounts.dashboard"))
+
+
+@blueprint.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | tuple[str, int] | Response:
+    try:
+        user = services.user_for_invitation(token)
+    except (TokenInvalid, TokenExpired, TokenUsed) as error:
+        _refuse_link(error)
+    form = AcceptInvitationForm(name=user.name)
+    if not form.validate_on_submit():
+        return render_template("accounts/accept_invitation.html", form=form, user=user), 400 if form.errors else 200
+    services.accept_invitation(user, form.name.data, form.password.data)
+    _log_in(user)
+    flash(_("Welkom! Uw wachtwoord is opgeslagen en u bent ingelogd."), "success")
+    return redirect(url_for("accounts.dashboard"))
+
+
+@blueprint.route("/")
+@requires_login
+def dashboard() -> str:
+    sections = {permission: organisations_for(current_user, permission) for permission in Permission}
+    return render_template("accounts/dashboard.html", sections=sections, Permission=Permission)
