@@ -28,12 +28,31 @@ from timeutils import LOCAL_TZ, local_to_utc
 
 MAX_OPTIONS = 30
 INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")
+YEARS = range(2000, 2100)
+
+
+class AdminForm(FlaskForm):
+    """Refuses NUL characters in any text field: PostgreSQL cannot store them."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, _l("Deze tekst bevat een ongeldig teken.")]
+                valid = False
+        return valid
+
+
+def plausible_year(form: FlaskForm, field: DateTimeLocalField) -> None:
+    if field.data and field.data.year not in YEARS:
+        raise ValidationError(_l("Kies een datum tussen 2000 en 2099."))
 
 
 def local_datetime_field(label: Any, *validators: Any) -> DateTimeLocalField:
     """`<input type="datetime-local">` read and shown as Europe/Amsterdam wall-clock time."""
-    return DateTimeLocalField(label, validators=list(validators), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                              tz=LOCAL_TZ, invalid_value_message=INVALID_MOMENT)
+    return DateTimeLocalField(label, validators=[*validators, plausible_year],
+                              format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], tz=LOCAL_TZ,
+                              invalid_value_message=INVALID_MOMENT)
 
 
 def optional_utc(moment: datetime | None) -> datetime | None:
@@ -59,7 +78,7 @@ def label_choices(labels: dict[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-class EventForm(FlaskForm):
+class EventForm(AdminForm):
     organisation_id = SelectField(_l("Organisatie"), coerce=int,
                                   validators=[InputRequired(_l("Kies een organisatie."))])
     title = StringField(_l("Titel"), validators=[InputRequired(_l("Vul een titel in.")), Length(max=200)],
@@ -131,7 +150,7 @@ def event_form(organisations: list[Organisation], **kwargs: Any) -> EventForm:
     return form
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AdminForm):
     label = StringField(_l("Vraag"), validators=[InputRequired(_l("Vul de vraag in.")), Length(max=300)],
                         filters=[single_line])
     help_text = StringField(_l("Toelichting"), validators=[Optional(), Length(max=500)], filters=[single_line])
@@ -168,7 +187,7 @@ class QuestionForm(FlaskForm):
         )
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(AdminForm):
     organisation_id = SelectField(_l("Organisatie van de kopie"), coerce=int,
                                   validators=[InputRequired(_l("Kies een organisatie."))])
     starts_at = local_datetime_field(_l("Begint op"), InputRequired(_l("Vul in wanneer de kopie begint.")))
@@ -180,12 +199,12 @@ def duplicate_form(organisations: list[Organisation], **kwargs: Any) -> Duplicat
     return form
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(AdminForm):
     reason = TextAreaField(_l("Reden (staat op de openbare pagina en in de e-mail)"),
                            validators=[Optional(), Length(max=1000)], filters=[strip])
 
 
-class ManualRegistrationForm(FlaskForm):
+class ManualRegistrationForm(AdminForm):
     """The organiser adds a person: the public form's person fields, without questions."""
 
     name = SignupForm.name

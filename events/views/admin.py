@@ -46,6 +46,14 @@ blueprint.context_processor(template_labels)
 EnumValue = TypeVar("EnumValue")
 Result = TypeVar("Result")
 Page = str | tuple[str, int] | Response
+MAX_ID = 2**31 - 1  # an INTEGER column: a larger id names nothing, and the database would refuse it
+MAX_PAGE = 100_000
+
+
+@blueprint.url_value_preprocessor
+def ids_in_range(endpoint: str | None, values: dict[str, object] | None) -> None:
+    if values and any(isinstance(value, int) and value > MAX_ID for value in values.values()):
+        abort(404)
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -84,7 +92,7 @@ def _choice_arg(name: str, parse: Callable[[str], EnumValue]) -> EnumValue | Non
 
 def _page_arg() -> int:
     page = request.args.get("pagina", 1, type=int)
-    if page < 1:
+    if not 1 <= page <= MAX_PAGE:
         abort(404)
     return page
 
@@ -111,9 +119,10 @@ def _commit_or_abort(action: Callable[[], Result]) -> Result:
 @requires(Permission.MANAGE_EVENTS)
 def index() -> str:
     organisation_ids = organisation_ids_for(current_user, Permission.MANAGE_EVENTS)
+    chosen_organisation = _choice_arg("organisatie", int)
     filters = management.AdminEventFilters(
         organisation_ids=organisation_ids,
-        organisation_id=_choice_arg("organisatie", int),
+        organisation_id=chosen_organisation if chosen_organisation in organisation_ids else None,
         status=_choice_arg("status", EventStatus),
         time=_choice_arg("wanneer", management.TimeFilter),
     )
@@ -300,7 +309,7 @@ def move_question(event_id: int, question_id: int) -> Response:
 def registrations(event_id: int) -> str:
     event = _event_or_404(event_id)
     filters = management.RegistrationFilters(
-        search=request.args.get("zoek", "").strip()[:200],
+        search=request.args.get("zoek", "").replace("\x00", "").strip()[:200],
         status=_choice_arg("status", RegistrationStatus),
     )
     page = _page_arg()

@@ -99,3 +99,28 @@ def test_organiser_sees_only_the_events_of_own_organisation(client: FlaskClient)
     login(client, make_user(own, Role.ORGANISER))
     page = client.get("/beheer/evenementen/").get_data(as_text=True)
     assert "Eigen bijeenkomst" in page and "Andermans bijeenkomst" not in page
+
+
+@pytest.mark.parametrize("path", [
+    "/beheer/evenementen/99999999999999999999/bewerken",
+    "/beheer/evenementen/1/vragen/99999999999999999999/bewerken",
+    "/beheer/evenementen/1/aanmeldingen/99999999999999999999/annuleren",
+    "/beheer/evenementen/?pagina=99999999999999999999",
+    "/beheer/evenementen/1/aanmeldingen?pagina=99999999999999999999",
+])
+def test_out_of_range_numbers_in_the_url_are_404_not_500(client: FlaskClient, path: str) -> None:
+    organisation = make_organisation()
+    make_event(organisation)
+    login(client, make_user(organisation, Role.ORGANISER))
+    assert client.get(path).status_code == 404
+
+
+def test_filtering_on_an_organisation_the_user_may_not_manage_shows_own_events(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    make_event(organisation, title="Eigen bijeenkomst")
+    other = make_organisation()
+    make_event(other, title="Andermans bijeenkomst")
+    login(client, make_user(organisation, Role.ORGANISER))
+    for value in (str(other.id), "99999999999999999999", "zeist"):
+        page = client.get(f"/beheer/evenementen/?organisatie={value}").get_data(as_text=True)
+        assert "Eigen bijeenkomst" in page and "Andermans bijeenkomst" not in page

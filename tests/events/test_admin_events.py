@@ -115,6 +115,8 @@ def test_slug_is_unique_per_organisation_with_a_numeric_suffix(organiser_client:
         ({"ends_at": "2027-03-10T19:00"}, "Het einde moet na het begin liggen."),
         ({"ends_at": "2027-03-10T19:30"}, "Het einde moet na het begin liggen."),
         ({"starts_at": "morgen"}, "Vul een datum en tijd in"),
+        ({"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T01:00"}, "Kies een datum tussen 2000 en 2099."),
+        ({"title": "Phishing\x00"}, "Deze tekst bevat een ongeldig teken."),
         ({"venue_name": "", "venue_address": "", "online_url": ""}, "Vul een locatie of een link"),
         ({"online_url": "javascript:alert(1)"}, "Gebruik een link die begint met https://"),
         ({"online_url": "ftp://files.example.org/x"}, "Gebruik een link die begint met https://"),

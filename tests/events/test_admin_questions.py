@@ -58,6 +58,7 @@ def test_added_questions_appear_on_the_sign_up_form_in_order(client: FlaskClient
     ("overrides", "message"),
     [
         ({"label": ""}, "Vul de vraag in."),
+        ({"kind": "single_choice", "option_lines": "Ja\nN\x00ee"}, "Deze tekst bevat een ongeldig teken."),
         ({"label": "x" * 301}, "300"),
         ({"kind": "essay"}, "Soort antwoord"),
         ({"kind": "single_choice", "option_lines": ""}, "Vul minstens één keuze in"),

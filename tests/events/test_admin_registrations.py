@@ -66,6 +66,7 @@ def test_table_searches_name_email_and_company_case_insensitively(client: FlaskC
     assert names("zoek=bakkerij") == {"Bram Jansen"}
     assert names("zoek=CARLA%40example") == {"Carla Smit"}
     assert names("zoek=%25") == set()
+    assert names("zoek=anna%00") == {"Anna de Vries"}
     assert names("status=waitlisted") == {"Carla Smit"}
     assert names("zoek=example.org&status=confirmed") == {"Anna de Vries"}
 
@@ -124,6 +125,7 @@ def test_adding_the_same_address_twice_takes_no_second_seat(client: FlaskClient,
         ({"name": "Anna", "email": "geen-adres"}, "Dit is geen geldig e-mailadres."),
         ({"name": "Anna", "email": "a@example.org", "phone": "bel me"}, "Gebruik alleen cijfers"),
         ({"name": "x" * 201, "email": "a@example.org"}, "200"),
+        ({"name": "Anna\x00", "email": "a@example.org"}, "Deze tekst bevat een ongeldig teken."),
     ],
 )
 def test_invalid_manual_registration_is_refused_with_400_and_stores_nothing(
