@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from events import notifications
@@ -52,6 +53,10 @@ class StatusConflict(ManagementError):
 
 class CapacityBelowConfirmed(ManagementError):
     """Lowering the capacity would take seats from confirmed people."""
+
+
+class SlugTaken(ManagementError):
+    """Another event got the same slug in the same instant; saving again picks the next one."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,25 @@ def unique_slug(organisation_id: int, title: str, *, exclude_event_id: int | Non
     return slug
 
 
+def _flush_slug() -> None:
+    """Flushes a new or changed slug; the UNIQUE constraint settles a race between two organisers.
+
+    The forms already check every other constraint of an event, so a violation here is the slug.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
+                          "Sla nog een keer op.")) from error
+
+
 def create_event(data: EventData) -> Event:
     """A new draft event."""
     event = Event(slug=unique_slug(data.organisation_id, data.title), status=EventStatus.DRAFT)
     _apply(event, data)
     db.session.add(event)
-    db.session.flush()
+    _flush_slug()
     return event
 
 
@@ -133,7 +151,7 @@ def update_event(event_id: int, data: EventData) -> list[Registration]:
         event.slug = unique_slug(data.organisation_id, data.title, exclude_event_id=event.id)
     capacity_raised = data.capacity > event.capacity
     _apply(event, data)
-    db.session.flush()
+    _flush_slug()
     return promote_waitlisted(event_id) if capacity_raised else []
 
 
@@ -173,7 +191,7 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
         ],
     )
     db.session.add(copy)
-    db.session.flush()
+    _flush_slug()
     return copy
 
 

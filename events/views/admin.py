@@ -147,8 +147,11 @@ def create() -> Page:
     form = event_form(_manageable_organisations())
     if not form.validate_on_submit():
         return _render_event_form(form, None)
-    event = management.create_event(form.event_data())
-    db.session.commit()
+    try:
+        event = management.create_event(form.event_data())
+        db.session.commit()
+    except management.ManagementError as error:
+        return _render_event_form(form, None, status=409, error=str(error))
     flash(_("De bijeenkomst is als concept opgeslagen."), "success")
     return redirect(url_for("events_admin.edit", event_id=event.id))
 
@@ -170,6 +173,9 @@ def edit(event_id: int) -> Page:
         db.session.rollback()
         form.capacity.errors = [str(error)]
         return _render_event_form(form, _event_or_404(event_id), status=409)
+    except management.ManagementError as error:
+        db.session.rollback()
+        return _render_event_form(form, _event_or_404(event_id), status=409, error=str(error))
     flash(_("De wijzigingen zijn opgeslagen."), "success")
     if promoted:
         flash(ngettext("%(num)s persoon van de wachtlijst heeft een plaats gekregen en is gemaild.",
@@ -178,10 +184,11 @@ def edit(event_id: int) -> Page:
     return redirect(url_for("events_admin.edit", event_id=event_id))
 
 
-def _render_event_form(form: FlaskForm, event: Event | None, status: int | None = None) -> tuple[str, int]:
+def _render_event_form(form: FlaskForm, event: Event | None, status: int | None = None,
+                       error: str | None = None) -> tuple[str, int]:
     if status is None:
         status = 400 if form.is_submitted() else 200
-    return render_template("events/admin/event_form.html", form=form, event=event,
+    return render_template("events/admin/event_form.html", form=form, event=event, error=error,
                            EventStatus=EventStatus), status
 
 
@@ -194,9 +201,8 @@ def duplicate(event_id: int) -> Page:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/duplicate.html", form=form, event=event), status
-    copy = management.duplicate_event(event.id, form.organisation_id.data,
-                                      local_to_utc(form.starts_at.data))
-    db.session.commit()
+    copy = _commit_or_abort(lambda: management.duplicate_event(
+        event.id, form.organisation_id.data, local_to_utc(form.starts_at.data)))
     flash(_("De kopie is als concept opgeslagen. Controleer de gegevens en publiceer haar."), "success")
     return redirect(url_for("events_admin.edit", event_id=copy.id))
 

@@ -375,3 +375,15 @@ def test_index_filters_by_organisation_status_and_time(client: FlaskClient) -> N
     assert titles("wanneer=voorbij") == {"Afgelopen sessie"}
     assert titles(f"wanneer=komend&organisatie={zeist.id}&status=published") == {"Komend gepubliceerd"}
     assert titles("status=onzin") == titles("")
+
+
+def test_two_organisers_saving_the_same_title_at_once_get_409_not_500(
+    organiser_client: FlaskClient, organisation: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_event(organisation, title="Phishing herkennen", slug="phishing-herkennen")
+    # What the slower of two simultaneous saves sees: the slug was free when it looked.
+    monkeypatch.setattr("events.services.management.unique_slug", lambda *args, **kwargs: "phishing-herkennen")
+    response = organiser_client.post("/beheer/evenementen/nieuw", data=event_fields(organisation))
+    assert response.status_code == 409
+    assert "Sla nog een keer op." in response.get_data(as_text=True)
+    assert len(events_of(organisation)) == 1
