@@ -43,7 +43,7 @@ from timeutils import local_to_utc
 blueprint = Blueprint("events_admin", __name__, url_prefix="/beheer/evenementen")
 blueprint.context_processor(template_labels)
 
-EnumValue = TypeVar("EnumValue")
+Parsed = TypeVar("Parsed")
 Result = TypeVar("Result")
 Page = str | tuple[str, int] | Response
 MAX_ID = 2**31 - 1  # an INTEGER column: a larger id names nothing, and the database would refuse it
@@ -52,6 +52,7 @@ MAX_PAGE = 100_000
 
 @blueprint.url_value_preprocessor
 def ids_in_range(endpoint: str | None, values: dict[str, object] | None) -> None:
+    """404 before any query for an id no row can have (PostgreSQL would refuse the number)."""
     if values and any(isinstance(value, int) and value > MAX_ID for value in values.values()):
         abort(404)
 
@@ -82,7 +83,7 @@ def _manageable_organisations() -> list[Organisation]:
     return organisations_for(current_user, Permission.MANAGE_EVENTS)
 
 
-def _choice_arg(name: str, parse: Callable[[str], EnumValue]) -> EnumValue | None:
+def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
     value = request.args.get(name, "")
     try:
         return parse(value) if value else None
