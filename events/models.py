@@ -84,8 +84,13 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
+    # The questions on the sign-up form; a deleted question that had answers stays in the
+    # table (see Question.deleted_at) but leaves this list.
     questions: Mapped[list[Question]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="Question.position"
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="Question.position",
+        primaryjoin="and_(Event.id == Question.event_id, Question.deleted_at.is_(None))",
     )
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", cascade="all, delete-orphan", lazy="raise_on_sql"
@@ -116,6 +121,9 @@ class Question(db.Model):
     required: Mapped[bool] = mapped_column(default=False)
     # The offered choices, for single and multiple choice questions.
     options: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Set instead of deleting the row when registrations already answered it: the question leaves
+    # the form, its answers stay stored and in the export under its label.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="questions")
 

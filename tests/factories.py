@@ -5,11 +5,21 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
-from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from events.models import (
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+)
 from extensions import db
 from mailing.models import OutgoingMessage
 from timeutils import utcnow
@@ -101,10 +111,6 @@ def signup_url(event: Event) -> str:
 
 def outbox(template: str | None = None) -> list[Any]:
     """The outbox rows, oldest first, optionally only those of one mail template."""
-    import sqlalchemy as sa
-
-    from mailing.models import OutgoingMessage
-
     query = sa.select(OutgoingMessage).order_by(OutgoingMessage.id)
     if template:
         query = query.where(OutgoingMessage.template == template)
@@ -128,3 +134,21 @@ def make_message(organisation: Organisation | None, **fields: Any) -> OutgoingMe
     db.session.add(message)
     db.session.commit()
     return message
+
+
+def make_question(event: Event, **fields: Any) -> Question:
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "label": f"Vraag {n}",
+        "kind": QuestionKind.SHORT_TEXT,
+        "position": n,
+        "options": [],
+    }
+    question = Question(event=event, **(defaults | fields))
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def admin_url(event: Event, page: str = "bewerken") -> str:
+    return f"/beheer/evenementen/{event.id}/{page}"

@@ -1,14 +1,374 @@
-"""Admin pages for events and their registrations."""
+"""Admin pages for events and their registrations.
+
+Every page needs MANAGE_EVENTS; an event of an organisation the user may not manage is a 404.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Callable
+from typing import TypeVar
 
-from accounts.permissions import Permission, requires
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from accounts.models import Organisation
+from accounts.permissions import Permission, ensure_can, organisation_ids_for, organisations_for, requires
+from events.forms.admin import (
+    CancelEventForm,
+    ManualRegistrationForm,
+    QuestionForm,
+    duplicate_form,
+    event_form,
+)
+from events.labels import template_labels
+from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
+from events.services import management
+from events.services.export import registrations_csv
+from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
+from extensions import db
+from timeutils import local_to_utc
+from webutils import page_number
 
 blueprint = Blueprint("events_admin", __name__, url_prefix="/beheer/evenementen")
+blueprint.context_processor(template_labels)
+
+Parsed = TypeVar("Parsed")
+Result = TypeVar("Result")
+Page = str | tuple[str, int] | Response
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    ensure_can(Permission.MANAGE_EVENTS, event.organisation_id)
+    return event
+
+
+def _question_or_404(event: Event, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.event_id != event.id or question.deleted_at is not None:
+        abort(404)
+    return question
+
+
+def _registration_or_404(event: Event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _manageable_organisations() -> list[Organisation]:
+    return organisations_for(current_user, Permission.MANAGE_EVENTS)
+
+
+def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
+    value = request.args.get(name, "")
+    try:
+        return parse(value) if value else None
+    except ValueError:
+        return None
+
+
+def _pages(total: int) -> int:
+    return max((total + management.PAGE_SIZE - 1) // management.PAGE_SIZE, 1)
+
+
+def _commit_or_abort(action: Callable[[], Result]) -> Result:
+    """Runs a service and commits; a refused change rolls back and answers 409 (503 when busy)."""
+    try:
+        result = action()
+        db.session.commit()
+    except EventBusy as error:
+        db.session.rollback()
+        abort(503, description=str(error))
+    except (management.ManagementError, RegistrationError) as error:
+        db.session.rollback()
+        abort(409, description=str(error))
+    return result
 
 
 @blueprint.route("/")
 @requires(Permission.MANAGE_EVENTS)
 def index() -> str:
-    return render_template("events/admin/index.html", events=[])
+    organisation_ids = organisation_ids_for(current_user, Permission.MANAGE_EVENTS)
+    chosen_organisation = _choice_arg("organisatie", int)
+    filters = management.AdminEventFilters(
+        organisation_ids=organisation_ids,
+        organisation_id=chosen_organisation if chosen_organisation in organisation_ids else None,
+        status=_choice_arg("status", EventStatus),
+        time=_choice_arg("wanneer", management.TimeFilter),
+    )
+    page = page_number()
+    overviews, total = management.event_overviews(filters, page)
+    return render_template(
+        "events/admin/index.html",
+        overviews=overviews,
+        total=total,
+        page=page,
+        pages=_pages(total),
+        filters=filters,
+        organisations=_manageable_organisations(),
+        EventStatus=EventStatus,
+        TimeFilter=management.TimeFilter,
+    )
+
+
+@blueprint.route("/nieuw", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def create() -> Page:
+    form = event_form(_manageable_organisations())
+    if not form.validate_on_submit():
+        return _render_event_form(form, None)
+    try:
+        event = management.create_event(form.event_data())
+        db.session.commit()
+    except management.ManagementError as error:
+        return _render_event_form(form, None, status=409, error=str(error))
+    flash(_("De bijeenkomst is als concept opgeslagen."), "success")
+    return redirect(url_for("events_admin.edit", event_id=event.id))
+
+
+@blueprint.route("/<int:event_id>/bewerken", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def edit(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    form = event_form(_manageable_organisations(), obj=event)
+    if not form.validate_on_submit():
+        return _render_event_form(form, event)
+    try:
+        promoted = management.update_event(event.id, form.event_data())
+        db.session.commit()
+    except EventBusy as error:
+        db.session.rollback()
+        abort(503, description=str(error))
+    except management.CapacityBelowConfirmed as error:
+        db.session.rollback()
+        form.capacity.errors = [str(error)]
+        return _render_event_form(form, _event_or_404(event_id), status=409)
+    except management.ManagementError as error:
+        db.session.rollback()
+        return _render_event_form(form, _event_or_404(event_id), status=409, error=str(error))
+    flash(_("De wijzigingen zijn opgeslagen."), "success")
+    if promoted:
+        flash(ngettext("%(num)s persoon van de wachtlijst heeft een plaats gekregen en is gemaild.",
+                       "%(num)s personen van de wachtlijst hebben een plaats gekregen en zijn gemaild.",
+                       len(promoted)), "success")
+    return redirect(url_for("events_admin.edit", event_id=event_id))
+
+
+def _render_event_form(form: FlaskForm, event: Event | None, status: int | None = None,
+                       error: str | None = None) -> tuple[str, int]:
+    if status is None:
+        status = 400 if form.is_submitted() else 200
+    return render_template("events/admin/event_form.html", form=form, event=event, error=error,
+                           EventStatus=EventStatus), status
+
+
+@blueprint.route("/<int:event_id>/dupliceren", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def duplicate(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    form = duplicate_form(_manageable_organisations(),
+                          data={"organisation_id": event.organisation_id, "starts_at": event.starts_at})
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("events/admin/duplicate.html", form=form, event=event), status
+    copy = _commit_or_abort(lambda: management.duplicate_event(
+        event.id, form.organisation_id.data, local_to_utc(form.starts_at.data)))
+    flash(_("De kopie is als concept opgeslagen. Controleer de gegevens en publiceer haar."), "success")
+    return redirect(url_for("events_admin.edit", event_id=copy.id))
+
+
+@blueprint.post("/<int:event_id>/publiceren")
+@requires(Permission.MANAGE_EVENTS)
+def publish(event_id: int) -> Response:
+    event = _event_or_404(event_id)
+    _commit_or_abort(lambda: management.publish_event(event.id))
+    flash(_("De bijeenkomst is gepubliceerd."), "success")
+    return redirect(url_for("events_admin.edit", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/depubliceren", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def unpublish(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    if request.method == "GET":
+        if event.status != EventStatus.PUBLISHED:
+            abort(409, description=_("Alleen een gepubliceerde bijeenkomst kan terug naar concept."))
+        return render_template("events/admin/confirm_unpublish.html", event=event, form=FlaskForm())
+    _commit_or_abort(lambda: management.unpublish_event(event.id))
+    flash(_("De bijeenkomst is terug naar concept en niet meer openbaar. De aanmeldingen blijven bewaard."),
+          "success")
+    return redirect(url_for("events_admin.edit", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/annuleren", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def cancel(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    if event.status == EventStatus.CANCELLED:
+        abort(409, description=_("Deze bijeenkomst is al geannuleerd."))
+    form = CancelEventForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("events/admin/confirm_cancel.html", event=event, form=form,
+                               counts=management.status_counts(event.id), RegistrationStatus=RegistrationStatus), status
+    mailed = _commit_or_abort(lambda: management.cancel_event(event.id, form.reason.data))
+    flash(ngettext("De bijeenkomst is geannuleerd. %(num)s aangemelde persoon krijgt een e-mail.",
+                   "De bijeenkomst is geannuleerd. %(num)s aangemelde personen krijgen een e-mail.", mailed),
+          "success")
+    return redirect(url_for("events_admin.edit", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/vragen", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def questions(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("events/admin/questions.html", event=event, form=form), status
+    management.add_question(event.id, form.question_data())
+    db.session.commit()
+    flash(_("De vraag is toegevoegd."), "success")
+    return redirect(url_for("events_admin.questions", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/vragen/<int:question_id>/bewerken", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def edit_question(event_id: int, question_id: int) -> Page:
+    event = _event_or_404(event_id)
+    question = _question_or_404(event, question_id)
+    form = QuestionForm(obj=question, option_lines="\n".join(question.options))
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("events/admin/question_form.html", event=event, question=question,
+                               form=form), status
+    management.update_question(question, form.question_data())
+    db.session.commit()
+    flash(_("De vraag is opgeslagen."), "success")
+    return redirect(url_for("events_admin.questions", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/vragen/<int:question_id>/verwijderen", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def delete_question(event_id: int, question_id: int) -> Page:
+    event = _event_or_404(event_id)
+    question = _question_or_404(event, question_id)
+    if request.method == "GET":
+        return render_template("events/admin/confirm_delete_question.html", event=event, question=question,
+                               has_answers=management.has_answers(question), form=FlaskForm())
+    kept = management.delete_question(question)
+    db.session.commit()
+    if kept:
+        flash(_("De vraag staat niet meer op het formulier. De gegeven antwoorden blijven bewaard en in de export."),
+              "success")
+    else:
+        flash(_("De vraag is verwijderd."), "success")
+    return redirect(url_for("events_admin.questions", event_id=event_id))
+
+
+@blueprint.post("/<int:event_id>/vragen/<int:question_id>/verplaatsen")
+@requires(Permission.MANAGE_EVENTS)
+def move_question(event_id: int, question_id: int) -> Response:
+    event = _event_or_404(event_id)
+    question = _question_or_404(event, question_id)
+    direction = {"omhoog": management.Direction.UP, "omlaag": management.Direction.DOWN}.get(
+        request.form.get("richting", ""))
+    if direction is None:
+        abort(400)
+    management.move_question(question, direction)
+    db.session.commit()
+    return redirect(url_for("events_admin.questions", event_id=event_id, _anchor=f"vraag-{question_id}"))
+
+
+@blueprint.route("/<int:event_id>/aanmeldingen")
+@requires(Permission.MANAGE_EVENTS)
+def registrations(event_id: int) -> str:
+    event = _event_or_404(event_id)
+    filters = management.RegistrationFilters(
+        search=request.args.get("zoek", "").strip()[:200],
+        status=_choice_arg("status", RegistrationStatus),
+    )
+    page = page_number()
+    rows, total = management.event_registrations(event.id, filters, page)
+    return render_template(
+        "events/admin/registrations.html",
+        event=event,
+        registrations=rows,
+        total=total,
+        page=page,
+        pages=_pages(total),
+        filters=filters,
+        counts=management.status_counts(event.id),
+        RegistrationStatus=RegistrationStatus,
+    )
+
+
+@blueprint.route("/<int:event_id>/aanmeldingen/nieuw", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def add_registration(event_id: int) -> Page:
+    event = _event_or_404(event_id)
+    form = ManualRegistrationForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("events/admin/registration_form.html", event=event, form=form), status
+    data = SignupData(name=form.name.data, email=form.email.data,
+                      company_name=form.company_name.data or None, phone=form.phone.data or None)
+    try:
+        registration, is_new = management.add_registration(event.id, data, current_user.id)
+        db.session.commit()
+    except EventBusy as error:
+        db.session.rollback()
+        abort(503, description=str(error))
+    except RegistrationError as error:
+        db.session.rollback()
+        return render_template("events/admin/registration_form.html", event=_event_or_404(event_id), form=form,
+                               error=str(error)), 409
+    if not is_new:
+        flash(_("Dit e-mailadres was al aangemeld; de link om de aanmelding te beheren is opnieuw gemaild."), "info")
+    elif registration.status == RegistrationStatus.WAITLISTED:
+        flash(_("De bijeenkomst is vol: %(name)s staat op de wachtlijst en krijgt een e-mail.",
+                name=registration.name), "success")
+    else:
+        flash(_("%(name)s is aangemeld en krijgt een bevestiging per e-mail.", name=registration.name), "success")
+    return redirect(url_for("events_admin.registrations", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/aanmeldingen/<int:registration_id>/annuleren", methods=["GET", "POST"])
+@requires(Permission.MANAGE_EVENTS)
+def cancel_signup(event_id: int, registration_id: int) -> Page:
+    event = _event_or_404(event_id)
+    registration = _registration_or_404(event, registration_id)
+    if request.method == "GET":
+        return render_template("events/admin/confirm_cancel_registration.html", event=event,
+                               registration=registration, form=FlaskForm())
+    promoted = _commit_or_abort(lambda: cancel_registration(registration, by_organiser=True))
+    flash(_("De aanmelding van %(name)s is geannuleerd; de persoon krijgt een e-mail.", name=registration.name),
+          "success")
+    for person in promoted:
+        flash(_("%(name)s kreeg de vrijgekomen plaats en is gemaild.", name=person.name), "success")
+    return redirect(url_for("events_admin.registrations", event_id=event_id))
+
+
+@blueprint.route("/<int:event_id>/aanmeldingen.csv")
+@requires(Permission.MANAGE_EVENTS)
+def export(event_id: int) -> Response:
+    event = _event_or_404(event_id)
+    response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
+    return response

@@ -1,0 +1,201 @@
+"""Organisers' forms: an event, a custom question, a duplicate, a cancellation, a manual sign-up."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from accounts.models import Organisation
+from events.forms.public import SignupForm, single_line, strip
+from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
+from events.models import Audience, EventKind, QuestionKind
+from events.services.management import CHOICE_KINDS, EventData, QuestionData
+from timeutils import LOCAL_TZ, local_to_utc
+
+MAX_OPTIONS = 30
+INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")
+YEARS = range(2000, 2100)
+
+
+def plausible_year(form: FlaskForm, field: DateTimeLocalField) -> None:
+    if field.data and field.data.year not in YEARS:
+        raise ValidationError(_l("Kies een datum tussen 2000 en 2099."))
+
+
+def local_datetime_field(label: Any, *validators: Any) -> DateTimeLocalField:
+    """`<input type="datetime-local">` read and shown as Europe/Amsterdam wall-clock time."""
+    return DateTimeLocalField(label, validators=[*validators, plausible_year],
+                              format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], tz=LOCAL_TZ,
+                              invalid_value_message=INVALID_MOMENT)
+
+
+def optional_utc(moment: datetime | None) -> datetime | None:
+    return local_to_utc(moment) if moment else None
+
+
+def none_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
+def http_url(form: FlaskForm, field: Any) -> None:
+    if field.data:
+        parsed = urlparse(field.data)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValidationError(_l("Gebruik een link die begint met https:// of http://."))
+
+
+def organisation_choices(organisations: list[Organisation]) -> list[SelectChoice]:
+    return [SelectChoice(organisation.id, organisation.name) for organisation in organisations]
+
+
+def label_choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class EventForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisatie"), coerce=int,
+                                  validators=[InputRequired(_l("Kies een organisatie."))])
+    title = StringField(_l("Titel"), validators=[InputRequired(_l("Vul een titel in.")), Length(max=200)],
+                        filters=[single_line])
+    audience = SelectField(_l("Doelgroep"), choices=label_choices(AUDIENCE_LABELS),
+                           validators=[InputRequired(_l("Kies een doelgroep."))])
+    kind = SelectField(_l("Soort"), choices=label_choices(KIND_LABELS),
+                       validators=[InputRequired(_l("Kies een soort."))])
+    description = TextAreaField(_l("Beschrijving"), validators=[Optional(), Length(max=10000)], filters=[strip])
+    starts_at = local_datetime_field(_l("Begint op"), InputRequired(_l("Vul in wanneer de bijeenkomst begint.")))
+    ends_at = local_datetime_field(_l("Eindigt op"), InputRequired(_l("Vul in wanneer de bijeenkomst eindigt.")))
+    venue_name = StringField(_l("Naam van de locatie"), validators=[Optional(), Length(max=200)], filters=[single_line])
+    venue_address = StringField(_l("Adres"), validators=[Optional(), Length(max=300)], filters=[single_line])
+    online_url = URLField(_l("Link naar de online bijeenkomst"), validators=[Optional(), Length(max=500), http_url],
+                          filters=[strip])
+    capacity = IntegerField(
+        _l("Aantal plaatsen"),
+        validators=[InputRequired(_l("Vul het aantal plaatsen in.")),
+                    NumberRange(min=0, max=100000, message=_l("Vul een aantal van 0 tot 100.000 in."))],
+    )
+    waitlist_enabled = BooleanField(_l("Wachtlijst als de plaatsen vol zijn"), default=True)
+    registration_opens_at = local_datetime_field(_l("Aanmelden kan vanaf"), Optional())
+    registration_closes_at = local_datetime_field(_l("Aanmelden kan tot"), Optional())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._check_moments() and self._check_place() and valid
+
+    def _check_moments(self) -> bool:
+        starts, ends = self.starts_at.data, self.ends_at.data
+        opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
+        if starts and ends and ends <= starts:
+            self.ends_at.errors.append(_l("Het einde moet na het begin liggen."))
+        if closes and ends and closes >= ends:
+            self.registration_closes_at.errors.append(_l("Aanmelden moet sluiten vóór het einde van de bijeenkomst."))
+        if opens and (closes or starts) and opens >= (closes or starts):
+            # Without a closing moment, registration closes when the event starts.
+            self.registration_opens_at.errors.append(_l("Aanmelden moet openen vóórdat het sluit."))
+        return not (self.ends_at.errors or self.registration_closes_at.errors or self.registration_opens_at.errors)
+
+    def _check_place(self) -> bool:
+        if self.venue_name.data or self.venue_address.data or self.online_url.data:
+            return True
+        self.venue_name.errors.append(_l("Vul een locatie of een link naar de online bijeenkomst in."))
+        return False
+
+    def event_data(self) -> EventData:
+        return EventData(
+            organisation_id=self.organisation_id.data,
+            title=self.title.data,
+            audience=Audience(self.audience.data),
+            kind=EventKind(self.kind.data),
+            description=self.description.data or "",
+            starts_at=local_to_utc(self.starts_at.data),
+            ends_at=local_to_utc(self.ends_at.data),
+            venue_name=none_if_empty(self.venue_name.data),
+            venue_address=none_if_empty(self.venue_address.data),
+            online_url=none_if_empty(self.online_url.data),
+            capacity=self.capacity.data,
+            waitlist_enabled=self.waitlist_enabled.data,
+            registration_opens_at=optional_utc(self.registration_opens_at.data),
+            registration_closes_at=optional_utc(self.registration_closes_at.data),
+        )
+
+
+def event_form(organisations: list[Organisation], **kwargs: Any) -> EventForm:
+    form = EventForm(**kwargs)
+    form.organisation_id.choices = organisation_choices(organisations)
+    return form
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(_l("Vraag"), validators=[InputRequired(_l("Vul de vraag in.")), Length(max=300)],
+                        filters=[single_line])
+    help_text = StringField(_l("Toelichting"), validators=[Optional(), Length(max=500)], filters=[single_line])
+    kind = SelectField(_l("Soort antwoord"), choices=label_choices(QUESTION_KIND_LABELS),
+                       validators=[InputRequired(_l("Kies een soort antwoord."))])
+    required = BooleanField(_l("Verplicht"))
+    # Not named "options": filled from a Question, the stored list would win over the text.
+    option_lines = TextAreaField(_l("Keuzes"), description=_l("Eén keuze per regel; alleen bij een keuzevraag."),
+                                 validators=[Length(max=5000)])
+
+    def option_list(self) -> list[str]:
+        return [line.strip() for line in (self.option_lines.data or "").splitlines() if line.strip()]
+
+    def validate_option_lines(self, field: TextAreaField) -> None:
+        options = self.option_list()
+        if self.kind.data not in CHOICE_KINDS:
+            if options:
+                raise ValidationError(_l("Alleen een keuzevraag heeft keuzes; laat dit veld leeg."))
+            return
+        if not options:
+            raise ValidationError(_l("Vul minstens één keuze in, één per regel."))
+        if len({option.casefold() for option in options}) != len(options):
+            raise ValidationError(_l("Elke keuze mag maar één keer voorkomen."))
+        if len(options) > MAX_OPTIONS or any(len(option) > 200 for option in options):
+            raise ValidationError(_l("Gebruik hoogstens 30 keuzes van elk hoogstens 200 tekens."))
+
+    def question_data(self) -> QuestionData:
+        return QuestionData(
+            label=self.label.data,
+            help_text=none_if_empty(self.help_text.data),
+            kind=QuestionKind(self.kind.data),
+            required=self.required.data,
+            options=self.option_list(),
+        )
+
+
+class DuplicateForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisatie van de kopie"), coerce=int,
+                                  validators=[InputRequired(_l("Kies een organisatie."))])
+    starts_at = local_datetime_field(_l("Begint op"), InputRequired(_l("Vul in wanneer de kopie begint.")))
+
+
+def duplicate_form(organisations: list[Organisation], **kwargs: Any) -> DuplicateForm:
+    form = DuplicateForm(**kwargs)
+    form.organisation_id.choices = organisation_choices(organisations)
+    return form
+
+
+class CancelEventForm(FlaskForm):
+    reason = TextAreaField(_l("Reden (staat op de openbare pagina en in de e-mail)"),
+                           validators=[Optional(), Length(max=1000)], filters=[strip])
+
+
+class ManualRegistrationForm(FlaskForm):
+    """The organiser adds a person: the public form's person fields, without questions."""
+
+    name = SignupForm.name
+    email = SignupForm.email
+    company_name = SignupForm.company_name
+    phone = SignupForm.phone

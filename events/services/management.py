@@ -1,0 +1,418 @@
+"""Event management for organisers: create, edit, duplicate, publish, cancel, questions, overviews.
+
+Functions take plain values, flush but never commit, and raise `ManagementError` with a Dutch
+message; the view commits once, so an event change and the mails it causes are stored together.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from events import notifications
+from events.models import (
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+)
+from events.services.registration import (
+    SignupData,
+    confirmed_count,
+    lock_event,
+    normalise_email,
+    promote_waitlisted,
+    register,
+)
+from extensions import db
+from timeutils import utcnow
+
+PAGE_SIZE = 50
+CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
+SLUG_MAX_LENGTH = 200
+
+
+class ManagementError(Exception):
+    """A change was refused; `str(error)` is a Dutch message for the organiser."""
+
+
+class StatusConflict(ManagementError):
+    """The event's status does not allow this change (HTTP 409)."""
+
+
+class CapacityBelowConfirmed(ManagementError):
+    """Lowering the capacity would take seats from confirmed people."""
+
+
+class SlugTaken(ManagementError):
+    """Another event got the same slug in the same instant; saving again picks the next one."""
+
+
+@dataclass(frozen=True)
+class EventData:
+    """An event's editable fields, times as aware UTC datetimes."""
+
+    organisation_id: int
+    title: str
+    audience: Audience
+    kind: EventKind
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str | None
+    venue_address: str | None
+    online_url: str | None
+    capacity: int
+    waitlist_enabled: bool
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    label: str
+    help_text: str | None
+    kind: QuestionKind
+    required: bool
+    options: list[str]
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower case, words joined by hyphens: "Phishing-café Zeist" -> "phishing-cafe-zeist"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "evenement"
+
+
+def unique_slug(organisation_id: int, title: str, *, exclude_event_id: int | None = None) -> str:
+    """The title's slug, with "-2", "-3"... when the organisation already has it."""
+    base = slugify(title)
+    query = sa.select(Event.slug).where(
+        Event.organisation_id == organisation_id,
+        sa.or_(Event.slug == base, Event.slug.startswith(f"{base}-", autoescape=True)),
+    )
+    if exclude_event_id is not None:
+        query = query.where(Event.id != exclude_event_id)
+    taken = set(db.session.scalars(query))
+    suffix = 1
+    slug = base
+    while slug in taken:
+        suffix += 1
+        slug = f"{base}-{suffix}"
+    return slug
+
+
+def _flush_slug() -> None:
+    """Flushes a new or changed slug; the UNIQUE constraint settles a race between two organisers.
+
+    The forms already check every other constraint of an event, so a violation here is the slug.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
+                          "Sla nog een keer op.")) from error
+
+
+def create_event(data: EventData) -> Event:
+    """A new draft event."""
+    event = Event(slug=unique_slug(data.organisation_id, data.title), status=EventStatus.DRAFT)
+    _apply(event, data)
+    db.session.add(event)
+    _flush_slug()
+    return event
+
+
+def update_event(event_id: int, data: EventData) -> list[Registration]:
+    """Saves the fields; returns the waitlisted people promoted by a raised capacity (they are mailed).
+
+    The event is locked first, so no sign-up takes a seat between counting and changing capacity.
+    """
+    event = lock_event(event_id)
+    confirmed = confirmed_count(event_id)
+    if data.capacity < confirmed:
+        raise CapacityBelowConfirmed(
+            _("Er zijn al %(confirmed)s plaatsen bevestigd; de capaciteit kan niet lager dan dat. "
+              "Annuleer eerst aanmeldingen als dat echt nodig is.", confirmed=confirmed)
+        )
+    if (data.title, data.organisation_id) != (event.title, event.organisation_id):
+        event.slug = unique_slug(data.organisation_id, data.title, exclude_event_id=event.id)
+    capacity_raised = data.capacity > event.capacity
+    _apply(event, data)
+    _flush_slug()
+    return promote_waitlisted(event_id) if capacity_raised else []
+
+
+def _apply(event: Event, data: EventData) -> None:
+    for name, value in vars(data).items():
+        setattr(event, name, value)
+
+
+def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) -> Event:
+    """A draft copy with every field and question, in `organisation_id`, starting at `starts_at`.
+
+    End and registration moments keep their distance to the start.
+    """
+    source = db.session.get_one(Event, event_id)
+    shift = starts_at - source.starts_at
+    copy = Event(
+        organisation_id=organisation_id,
+        slug=unique_slug(organisation_id, source.title),
+        status=EventStatus.DRAFT,
+        title=source.title,
+        audience=source.audience,
+        kind=source.kind,
+        description=source.description,
+        starts_at=starts_at,
+        ends_at=source.ends_at + shift,
+        venue_name=source.venue_name,
+        venue_address=source.venue_address,
+        online_url=source.online_url,
+        capacity=source.capacity,
+        waitlist_enabled=source.waitlist_enabled,
+        registration_opens_at=source.registration_opens_at and source.registration_opens_at + shift,
+        registration_closes_at=source.registration_closes_at and source.registration_closes_at + shift,
+        questions=[
+            Question(position=q.position, label=q.label, help_text=q.help_text, kind=q.kind,
+                     required=q.required, options=list(q.options))
+            for q in source.questions
+        ],
+    )
+    db.session.add(copy)
+    _flush_slug()
+    return copy
+
+
+def publish_event(event_id: int) -> Event:
+    """Draft to published. Locked, so a cancellation at the same moment cannot be undone by it."""
+    event = lock_event(event_id)
+    if event.status == EventStatus.CANCELLED:
+        raise StatusConflict(_("Een geannuleerde bijeenkomst kan niet opnieuw worden gepubliceerd."))
+    if event.status == EventStatus.PUBLISHED:
+        raise StatusConflict(_("Deze bijeenkomst is al gepubliceerd."))
+    event.status = EventStatus.PUBLISHED
+    event.published_at = utcnow()
+    db.session.flush()
+    return event
+
+
+def unpublish_event(event_id: int) -> Event:
+    """Back to draft: hidden from the public; registrations are kept."""
+    event = lock_event(event_id)
+    if event.status != EventStatus.PUBLISHED:
+        raise StatusConflict(_("Alleen een gepubliceerde bijeenkomst kan terug naar concept."))
+    event.status = EventStatus.DRAFT
+    db.session.flush()
+    return event
+
+
+def cancel_event(event_id: int, reason: str | None) -> int:
+    """Cancels the event and mails everyone confirmed or waitlisted; returns how many were mailed.
+
+    Locked first, so a sign-up that is being written now is either mailed here or refused.
+    """
+    event = lock_event(event_id)
+    if event.status == EventStatus.CANCELLED:
+        raise StatusConflict(_("Deze bijeenkomst is al geannuleerd."))
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = utcnow()
+    event.cancellation_reason = reason or None
+    db.session.flush()
+    registered = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.status != RegistrationStatus.CANCELLED)
+        .order_by(Registration.id)
+    ).all()
+    for registration in registered:
+        notifications.event_cancelled(event, registration)
+    return len(registered)
+
+
+def add_registration(event_id: int, data: SignupData, added_by_id: int) -> tuple[Registration, bool]:
+    """An organiser adds someone, also after registration closed; True when it is a new registration.
+
+    The public duplicate rule holds: an address already registered gets its manage link again.
+    """
+    already = sa.exists().where(
+        Registration.event_id == event_id,
+        Registration.email == normalise_email(data.email),
+        Registration.status != RegistrationStatus.CANCELLED,
+    )
+    is_new = not db.session.scalar(sa.select(already))
+    return register(event_id, data, added_by_id=added_by_id, allow_closed=True), is_new
+
+
+def add_question(event_id: int, data: QuestionData) -> Question:
+    last = db.session.scalar(
+        sa.select(sa.func.max(Question.position)).where(Question.event_id == event_id, Question.deleted_at.is_(None))
+    )
+    question = Question(event_id=event_id, position=(last or 0) + 1)
+    _apply_question(question, data)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def update_question(question: Question, data: QuestionData) -> None:
+    _apply_question(question, data)
+    db.session.flush()
+
+
+def _apply_question(question: Question, data: QuestionData) -> None:
+    question.label = data.label
+    question.help_text = data.help_text
+    question.kind = data.kind
+    question.required = data.required
+    question.options = list(data.options) if data.kind in CHOICE_KINDS else []
+
+
+def delete_question(question: Question) -> bool:
+    """Removes the question from the form; returns True when it was kept because it has answers.
+
+    A question with answers stays stored (marked deleted), so the answers keep their label in
+    the export; one without answers is deleted outright.
+    """
+    if has_answers(question):
+        question.deleted_at = utcnow()
+        db.session.flush()
+        db.session.expire(question.event, ["questions"])
+        return True
+    db.session.delete(question)
+    db.session.flush()
+    db.session.expire(question.event, ["questions"])
+    return False
+
+
+def has_answers(question: Question) -> bool:
+    key = str(question.id)
+    answers = db.session.scalars(sa.select(Registration.answers).where(Registration.event_id == question.event_id))
+    return any(key in (answer or {}) for answer in answers)
+
+
+class Direction(enum.IntEnum):
+    UP = -1
+    DOWN = 1
+
+
+def move_question(question: Question, direction: Direction) -> None:
+    """Swaps the question with its neighbour above or below; at either end nothing changes."""
+    questions = list(question.event.questions)
+    index = questions.index(question)
+    other = index + direction
+    if not 0 <= other < len(questions):
+        return
+    for position, item in enumerate(_swapped(questions, index, other), start=1):
+        item.position = position
+    db.session.flush()
+    db.session.expire(question.event, ["questions"])
+
+
+def _swapped(items: list[Question], first: int, second: int) -> list[Question]:
+    items = list(items)
+    items[first], items[second] = items[second], items[first]
+    return items
+
+
+class TimeFilter(enum.StrEnum):
+    UPCOMING = "komend"
+    PAST = "voorbij"
+
+
+@dataclass(frozen=True)
+class AdminEventFilters:
+    organisation_ids: list[int]
+    organisation_id: int | None = None
+    status: EventStatus | None = None
+    time: TimeFilter | None = None
+
+
+@dataclass(frozen=True)
+class EventOverview:
+    event: Event
+    confirmed: int
+    waitlisted: int
+
+
+def _status_counts() -> sa.Subquery:
+    def count_of(status: RegistrationStatus) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((Registration.status == status, 1), else_=0)), 0)
+
+    return (
+        sa.select(
+            Registration.event_id,
+            count_of(RegistrationStatus.CONFIRMED).label("confirmed"),
+            count_of(RegistrationStatus.WAITLISTED).label("waitlisted"),
+        )
+        .group_by(Registration.event_id)
+        .subquery()
+    )
+
+
+def event_overviews(filters: AdminEventFilters, page: int = 1) -> tuple[list[EventOverview], int]:
+    """One page of the events in the given organisations with their seat counts, and the total.
+
+    Two queries whatever the number of events: the count and the page.
+    """
+    counts = _status_counts()
+    query = (
+        sa.select(Event, sa.func.coalesce(counts.c.confirmed, 0), sa.func.coalesce(counts.c.waitlisted, 0))
+        .outerjoin(counts, counts.c.event_id == Event.id)
+        .options(joinedload(Event.organisation))
+        .where(Event.organisation_id.in_(filters.organisation_ids))
+    )
+    if filters.organisation_id is not None:
+        query = query.where(Event.organisation_id == filters.organisation_id)
+    if filters.status is not None:
+        query = query.where(Event.status == filters.status)
+    order = [Event.starts_at.desc(), Event.id.desc()]
+    if filters.time == TimeFilter.UPCOMING:
+        query = query.where(Event.ends_at > utcnow())
+        order = [Event.starts_at, Event.id]
+    elif filters.time == TimeFilter.PAST:
+        query = query.where(Event.ends_at <= utcnow())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return [EventOverview(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows], total
+
+
+def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
+    """How many registrations the event has in each status (zero included)."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    return {status: 0 for status in RegistrationStatus} | {status: count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class RegistrationFilters:
+    search: str = ""
+    status: RegistrationStatus | None = None
+
+
+def event_registrations(event_id: int, filters: RegistrationFilters, page: int = 1) -> tuple[list[Registration], int]:
+    """One page of an event's registrations, oldest first; search matches name, email or company."""
+    query = sa.select(Registration).where(Registration.event_id == event_id)
+    if filters.search:
+        term = filters.search.lower()
+        query = query.where(
+            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True)
+                     for column in (Registration.name, Registration.email, Registration.company_name)))
+        )
+    if filters.status is not None:
+        query = query.where(Registration.status == filters.status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(Registration.created_at, Registration.id)
+    return list(db.session.scalars(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))), total
