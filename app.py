@@ -4,8 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, Response, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, format_time
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString, format_date, format_datetime, format_time, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 

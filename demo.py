@@ -5,8 +5,6 @@ Registrations go through the real sign-up service, so the outbox holds the real 
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +14,6 @@ from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.services import set_password
-from events import notifications
 from events.models import (
     Audience,
     Event,
@@ -24,9 +21,8 @@ from events.models import (
     EventStatus,
     Question,
     QuestionKind,
-    Registration,
-    RegistrationStatus,
 )
+from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
 from timeutils import local_to_utc, to_local, utcnow
@@ -243,7 +239,7 @@ def create_event(organisation: Organisation, number: int, fields: dict[str, Any]
     db.session.flush()
     sign_up_people(event, number, fields["signups"])
     if fields.get("state") == "cancelled":
-        cancel_with_notice(event)
+        cancel_event(event.id, CANCELLATION_REASON)
     return event
 
 
@@ -270,24 +266,6 @@ def demo_answer(question: Question, n: int) -> str | list[str] | bool:
             return n % 2 == 0
         case _:
             return ""
-
-
-def cancel_with_notice(event: Event) -> None:
-    """Cancels the event and tells everyone registered, as an organiser's cancellation does."""
-    event.status = EventStatus.CANCELLED
-    event.cancelled_at = utcnow()
-    event.cancellation_reason = CANCELLATION_REASON
-    db.session.flush()
-    live = sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.status != RegistrationStatus.CANCELLED
-    )
-    for registration in db.session.scalars(live):
-        notifications.event_cancelled(event, registration)
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def print_accounts(accounts: list[tuple[str, str, str]]) -> None:

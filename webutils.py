@@ -1,12 +1,14 @@
-"""Request parsing shared by every blueprint: ids in URLs, page numbers, and a guard on NUL bytes."""
+"""Request parsing shared by every blueprint: ids in URLs, page numbers, form filters, NUL bytes."""
 from __future__ import annotations
 
 from flask import Flask, abort, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1  # our primary keys are 32-bit; a larger number exists nowhere
 MAX_PAGE = 100_000
+NOT_OFFERED = _l("Kies een van de aangeboden mogelijkheden.")
 
 
 class IdConverter(IntegerConverter):
@@ -15,6 +17,16 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def single_line(value: str | None) -> str | None:
+    """Form filter: trims and folds line breaks (names end up in mail headers and CSV cells)."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def strip(value: str | None) -> str | None:
+    """Form filter: trims surrounding white space."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def page_number(name: str = "pagina") -> int:

@@ -22,18 +22,10 @@ from wtforms.validators import (
 from accounts.labels import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from accounts.models import OrganisationKind, Role
 from accounts.services import OrganisationSettings
+from webutils import NOT_OFFERED, single_line, strip
 
 INVALID_EMAIL = _l("Dit is geen geldig e-mailadres.")
-NOT_OFFERED = _l("Kies een van de aangeboden mogelijkheden.")
 
-
-def single_line(value: str | None) -> str | None:
-    """Trims and folds line breaks: names end up in mail headers."""
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def email_field(label: str, *, required: bool = True) -> EmailField:

@@ -2,8 +2,9 @@
 
 Every view declares its access with exactly one of `@public`, `@requires(permission)`,
 `@requires_login` or `@requires_regional_admin`; `tests/accounts/test_route_permissions.py`
-walks the URL map and fails on a view that has none. Object access is scoped with `organisation_ids_for()` / `ensure_can()`, so a user of
-one organisation gets a 404 for another organisation's data.
+walks the URL map and fails on a view that has none. Object access is scoped with
+`organisation_ids_for()` / `ensure_can()`, so a user of one organisation gets a 404 for another
+organisation's data.
 """
 from __future__ import annotations
 

@@ -20,11 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from accounts.models import Organisation
-from events.forms.public import SignupForm, single_line, strip
+from events.forms.public import SignupForm
 from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
 from timeutils import LOCAL_TZ, local_to_utc
+from webutils import single_line, strip
 
 MAX_OPTIONS = 30
 INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")

@@ -19,17 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from events.models import Audience, Event, Question, QuestionKind
-
-NOT_OFFERED = _l("Kies een van de aangeboden mogelijkheden.")
-
-
-def single_line(value: str | None) -> str | None:
-    """Trims and folds line breaks: names end up in mail headers and CSV cells."""
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+from webutils import NOT_OFFERED, single_line, strip
 
 
 def optional_str(value: object) -> str | None:

@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.permissions import public
+from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
-from events.forms.public import SignupForm, signup_form_for
 from events.models import Audience, EventKind, Registration, RegistrationStatus
 from events.notifications import event_url
 from events.services import queries
