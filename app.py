@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response, render_template, request, session
+from flask import Flask, Response, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -51,7 +51,7 @@ def load_config(app: Flask, config_name: str) -> None:
 
 
 def select_locale() -> str:
-    return session.get("lang") or "nl"
+    return (session.get("lang") if has_request_context() else None) or "nl"
 
 
 def register_extensions(app: Flask) -> None:
