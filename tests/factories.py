@@ -108,3 +108,24 @@ def outbox(template: str | None = None) -> list[Any]:
     if template:
         query = query.where(OutgoingMessage.template == template)
     return list(db.session.scalars(query))
+
+
+def queue_mail(count: int = 1, **fields: Any) -> list[Any]:
+    """`count` outbox rows, each to its own recipient, committed."""
+    from mailing.outbox import Mail, Sender, queue
+
+    n = next(_sequence)
+    messages = []
+    for i in range(count):
+        defaults: dict[str, Any] = {
+            "to_address": f"ontvanger{n}-{i}@example.org",
+            "to_name": f"Ontvanger {i}",
+            "subject": "Nieuws over digitale weerbaarheid",
+            "text_body": f"Beste ontvanger {i},\n\nLees verder.\n",
+            "html_body": f"<p>Beste ontvanger {i},</p><p>Lees verder.</p>",
+            "template": "test",
+            "sender": Sender("nieuws@gemeente.example", "Gemeente Test", "info@gemeente.example"),
+        }
+        messages.append(queue(Mail(**(defaults | fields))))
+    db.session.commit()
+    return messages
