@@ -35,7 +35,7 @@ class RecordingRelay:
     or "reset" (at DATA: the connection is reset without a reply)."""
 
     def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
+        self.deliveries: list[tuple[str, bytes]] = []  # (recipient, message), parsed on demand
         self.scripts: dict[str, list[str]] = {}
         self.lock = threading.Lock()
 
@@ -69,14 +69,13 @@ class RecordingRelay:
         if reply:
             asyncio.get_running_loop().call_later(0.05, server.transport.close)
             return reply
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
         with self.lock:
-            self.received.append(message)
+            self.deliveries.append((envelope.rcpt_tos[0], envelope.content))
         return "250 2.0.0 Ok: queued"
 
     def count_by_recipient(self) -> Counter[str]:
         with self.lock:
-            return Counter(str(message["To"].addresses[0].addr_spec) for message in self.received)
+            return Counter(recipient for recipient, _ in self.deliveries)
 
 
 class Relay:
@@ -87,7 +86,12 @@ class Relay:
 
     @property
     def received(self) -> list[EmailMessage]:
-        return self.handler.received
+        with self.handler.lock:
+            deliveries = list(self.handler.deliveries)
+        return [email.message_from_bytes(content, policy=default_policy) for _, content in deliveries]
+
+    def count(self) -> int:
+        return len(self.handler.deliveries)
 
     def refuse(self, address: str, *replies: str) -> None:
         self.handler.refuse(address, *replies)

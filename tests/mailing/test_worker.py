@@ -207,7 +207,7 @@ def test_sigterm_finishes_the_message_in_hand_and_gives_the_rest_back(app: Flask
     queue_mail(20)
     worker = worker_process(database_url, relay.port, "--batch-size", "20", MAIL_RATE_PER_SECOND="10")
     deadline = time.monotonic() + 20
-    while len(relay.received) < 2 and time.monotonic() < deadline:
+    while relay.count() < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=10) == 0, worker.stderr.read()
