@@ -32,7 +32,8 @@ def free_port() -> int:
 class RecordingRelay:
     """The aiosmtpd handler. `refuse(address, *replies)` scripts the next answers for a recipient:
     an SMTP reply such as "450 4.2.1 Try later" (at RCPT), "421 ..." (at DATA, then it hangs up),
-    or "reset" (at DATA: the connection is reset without a reply)."""
+    "reset" (at DATA: the connection is reset without a reply) or "hangup" (accepts the message,
+    then closes the connection, as a relay does with idle clients)."""
 
     def __init__(self) -> None:
         self.deliveries: list[tuple[str, bytes]] = []  # (recipient, message), parsed on demand
@@ -47,7 +48,7 @@ class RecordingRelay:
             script = self.scripts.get(address)
             if not script:
                 return None
-            at_data = script[0] == "reset" or script[0].startswith("421")
+            at_data = script[0] in ("reset", "hangup") or script[0].startswith("421")
             if (stage == "DATA") != at_data:
                 return None
             return script.pop(0)
@@ -67,8 +68,9 @@ class RecordingRelay:
             server.transport.abort()
             return "451 never seen"
         if reply:
-            asyncio.get_running_loop().call_later(0.05, server.transport.close)
-            return reply
+            asyncio.get_running_loop().call_soon(server.transport.close)  # after the reply is written
+            if reply != "hangup":
+                return reply
         with self.lock:
             self.deliveries.append((envelope.rcpt_tos[0], envelope.content))
         return "250 2.0.0 Ok: queued"
@@ -79,10 +81,11 @@ class RecordingRelay:
 
 
 class Relay:
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
         self.handler = RecordingRelay()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, server_hostname="relay.test")
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     server_hostname="relay.test", **options)
 
     @property
     def received(self) -> list[EmailMessage]:

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -215,3 +216,32 @@ def test_sigterm_finishes_the_message_in_hand_and_gives_the_rest_back(app: Flask
     waiting = [row for row in rows() if row.status != MessageStatus.SENT]
     assert len(sent) == len(relay.received) and 2 <= len(sent) < 20
     assert {(row.status, row.attempts, row.leased_until) for row in waiting} == {(MessageStatus.QUEUED, 0, None)}
+
+
+def test_connection_dropped_by_the_relay_is_reopened_for_the_next_message(smtp_app: Flask, relay: Relay) -> None:
+    first, second = queue_mail(2)
+    relay.refuse(first.to_address, "hangup")
+    assert run_worker(once=True) == 2
+    assert {(row.status, row.attempts) for row in rows()} == {(MessageStatus.SENT, 1)}
+    assert relay.handler.count_by_recipient() == {first.to_address: 1, second.to_address: 1}
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_relay_login_with_username_and_password(app: Flask) -> None:
+    def check(server: object, session: object, envelope: object, mechanism: str, login: LoginPassword) -> AuthResult:
+        return AuthResult(success=(login.login, login.password) in {("weerbaar", "geheim"), (b"weerbaar", b"geheim")})
+
+    relay = Relay(authenticator=check, auth_require_tls=False, auth_required=True)
+    relay.controller.start()
+    try:
+        app.config.update(MAIL_TRANSPORT="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=relay.port, SMTP_TIMEOUT=1.0,
+                          SMTP_USERNAME="weerbaar", SMTP_PASSWORD="fout")
+        queue_mail()
+        run_worker(once=True)
+        (row,) = rows()
+        assert row.status == MessageStatus.QUEUED and "cannot reach" in row.last_error  # waits, not failed
+        app.config["SMTP_PASSWORD"] = "geheim"
+        fast_forward()
+        assert run_worker(once=True) == 1 and relay.count() == 1
+    finally:
+        relay.controller.stop()
