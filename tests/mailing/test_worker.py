@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from bs4 import BeautifulSoup
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -245,3 +246,23 @@ def test_relay_login_with_username_and_password(app: Flask) -> None:
         assert run_worker(once=True) == 1 and relay.count() == 1
     finally:
         relay.controller.stop()
+
+
+@pytest.mark.parametrize(
+    ("html_body", "transfer_encoding"),
+    [
+        ("<p>Beste Zoë – welkom</p>", "7bit"),
+        ("<p>" + "é" * 2000 + "</p>", "quoted-printable"),
+        ('<style>.x { font-family: "Café Sans"; }</style><p>Zoë</p>', "quoted-printable"),
+    ],
+    ids=["references", "long-line", "non-ascii-css"],
+)
+def test_html_part_arrives_with_the_same_characters(smtp_app: Flask, relay: Relay, html_body: str,
+                                                    transfer_encoding: str) -> None:
+    queue_mail(html_body=html_body, text_body="Zoë")
+    run_worker(once=True)
+    (received,) = relay.received
+    html = received.get_body(("html",))
+    assert html["Content-Transfer-Encoding"] == transfer_encoding
+    assert BeautifulSoup(html.get_content(), "html.parser").get_text() == BeautifulSoup(html_body, "html.parser").get_text()
+    assert received.get_body(("plain",)).get_content().strip() == "Zoë"
