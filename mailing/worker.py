@@ -29,9 +29,18 @@ from mailing.transports import DeliveryError, Envelope, Transport, transport_fro
 from timeutils import utcnow
 
 signals = Namespace()
-# Sent with `message` (the row) and `session` (the worker's, committed right after) when the relay
-# refuses an address for good (5.1.x); the contacts feature marks the contact bounced.
+# Sent with `message` (the row, its failure already recorded) when the relay refuses an address for
+# good (5.1.x), so that the contacts feature can mark the contact bounced (in its own transaction).
 message_bounced = signals.signal("message-bounced")
+
+
+_outbox = OutgoingMessage.__table__
+# The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.
+_RECORD_SENT = (
+    _outbox.update().where(_outbox.c.id == sa.bindparam("row_id"))
+    .values(status=MessageStatus.SENT, smtp_response=sa.bindparam("response"), sent_at=sa.bindparam("at"),
+            message_id=sa.bindparam("mid"), leased_until=None, last_error=None)
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,20 @@ class Worker:
         self.stopping = False
         self.sent = 0
         self._next_slot = 0.0
-        # Its own session: rows stay loaded across the per-message commits.
+        # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
+        self.results = self._results_connection()
+
+    @staticmethod
+    def _results_connection() -> sa.Connection:
+        """Each result is one autocommitted UPDATE: a single round trip, durable as it happens.
+        On PostgreSQL without waiting for the WAL flush: a crash of the database server (not of
+        a worker) may forget the last fraction of a second of results, which are then sent again;
+        a killed worker loses nothing that was recorded. Half of the worker's time otherwise."""
+        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET synchronous_commit TO off")
+        return connection
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         """Finish the message in hand, give the rest of the batch back, then return from run()."""
@@ -85,6 +106,9 @@ class Worker:
         finally:
             self.transport.close()
             self.session.close()
+            if self.results.dialect.name == "postgresql":
+                self.results.exec_driver_sql("RESET synchronous_commit")
+            self.results.close()
         return self.sent
 
     def requeue_expired_leases(self) -> None:
@@ -151,25 +175,27 @@ class Worker:
         except ValueError as error:  # a row that cannot become a valid message (bad header)
             self._record_failure(message, DeliveryError(None, f"invalid message: {error}", permanent=True))
         else:
-            message.status = MessageStatus.SENT
-            message.smtp_response = response[:500]
-            message.sent_at = utcnow()
-            message.leased_until = None
-            message.last_error = None
+            self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
+                                                "at": utcnow(), "mid": message.message_id})
             self.sent += 1
-        self.session.commit()
+
+    def _record(self, message: OutgoingMessage, **values: Any) -> None:
+        self.results.execute(
+            sa.update(OutgoingMessage).where(OutgoingMessage.id == message.id)
+            .values(message_id=message.message_id, **values)
+        )
 
     def _record_failure(self, message: OutgoingMessage, error: DeliveryError) -> None:
-        message.last_error = str(error)
-        message.smtp_response = str(error)[:500] if error.code else message.smtp_response
-        message.leased_until = None
+        outcome = {"last_error": str(error), "leased_until": None}
+        if error.code:
+            outcome["smtp_response"] = str(error)[:500]
         if error.permanent or message.attempts >= self.settings.max_attempts:
-            message.status = MessageStatus.FAILED
+            self._record(message, status=MessageStatus.FAILED, **outcome)
             if error.hard_bounce:
-                message_bounced.send(current_app._get_current_object(), message=message, session=self.session)
+                message_bounced.send(current_app._get_current_object(), message=message)
             return
-        message.status = MessageStatus.QUEUED
-        message.next_attempt_at = utcnow() + timedelta(seconds=self.backoff_seconds(message.attempts))
+        retry_at = utcnow() + timedelta(seconds=self.backoff_seconds(message.attempts))
+        self._record(message, status=MessageStatus.QUEUED, next_attempt_at=retry_at, **outcome)
 
     def backoff_seconds(self, attempts: int) -> float:
         """Exponential, capped, with jitter so that a relay coming back is not hit all at once."""

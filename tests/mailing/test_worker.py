@@ -92,7 +92,7 @@ def test_permanent_refusal_fails_at_once_and_reports_a_hard_bounce(smtp_app: Fla
     bounced, other = queue_mail(2)
     relay.refuse(bounced.to_address, "550 5.1.1 No such user")
     reported = []
-    with message_bounced.connected_to(lambda sender, message, session: reported.append(message.to_address)):
+    with message_bounced.connected_to(lambda sender, message: reported.append(message.to_address)):
         run_worker(once=True)
     fast_forward()
     run_worker(once=True)
