@@ -43,7 +43,12 @@ demo: migrate
 run: demo
 	@echo "Weerbaar draait op http://127.0.0.1:5000 (beheer: http://127.0.0.1:5000/beheer/)"
 	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/flask mailing worker & \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# One outbox worker (MAIL_TRANSPORT decides where mail goes); start more on PostgreSQL.
+worker: migrate
+	$(BIN)/flask mailing worker
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -66,6 +66,11 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "30"))
     MAIL_RATE_PER_SECOND = float(os.environ.get("MAIL_RATE_PER_SECOND", "0"))  # 0: unlimited
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))  # doubles per attempt
+    MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+    # A claimed row not recorded within this time (worker killed) goes back to the queue.
+    MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
     # argon2id parameters (argon2-cffi defaults: 3 passes, 64 MiB).
     ARGON2_TIME_COST = 3

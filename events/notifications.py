@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
 
 from events.ics import event_calendar
 from events.models import Event, Registration
 from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, Sender, queue
+from mailing.personalise import Branding, render_mail
 
 
 def event_url(event: Event) -> str:
@@ -25,6 +26,17 @@ def _sender(event: Event) -> Sender:
     )
 
 
+def _branding(event: Event) -> Branding:
+    organisation = event.organisation
+    return Branding(
+        name=organisation.name,
+        colour=organisation.brand_colour,
+        sender_address=organisation.mail_from_address or current_app.config["MAIL_DEFAULT_SENDER"],
+        logo_url=organisation.logo_url,
+        privacy_contact=organisation.privacy_contact,
+    )
+
+
 def _calendar(event: Event) -> Attachment:
     domain = urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
     return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", event_calendar(event, event_url(event), domain))
@@ -35,17 +47,18 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
     context = {
         "registration": registration,
         "event": event,
-        "organisation": event.organisation,
+        "branding": _branding(event),
         "manage_url": manage_url(registration),
         "event_url": event_url(event),
     }
+    mail = render_mail(f"mail/events/{template}.mjml", context)
     queue(
         Mail(
             to_address=registration.email,
             to_name=registration.name,
             subject=subject,
-            text_body=render_template(f"mail/events/{template}.txt", **context),
-            html_body=render_template(f"mail/events/{template}.html", **context),
+            text_body=mail.text,
+            html_body=mail.html,
             template=template,
             sender=_sender(event),
             organisation_id=event.organisation_id,

@@ -1,6 +1,8 @@
 """Putting a message in the outbox. Called inside the caller's transaction; never commits."""
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass, field
 
 from extensions import db
@@ -40,6 +42,12 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def new_message_id(sender_address: str) -> str:
+    """A unique Message-ID on the sender's own domain, so replies and bounces thread correctly."""
+    domain = sender_address.rpartition("@")[2] or "weerbaar.localhost"
+    return f"<{int(time.time())}.{secrets.token_hex(12)}@{domain}>"
+
+
 def header_safe(value: str) -> str:
     """Folds CR/LF and other control whitespace to spaces: user text can never start a header."""
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
@@ -66,6 +74,7 @@ def queue(mail: Mail, kind: MessageKind = MessageKind.TRANSACTIONAL) -> Outgoing
         text_body=mail.text_body,
         html_body=mail.html_body,
         headers={name: _checked_header(name, value) for name, value in mail.headers.items()},
+        message_id=new_message_id(mail.sender.address),
         attachments=[
             OutgoingAttachment(
                 filename=header_safe(a.filename),

@@ -22,6 +22,7 @@ from events.models import (
 )
 from extensions import db
 from mailing.models import OutgoingMessage
+from mailing.outbox import Mail, Sender, queue
 from timeutils import utcnow
 
 PASSWORD = "correct horse battery staple"
@@ -152,3 +153,22 @@ def make_question(event: Event, **fields: Any) -> Question:
 
 def admin_url(event: Event, page: str = "bewerken") -> str:
     return f"/beheer/evenementen/{event.id}/{page}"
+
+
+def queue_mail(count: int = 1, **fields: Any) -> list[OutgoingMessage]:
+    """`count` outbox rows queued the way features queue them, each to its own recipient, committed."""
+    n = next(_sequence)
+    messages = []
+    for i in range(count):
+        defaults: dict[str, Any] = {
+            "to_address": f"ontvanger{n}-{i}@example.org",
+            "to_name": f"Ontvanger {i}",
+            "subject": "Nieuws over digitale weerbaarheid",
+            "text_body": f"Beste ontvanger {i},\n\nLees verder.\n",
+            "html_body": f"<p>Beste ontvanger {i},</p><p>Lees verder.</p>",
+            "template": "test",
+            "sender": Sender("nieuws@gemeente.example", "Gemeente Test", "info@gemeente.example"),
+        }
+        messages.append(queue(Mail(**(defaults | fields))))
+    db.session.commit()
+    return messages

@@ -1,0 +1,200 @@
+"""Sending throughput: the outbox worker against a bare smtplib floor, into Postfix's smtp-sink.
+
+Usage: .venv/bin/python bench/send/run.py [--messages 20000] [--database-url URL] [--memory-check 100000]
+
+Needs PostgreSQL and `/usr/sbin/smtp-sink` (`apt-get install postfix`; the Postfix daemon itself
+is not used, and no mail leaves the machine: smtp-sink listens on loopback and discards).
+In one run it:
+1. recreates the database (dropped first) and queues N personalised copies of the demo
+   newsletter (bench/render/newsletter.mjml in the standard layout), as a campaign launch would;
+2. measures the floor: one smtplib connection pushing N identical pre-built messages of the same
+   size into the sink;
+3. runs one `flask mailing worker --once` process over the N rows (throughput from the first to
+   the last `sent_at`, peak memory of the process);
+4. requeues the rows and runs two worker processes side by side;
+5. with --memory-check M, queues M rows and runs one worker again to compare its peak memory.
+Results are printed as a Markdown table and saved to bench/results/send-<date>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import smtplib
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import psycopg
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from bench.render.run import BRANDING, NEWSLETTER, newsletter_context  # noqa: E402
+from config import normalise_database_url  # noqa: E402
+from extensions import db  # noqa: E402
+from mailing.message import build_message  # noqa: E402
+from mailing.models import MessageKind, MessageStatus, OutgoingMessage  # noqa: E402
+from mailing.outbox import new_message_id  # noqa: E402
+from mailing.personalise import compile_mail, personalise, wrap_in_layout  # noqa: E402
+
+SINK = "/usr/sbin/smtp-sink"
+SENDER = "nieuws@weerbaar.example"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/weerbaar_bench_send")
+    parser.add_argument("--sink-port", type=int, default=2526)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--memory-check", type=int, default=0, help="also run one worker over this many rows")
+    return parser.parse_args()
+
+
+def recreate_database(url: str) -> None:
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_sink(port: int) -> subprocess.Popen:
+    sink = subprocess.Popen([SINK, "-u", "postfix", f"127.0.0.1:{port}", "1000"])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
+            return sink
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("smtp-sink did not start")
+
+
+def queue_campaign(count: int, first_contact: int = 1) -> float:
+    """Personalises and inserts `count` rows as a campaign launch would; returns messages/second."""
+    compiled = compile_mail(wrap_in_layout(NEWSLETTER.read_text()))
+    started = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    for contact in range(first_contact, first_contact + count):
+        mail = personalise(compiled, newsletter_context(contact))
+        rows.append({
+            "kind": MessageKind.CAMPAIGN, "template": "newsletter", "campaign_id": first_contact,
+            "contact_id": contact, "to_address": f"contact{contact}@ontvanger.example",
+            "to_name": f"Anna{contact} de Vries", "from_address": SENDER, "from_name": BRANDING.name,
+            "subject": "Nieuwsbrief Digitaal Weerbaar: acht tips", "text_body": mail.text, "html_body": mail.html,
+            "headers": {"List-Unsubscribe": f"<https://weerbaar.example/afmelden/{contact:08d}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            "message_id": new_message_id(SENDER),
+        })
+        if len(rows) == 1000:
+            db.session.execute(sa.insert(OutgoingMessage), rows)
+            rows = []
+    if rows:
+        db.session.execute(sa.insert(OutgoingMessage), rows)
+    db.session.commit()
+    return count / (time.perf_counter() - started)
+
+
+def floor(count: int, port: int) -> tuple[float, int]:
+    """A bare smtplib loop: the same number of identical pre-built messages over one connection."""
+    sample = db.session.scalars(sa.select(OutgoingMessage).limit(1)).one()
+    data = build_message(sample)
+    connection = smtplib.SMTP("127.0.0.1", port)
+    started = time.perf_counter()
+    for _ in range(count):
+        connection.sendmail(SENDER, [sample.to_address], data)
+    elapsed = time.perf_counter() - started
+    connection.quit()
+    return count / elapsed, len(data)
+
+
+def run_workers(processes: int, database_url: str, port: int, batch_size: int) -> dict[str, Any]:
+    environment = os.environ | {
+        "FLASK_APP": "app:create_app", "FLASK_CONFIG": "development",
+        "DATABASE_URL": database_url, "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+    }
+    command = [sys.executable, "-m", "flask", "mailing", "worker", "--once", "--batch-size", str(batch_size)]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL) for _ in range(processes)]
+    peak_kb = []
+    for worker in workers:
+        _, status, usage = os.wait4(worker.pid, 0)
+        worker.returncode = os.waitstatus_to_exitcode(status)
+        if worker.returncode != 0:
+            raise RuntimeError(f"worker exited with {worker.returncode}")
+        peak_kb.append(usage.ru_maxrss)
+    first, last, sent = db.session.execute(
+        sa.select(sa.func.min(OutgoingMessage.sent_at), sa.func.max(OutgoingMessage.sent_at), sa.func.count())
+        .where(OutgoingMessage.status == MessageStatus.SENT)
+    ).one()
+    return {"sent": sent, "per_second": round((sent - 1) / (last - first).total_seconds(), 1),
+            "peak_mb": [round(kb / 1024, 1) for kb in peak_kb]}
+
+
+def requeue_all() -> None:
+    db.session.execute(sa.update(OutgoingMessage).values(
+        status=MessageStatus.QUEUED, attempts=0, sent_at=None, smtp_response=None, next_attempt_at=sa.func.now()))
+    db.session.commit()
+
+
+def main() -> None:
+    args = parse_args()
+    recreate_database(args.database_url)
+    sink = start_sink(args.sink_port)
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": normalise_database_url(args.database_url)})
+    results: dict[str, Any] = {}
+    try:
+        with app.app_context():
+            db.create_all()
+            results["queue_per_second"] = round(queue_campaign(args.messages), 1)
+            results["floor_per_second"], results["message_bytes"] = floor(args.messages, args.sink_port)
+            results["one_worker"] = run_workers(1, args.database_url, args.sink_port, args.batch_size)
+            requeue_all()
+            results["two_workers"] = run_workers(2, args.database_url, args.sink_port, args.batch_size)
+            if args.memory_check:
+                db.session.execute(sa.delete(OutgoingMessage))
+                db.session.commit()
+                queue_campaign(args.memory_check, first_contact=10**6)
+                results["memory_check"] = run_workers(1, args.database_url, args.sink_port, args.batch_size)
+                results["memory_check"]["messages"] = args.memory_check
+    finally:
+        sink.terminate()
+        sink.wait()
+    report(args, results)
+
+
+def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    floor_rate = results["floor_per_second"]
+    one, two = results["one_worker"], results["two_workers"]
+    print(f"{args.messages} messages of {results['message_bytes'] / 1024:.1f} KB, batch size {args.batch_size}")
+    print("| run | messages/second | vs floor | peak worker memory (MB) |")
+    print("| --- | ---: | ---: | ---: |")
+    print(f"| smtplib floor (one connection, pre-built) | {floor_rate:.0f} | 100% | |")
+    print(f"| one worker | {one['per_second']:.0f} | {one['per_second'] / floor_rate:.0%} | {one['peak_mb'][0]} |")
+    print(f"| two workers | {two['per_second']:.0f} | {two['per_second'] / floor_rate:.0%} "
+          f"({two['per_second'] / one['per_second']:.2f}x one) | {' / '.join(map(str, two['peak_mb']))} |")
+    if "memory_check" in results:
+        check = results["memory_check"]
+        print(f"| one worker, {check['messages']} messages | {check['per_second']:.0f} | "
+              f"{check['per_second'] / floor_rate:.0%} | {check['peak_mb'][0]} |")
+    print(f"queueing (personalise + insert): {results['queue_per_second']:.0f} messages/second")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M")
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+               "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+    (out / f"send-{stamp}.json").write_text(json.dumps({"machine": machine, "args": vars(args), "results": results},
+                                                       indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""Mail templates: composed from a layout, rendered once per version, personalised per recipient.
+
+A mail template is MJML with Jinja in it (`{{ contact.first_name }}`, `{{ unsubscribe_url }}`).
+It travels in three steps:
+
+1. `compose()` (files only): the layout pass puts a content template into its layout. It knows
+   only `%% extends`, `%% block` lines and `[[ ... ]]`, so the `{{ ... }}` of step 3 pass through.
+2. `compile_mail()`: MJML to HTML, a plain-text twin of that HTML, both compiled as Jinja
+   templates; cached by a hash of the MJML source, so once per template version, never per
+   recipient.
+3. `personalise()`: both templates rendered with one recipient's values in a sandbox: no access
+   to anything not handed in, values HTML-escaped, and limits on loop steps, time and size, so
+   that a template written by an officer can neither leak nor hang the worker.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+import jinja2
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_time
+from flask_babel import gettext as _
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from mailing.plaintext import html_to_text
+from mailing.rendering import TemplateError, mjml_to_html
+
+DEFAULT_LAYOUT = "mail/layout.mjml"
+MAX_STEPS = 100_000  # loop iterations plus calls, per rendered message
+MAX_SECONDS = 2.0
+MAX_OUTPUT_CHARS = 2_000_000
+# String methods that can blow up memory in one call or reach around the sandbox's formatter.
+BLOCKED_METHODS = frozenset({
+    "center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "replace", "join",
+})
+_AUTHOR_ERRORS = (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError, RecursionError)
+
+
+@dataclass(frozen=True)
+class Branding:
+    """The organisation as the layout shows it: header, colour and footer."""
+
+    name: str
+    colour: str
+    sender_address: str
+    logo_url: str | None = None
+    privacy_contact: str | None = None
+    privacy_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CompiledMail:
+    source: str
+    html: jinja2.Template
+    text: jinja2.Template
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.steps_left = MAX_STEPS
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+    def spend(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise TemplateError(_("de template doet te veel stappen (meer dan %(max)s).", max=MAX_STEPS))
+        if time.monotonic() > self.deadline:
+            raise TemplateError(_("de template doet er te lang over (meer dan %(max)s seconden).", max=MAX_SECONDS))
+
+
+_budget: ContextVar[_Budget] = ContextVar("mail_template_budget")
+
+
+def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
+    for item in iterable:
+        _budget.get().spend()
+        yield item
+
+
+def _check_size(value: Any) -> Any:
+    if hasattr(value, "__len__") and len(value) > MAX_OUTPUT_CHARS:
+        raise TemplateError(_("de template maakt een te grote tekst of lijst."))
+    return value
+
+
+def _size_checked(filter_function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(filter_function)  # keeps Jinja's pass_context marks
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        return _check_size(filter_function(*args, **kwargs))
+
+    return checked
+
+
+def _replace(value: str, old: str, new: str, count: int | None = None) -> str:
+    growth = (len(new) - len(old)) * (value.count(old) if old else len(value) + 1)
+    _check_size(range(len(value) + max(growth, 0)))
+    return str(value).replace(old, new, -1 if count is None else count)
+
+
+def _none_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+class MailEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja for per-recipient values: sandboxed, strict about unknown names, with limits."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_none_as_empty)
+        self.filters = {name: _size_checked(function) for name, function in self.filters.items()}
+        self.filters |= {
+            "replace": _replace,
+            "local_datetime": lambda moment, fmt="EEEE d MMMM y, HH:mm": format_datetime(moment, fmt),
+            "local_date": lambda moment, fmt="EEEE d MMMM y": format_date(moment, fmt),
+            "local_time": lambda moment: format_time(moment, "HH:mm"),
+            "_counted": _counted,
+        }
+        self.globals = {"range": self.globals["range"], "_": _, "gettext": _}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Every `for` loop iterates through `_counted`, which spends the render's step budget."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, "_counted", [], [], None, None, lineno=loop.lineno)
+        return tree
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _budget.get().spend()
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError(_("tekst opmaken met %% is in mailtemplates niet toegestaan."))
+        if operator == "**" and abs(right) > 64:
+            raise SecurityError(_("te grote macht in de template."))
+        if operator == "*":
+            for sized, times in ((left, right), (right, left)):
+                if hasattr(sized, "__len__") and isinstance(times, int):
+                    _check_size(range(len(sized) * max(times, 0)))
+        return super().call_binop(context, operator, left, right)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, str) and attr in BLOCKED_METHODS:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+class LayoutEnvironment(ImmutableSandboxedEnvironment):
+    """Puts content templates into layouts; leaves every `{{ }}` and `{% %}` for personalisation."""
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        super().__init__(
+            loader=loader,
+            autoescape=False,  # it assembles MJML source, not HTML for a reader
+            undefined=jinja2.StrictUndefined,
+            block_start_string="[%", block_end_string="%]",
+            variable_start_string="[[", variable_end_string="]]",
+            comment_start_string="[#", comment_end_string="#]",
+            line_statement_prefix="%%", line_comment_prefix="%#",
+            keep_trailing_newline=True,
+        )
+
+
+class _State:
+    """Per app: both environments and the compiled templates, newest last."""
+
+    max_compiled = 64
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        self.layouts = LayoutEnvironment(loader)
+        self.mails = MailEnvironment()
+        self.compiled: OrderedDict[str, CompiledMail] = OrderedDict()
+        self.lock = Lock()
+
+
+def _state() -> _State:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "mailing.templates" not in app.extensions:
+        app.extensions["mailing.templates"] = _State(app.jinja_loader)
+    return app.extensions["mailing.templates"]
+
+
+def compose(content_template: str) -> str:
+    """The MJML source of a template file that extends a layout (`%% extends "mail/layout.mjml"`)."""
+    return _state().layouts.get_template(content_template).render()
+
+
+def wrap_in_layout(body: str, layout: str = DEFAULT_LAYOUT) -> str:
+    """MJML source with `body` (sections written by an author) in the layout's content block."""
+    return _state().layouts.get_template(layout).render(content=body)
+
+
+def compile_mail(source: str) -> CompiledMail:
+    """Renders MJML `source` to HTML and text templates; cached per source version (its hash)."""
+    state = _state()
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    with state.lock:
+        if digest in state.compiled:
+            state.compiled.move_to_end(digest)
+            return state.compiled[digest]
+    compiled = _compile(state.mails, source)
+    with state.lock:
+        state.compiled[digest] = compiled
+        while len(state.compiled) > state.max_compiled:
+            state.compiled.popitem(last=False)
+    return compiled
+
+
+def _compile(environment: MailEnvironment, source: str) -> CompiledMail:
+    _parse_or_raise(environment, source)  # syntax errors with the line as the author wrote it
+    html = mjml_to_html(source)
+    text = "{% autoescape false %}" + html_to_text(html) + "{% endautoescape %}"
+    return CompiledMail(
+        source=source,
+        html=_parse_or_raise(environment, html),
+        text=_parse_or_raise(environment, text),
+    )
+
+
+def _parse_or_raise(environment: MailEnvironment, source: str) -> jinja2.Template:
+    try:
+        return environment.from_string(source)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(_("%(error)s", error=error.message), error.lineno) from error
+
+
+def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedMail:
+    """HTML and text for one recipient. Raises TemplateError (with the source line where known)."""
+    try:
+        return RenderedMail(html=_render(compiled.html, context), text=_render(compiled.text, context))
+    except TemplateError:
+        raise
+    except _AUTHOR_ERRORS as error:
+        raise TemplateError(_describe(error), _line_in_source(compiled.source, context)) from error
+
+
+def render_mail(content_template: str, context: Mapping[str, Any]) -> RenderedMail:
+    """A mail from a template file in `templates/mail/`, personalised with `context`."""
+    return personalise(compile_mail(compose(content_template)), context)
+
+
+def check_template(source: str, context: Mapping[str, Any]) -> RenderedMail:
+    """For live preview: compiles and personalises `source` with sample values, or raises TemplateError."""
+    return personalise(compile_mail(source), context)
+
+
+def _render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    token = _budget.set(_Budget())
+    try:
+        output, size = [], 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateError(_("de template maakt een te groot bericht."))
+            output.append(chunk)
+        return "".join(output)
+    finally:
+        _budget.reset(token)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, jinja2.UndefinedError):
+        return _("onbekende naam of eigenschap: %(error)s", error=error.message)
+    if isinstance(error, SecurityError):
+        return _("dit is in een mailtemplate niet toegestaan: %(error)s", error=str(error))
+    if isinstance(error, RecursionError):
+        return _("de template roept zichzelf eindeloos aan.")
+    return _("fout in de template: %(error)s", error=str(error))
+
+
+def _line_in_source(source: str, context: Mapping[str, Any]) -> int | None:
+    """Where the error happens in the MJML as written: personalise the source itself once more."""
+    environment = _state().mails
+    token = _budget.set(_Budget())
+    try:
+        environment.from_string(source).render(context)
+    except Exception as error:  # noqa: BLE001 - only its position is wanted
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+                 if frame.filename == "<template>"]
+        return lines[-1] if lines else None
+    finally:
+        _budget.reset(token)
+    return None
+
