@@ -6,42 +6,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
 
 from accounts import tokens
+from accounts.branding import organisation_branding, organisation_sender
+from accounts.labels import ROLE_LABELS
 from accounts.models import Membership, Organisation, User
-from mailing.outbox import Mail, Sender, queue
+from mailing.outbox import Mail, queue
+from mailing.personalise import render_mail
 
 
 def login_url() -> str:
     return f"{current_app.config['BASE_URL']}/beheer/inloggen"
 
 
-def _platform_sender() -> Sender:
-    return Sender(address=current_app.config["MAIL_DEFAULT_SENDER"], name="Weerbaar")
-
-
-def _organisation_sender(organisation: Organisation) -> Sender:
-    return Sender(
-        address=organisation.mail_from_address or current_app.config["MAIL_DEFAULT_SENDER"],
-        name=organisation.mail_from_name or organisation.name,
-        reply_to=organisation.reply_to,
-    )
-
-
-def _send(user: User, template: str, subject: str, sender: Sender, organisation: Organisation | None,
-          **context: Any) -> None:
-    context |= {"user": user, "organisation": organisation, "login_url": login_url()}
+def _send(user: User, template: str, subject: str, organisation: Organisation | None, *,
+          action_url: str, action_text: str, **context: Any) -> None:
+    context |= {
+        "user": user,
+        "branding": organisation_branding(organisation),
+        "action_url": action_url,
+        "action_text": action_text,
+    }
+    mail = render_mail(f"mail/accounts/{template}.mjml", context)
     queue(
         Mail(
             to_address=user.email,
             to_name=user.name,
             subject=subject,
-            text_body=render_template(f"mail/accounts/{template}.txt", **context),
-            html_body=render_template(f"mail/accounts/{template}.html", **context),
+            text_body=mail.text,
+            html_body=mail.html,
             template=template,
-            sender=sender,
+            sender=organisation_sender(organisation),
             organisation_id=organisation.id if organisation else None,
         )
     )
@@ -49,20 +46,25 @@ def _send(user: User, template: str, subject: str, sender: Sender, organisation:
 
 def password_reset(user: User) -> None:
     max_age_minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
-    _send(user, "password_reset", _("Nieuw wachtwoord instellen voor Weerbaar"), _platform_sender(), None,
-          reset_url=tokens.password_reset_url(user), max_age_minutes=max_age_minutes)
+    _send(user, "password_reset", _("Nieuw wachtwoord instellen voor Weerbaar"), None,
+          action_url=tokens.password_reset_url(user), action_text=_("Nieuw wachtwoord instellen"),
+          max_age_minutes=max_age_minutes)
+
+
+def _membership_context(membership: Membership) -> dict[str, str]:
+    return {"organisation_name": membership.organisation.name, "role": str(ROLE_LABELS[membership.role])}
 
 
 def invitation(membership: Membership) -> None:
     organisation = membership.organisation
     max_age_days = current_app.config["INVITATION_MAX_AGE_SECONDS"] // (24 * 3600)
     _send(membership.user, "invitation", _("Uitnodiging voor Weerbaar van %(name)s", name=organisation.name),
-          _organisation_sender(organisation), organisation, membership=membership,
-          invitation_url=tokens.invitation_url(membership.user), max_age_days=max_age_days)
+          organisation, action_url=tokens.invitation_url(membership.user), action_text=_("Uitnodiging aannemen"),
+          max_age_days=max_age_days, **_membership_context(membership))
 
 
 def added_to_organisation(membership: Membership) -> None:
     organisation = membership.organisation
     _send(membership.user, "added_to_organisation",
           _("U heeft nu toegang tot %(name)s in Weerbaar", name=organisation.name),
-          _organisation_sender(organisation), organisation, membership=membership)
+          organisation, action_url=login_url(), action_text=_("Inloggen"), **_membership_context(membership))

@@ -6,40 +6,26 @@ from urllib.parse import urlparse
 from flask import current_app
 from flask_babel import gettext as _
 
+from accounts.branding import organisation_branding, organisation_sender
 from events.ics import event_calendar
 from events.models import Event, Registration
 from events.tokens import manage_url
-from mailing.outbox import Attachment, Mail, Sender, queue
-from mailing.personalise import Branding, render_mail
+from mailing.outbox import Attachment, Mail, queue
+from mailing.personalise import render_mail
 
 
 def event_url(event: Event) -> str:
     return f"{current_app.config['BASE_URL']}/evenementen/{event.id}/{event.slug}"
 
 
-def _sender(event: Event) -> Sender:
-    organisation = event.organisation
-    return Sender(
-        address=organisation.mail_from_address or current_app.config["MAIL_DEFAULT_SENDER"],
-        name=organisation.mail_from_name or organisation.name,
-        reply_to=organisation.reply_to,
-    )
-
-
-def _branding(event: Event) -> Branding:
-    organisation = event.organisation
-    return Branding(
-        name=organisation.name,
-        colour=organisation.brand_colour,
-        sender_address=organisation.mail_from_address or current_app.config["MAIL_DEFAULT_SENDER"],
-        logo_url=organisation.logo_url,
-        privacy_contact=organisation.privacy_contact,
-    )
+def calendar_domain() -> str:
+    """The domain in calendar UIDs: the same in mails and the feed, so calendars merge the two."""
+    return urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
 
 
 def _calendar(event: Event) -> Attachment:
-    domain = urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
-    return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", event_calendar(event, event_url(event), domain))
+    calendar_file = event_calendar(event, event_url(event), calendar_domain())
+    return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", calendar_file)
 
 
 def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False) -> None:
@@ -47,7 +33,7 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
     context = {
         "registration": registration,
         "event": event,
-        "branding": _branding(event),
+        "branding": organisation_branding(event.organisation),
         "manage_url": manage_url(registration),
         "event_url": event_url(event),
     }
@@ -60,7 +46,7 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
             text_body=mail.text,
             html_body=mail.html,
             template=template,
-            sender=_sender(event),
+            sender=organisation_sender(event.organisation),
             organisation_id=event.organisation_id,
             attachments=[_calendar(event)] if with_calendar else [],
         )

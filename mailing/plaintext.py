@@ -56,7 +56,8 @@ class _TextCollector(HTMLParser):
             return
         target = href.removeprefix("mailto:")
         text = _squeeze(self._current_link_text())
-        self.parts.append(f" ({target})" if text and text != target else target if not text else "")
+        # Angle brackets delimit a URL in plain text (RFC 3986, appendix C): no ")" glued to it.
+        self.parts.append(f" <{target}>" if text and text != target else target if not text else "")
 
     def _current_link_text(self) -> str:
         collected = []

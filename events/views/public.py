@@ -1,8 +1,6 @@
 """Public pages: listing, event detail with sign-up, confirmation, manage/cancel a registration."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +21,7 @@ from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
 from events.models import Audience, EventKind, Registration, RegistrationStatus
-from events.notifications import event_url
+from events.notifications import calendar_domain, event_url
 from events.services import queries
 from events.services.registration import (
     EventBusy,
@@ -84,8 +82,8 @@ def listing() -> str:
 def calendar_feed() -> Response:
     """An iCal feed of the upcoming events (same filters as the listing) for calendars and websites."""
     listings, _total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
-    domain = urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
-    body = calendar([(item.event, event_url(item.event)) for item in listings], domain, name=_("Bijeenkomsten"))
+    events_with_urls = [(item.event, event_url(item.event)) for item in listings]
+    body = calendar(events_with_urls, calendar_domain(), name=_("Bijeenkomsten"))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -84,7 +84,7 @@ def test_values_are_escaped_in_html_and_plain_in_text(mail_app: Flask) -> None:
     mail = personalise(compiled, {"contact": {"first_name": "<script>Anna</script>"}, "url": "https://x.example/a"})
     assert "Beste &lt;script&gt;Anna&lt;/script&gt;," in mail.html
     assert "<script>" not in mail.html
-    assert "Beste <script>Anna</script>, lees meer (https://x.example/a)" in mail.text
+    assert "Beste <script>Anna</script>, lees meer <https://x.example/a>" in mail.text
 
 
 def test_layout_shows_branding_and_footer(mail_app: Flask) -> None:
@@ -93,8 +93,8 @@ def test_layout_shows_branding_and_footer(mail_app: Flask) -> None:
                         logo_url="https://teststad.example/logo.png", privacy_url="https://teststad.example/privacy")
     mail = personalise(compile_mail(source), {"branding": branding, "unsubscribe_url": "https://x.example/af"})
     assert 'src="https://teststad.example/logo.png"' in mail.html and "#aa0000" in mail.html
-    for expected in ("Nieuws", "nieuws@teststad.example", "Privacyverklaring (https://teststad.example/privacy)",
-                     "Afmelden voor deze berichten (https://x.example/af)"):
+    for expected in ("Nieuws", "nieuws@teststad.example", "Privacyverklaring <https://teststad.example/privacy>",
+                     "Afmelden voor deze berichten <https://x.example/af>"):
         assert expected in mail.text
 
 
@@ -166,4 +166,4 @@ def test_plain_text_skips_head_and_hidden_preheader_and_spells_out_links() -> No
         '<div style="display:none">preheader</div><h1>Kop</h1><p>Lees <a href="https://x.example">dit</a>.</p>'
         '<ul><li>een</li><li>twee</li></ul><a href="https://y.example">https://y.example</a></body></html>'
     )
-    assert text == "Kop\n\nLees dit (https://x.example).\n\n- een\n- twee\nhttps://y.example\n"
+    assert text == "Kop\n\nLees dit <https://x.example>.\n\n- een\n- twee\nhttps://y.example\n"
