@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from config import normalise_database_url
-from extensions import db
+from extensions import db, limiter
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -125,6 +125,8 @@ def app_with(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     for other in built:
         with other.app_context():
             db.engine.dispose()
+    # One Limiter object serves every app of this process: forget a storage an app found unreachable.
+    limiter._storage_dead = False
 
 
 @pytest.fixture
