@@ -92,6 +92,7 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from accounts.views.account import blueprint as account_blueprint
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(account_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
