@@ -57,8 +57,8 @@ def test_production_sends_hsts(app_with: Callable[..., Flask]) -> None:
 
 def test_production_session_cookie_is_secure_httponly_and_samesite_lax(app_with: Callable[..., Flask]) -> None:
     user = make_user(make_organisation(), Role.ORGANISER)
-    response = app_with("production").test_client().post("/beheer/inloggen", data={"email": user.email, "password": PASSWORD},
-                                              base_url="https://localhost")
+    data = {"email": user.email, "password": PASSWORD}
+    response = app_with("production").test_client().post("/beheer/inloggen", data=data, base_url="https://localhost")
     cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
     attributes = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")}
     assert "secure" in attributes

@@ -1,4 +1,4 @@
-"""Optional two-factor login (TOTP), set up from the user's own account page; required for regional admins on request."""
+"""Optional two-factor login (TOTP), set up on the own account page; required for regional admins on request."""
 from __future__ import annotations
 
 import re

@@ -4,7 +4,6 @@ Screenshots at 320 and 1280 px are saved under test-artifacts/ for a person to l
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
