@@ -68,15 +68,20 @@ def login() -> str | Response:
         if user is None:
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         elif user.has_two_factor:
-            db.session.commit()
-            session.clear()
-            session["two_factor_user"] = user.get_id()
-            session["two_factor_since"] = int(time.time())
-            return redirect(url_for("accounts.login_code", next=request.args.get("next")))
+            return _ask_for_code(user)
         else:
             _log_in(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 400
+
+
+def _ask_for_code(user: User) -> Response:
+    """Remembers who gave the right password (not yet logged in) and asks for the code from the app."""
+    db.session.commit()
+    session.clear()
+    session["two_factor_user"] = user.get_id()
+    session["two_factor_since"] = int(time.time())
+    return redirect(url_for("accounts.login_code", next=request.args.get("next")))
 
 
 @blueprint.route("/inloggen/code", methods=["GET", "POST"])
@@ -173,6 +178,10 @@ def reset_password(token: str) -> str | tuple[str, int] | Response:
     if not form.validate_on_submit():
         return render_template("accounts/reset_password.html", form=form, user=user), 400 if form.errors else 200
     services.set_password(user, form.password.data)
+    if user.has_two_factor:  # a mailbox alone must not open a two-factor account
+        response = _ask_for_code(user)
+        flash(_("Uw nieuwe wachtwoord is opgeslagen. Vul nu de code uit uw app in."), "success")
+        return response
     _log_in(user)
     flash(_("Uw nieuwe wachtwoord is opgeslagen. U bent ingelogd."), "success")
     return redirect(url_for("accounts.dashboard"))

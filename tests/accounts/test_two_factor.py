@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import RecoveryCode, Role, User
 from extensions import db
+from tests.accounts.test_password_reset import new_password, request_reset, reset_link
 from tests.factories import PASSWORD, login, make_organisation, make_user
 
 SETUP_URL = "/beheer/account/tweestapsverificatie"
@@ -178,4 +179,16 @@ def test_regional_admin_with_two_factor_uses_admin_pages_and_cannot_turn_it_off(
 def test_other_roles_are_not_forced_when_required_for_regional_admins(app: Flask, client: FlaskClient) -> None:
     app.config["REQUIRE_2FA_FOR_REGIONAL_ADMIN"] = True
     login(client, make_user(make_organisation(), Role.ADMIN))
+    assert client.get("/beheer/").status_code == 200
+
+
+def test_a_password_reset_still_asks_for_the_code(client: FlaskClient) -> None:
+    user = make_user(make_organisation(), Role.ADMIN)
+    secret, _codes = _set_up(client, user)
+    request_reset(client, user.email)
+    response = client.post(reset_link(user.email), data=new_password())
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(CODE_URL)
+    assert client.get("/beheer/").status_code == 302
+    assert client.post(CODE_URL, data={"code": _next_code(secret)}).status_code == 302
     assert client.get("/beheer/").status_code == 200
