@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import time
 
-from flask import Flask, Response, has_request_context, render_template, request, session
+from flask import Flask, Response, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import LazyString, format_date, format_datetime, format_time, lazy_gettext
+from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +27,12 @@ ERROR_MESSAGES: dict[int, LazyString] = {
     500: lazy_gettext("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
     503: lazy_gettext("Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."),
 }
+IDLE_LOGOUT = lazy_gettext("U was een tijd niet actief en bent daarom uitgelogd. Log opnieuw in.")
+# Only the check-in page's QR scanner needs a device, and only on our own origin.
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=()"
+)
 CSRF_EXPIRED = lazy_gettext(
     "Het formulier was verlopen of onvolledig. Ververs de pagina, vul het opnieuw in en verstuur het nog eens."
 )
@@ -42,6 +50,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_idle_timeout(app)
     register_health_check(app)
     return app
 
@@ -83,6 +92,7 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from accounts.views.account import blueprint as account_blueprint
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
@@ -91,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(account_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
@@ -147,11 +158,32 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.startswith(("events.", "static")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_idle_timeout(app: Flask) -> None:
+    """Ends a signed-in session after ADMIN_IDLE_MINUTES without a request; the next admin page asks to log in."""
+
+    @app.before_request
+    def end_idle_session() -> Response | None:
+        if "_user_id" not in session or request.endpoint == "static":
+            return None
+        now = int(time.time())
+        idle_seconds = now - session.get("last_seen", now)
+        session["last_seen"] = now
+        if idle_seconds <= app.config["ADMIN_IDLE_MINUTES"] * 60:
+            return None
+        logout_user()
+        session.clear()
+        if getattr(app.view_functions.get(request.endpoint or ""), "is_public", False):
+            return None
+        flash(str(IDLE_LOGOUT), "info")
+        return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
 
 
 def register_health_check(app: Flask) -> None:

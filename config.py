@@ -47,13 +47,24 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: keep serving (limits pause) rather than answer every limited form with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
+    MANAGE_RATE_LIMIT = os.environ.get("MANAGE_RATE_LIMIT", "10 per minute")
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # A signed-in user who makes no request for this long must log in again.
+    ADMIN_IDLE_MINUTES = int(os.environ.get("ADMIN_IDLE_MINUTES", "60"))
+    # Minutes between the password and the two-factor code before the login starts over.
+    TWO_FACTOR_PENDING_MINUTES = 5
+    REQUIRE_2FA_FOR_REGIONAL_ADMIN = env_bool("REQUIRE_2FA_FOR_REGIONAL_ADMIN", False)
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Weerbaar")
 
     # Public base URL used in links inside emails (no request context in the worker).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -50,6 +50,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
 
 
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("De code van 6 cijfers uit uw app, of een van uw herstelcodes."),
+        validators=[InputRequired(_l("Vul de code in.")), Length(max=40, message=_l("Deze code klopt niet."))],
+        filters=[strip],
+        render_kw={"autocomplete": "one-time-code"},
+    )
+
+
 class PasswordResetRequestForm(FlaskForm):
     email = email_field(_l("E-mailadres"))
 

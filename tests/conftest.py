@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from config import normalise_database_url
-from extensions import db
+from extensions import db, limiter
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -102,6 +102,31 @@ def _empty_tables() -> None:
         else:
             for table in reversed(tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_with(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Flask]]:
+    """`app_with(RATELIMIT_ENABLED=True)`: a second app on the same database with other settings.
+
+    `app_with("production", ...)` builds the production configuration (with a stand-in secret).
+    Settings read once by an extension (the rate limiter) need their own app, not `app.config`.
+    """
+    built: list[Flask] = []
+
+    def build(config_name: str = "testing", **overrides: object) -> Flask:
+        if config_name == "production":
+            monkeypatch.setenv("SECRET_KEY", "production-test-secret")
+            monkeypatch.setenv("DATABASE_URL", database_url)
+        other = create_app(config_name, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+    # One Limiter object serves every app of this process: forget a storage an app found unreachable.
+    limiter._storage_dead = False
 
 
 @pytest.fixture

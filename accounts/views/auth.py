@@ -19,8 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from accounts import services
-from accounts.forms import AcceptInvitationForm, LoginForm, NewPasswordForm, PasswordResetRequestForm
+from accounts import services, two_factor
+from accounts.forms import (
+    AcceptInvitationForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    TwoFactorCodeForm,
+)
 from accounts.labels import template_labels
 from accounts.models import User
 from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
@@ -45,6 +51,11 @@ def _password_reset_rate_limit() -> str:
     return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
 
 
+def _pending_login_key() -> str:
+    """Limits the code step per account too, so guessing from many addresses gains nothing."""
+    return f"two-factor:{session.get('two_factor_user', '')}"
+
+
 @blueprint.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
 @public
@@ -56,10 +67,51 @@ def login() -> str | Response:
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+        elif user.has_two_factor:
+            return _ask_for_code(user)
         else:
             _log_in(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 400
+
+
+def _ask_for_code(user: User) -> Response:
+    """Remembers who gave the right password (not yet logged in) and asks for the code from the app."""
+    db.session.commit()
+    session.clear()
+    session["two_factor_user"] = user.get_id()
+    session["two_factor_since"] = int(time.time())
+    return redirect(url_for("accounts.login_code", next=request.args.get("next")))
+
+
+@blueprint.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit(two_factor.rate_limit, methods=["POST"])
+@limiter.limit(two_factor.rate_limit, methods=["POST"], key_func=_pending_login_key)
+@public
+def login_code() -> str | tuple[str, int] | Response:
+    """The second step of a two-factor login: the password was right, now the code from the app."""
+    user = _pending_two_factor_user()
+    if user is None:
+        flash(_("Log opnieuw in: de tijd voor de code is verstreken."), "info")
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.verify(user, form.code.data)
+        except two_factor.TwoFactorError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+        else:
+            _log_in(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login_code.html", form=form), 400 if form.errors else 200
+
+
+def _pending_two_factor_user() -> User | None:
+    started = session.get("two_factor_since", 0)
+    if time.time() - started > current_app.config["TWO_FACTOR_PENDING_MINUTES"] * 60:
+        return None
+    return services.load_user_from_session_id(session.get("two_factor_user", ""))
 
 
 def _log_in(user: User) -> None:
@@ -126,6 +178,10 @@ def reset_password(token: str) -> str | tuple[str, int] | Response:
     if not form.validate_on_submit():
         return render_template("accounts/reset_password.html", form=form, user=user), 400 if form.errors else 200
     services.set_password(user, form.password.data)
+    if user.has_two_factor:  # a mailbox alone must not open a two-factor account
+        response = _ask_for_code(user)
+        flash(_("Uw nieuwe wachtwoord is opgeslagen. Vul nu de code uit uw app in."), "success")
+        return response
     _log_in(user)
     flash(_("Uw nieuwe wachtwoord is opgeslagen. U bent ingelogd."), "success")
     return redirect(url_for("accounts.dashboard"))

@@ -45,6 +45,10 @@ def _signup_rate_limit() -> str:
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
+def _manage_rate_limit() -> str:
+    return current_app.config["MANAGE_RATE_LIMIT"]
+
+
 def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audience | EventKind | None:
     value = request.args.get(name, "")
     return enum_class(value) if value in enum_class._value2member_map_ else None
@@ -207,6 +211,7 @@ def manage(token: str) -> str:
 
 
 @blueprint.post("/aanmelding/<token>/annuleren")
+@limiter.limit(_manage_rate_limit)
 @public
 def cancel(token: str) -> Response:
     registration = _registration_or_error(token)

@@ -1,0 +1,129 @@
+"""Public, login and two-factor pages: no axe-core violations (WCAG 2.x A and AA), nothing scrolls sideways at 320 px.
+
+Screenshots at 320 and 1280 px are saved under test-artifacts/ for a person to look at.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Page
+
+from accounts.models import Role, User
+from events.tokens import manage_token
+from tests.conftest import LiveServer
+from tests.factories import (
+    PASSWORD,
+    make_event,
+    make_organisation,
+    make_question,
+    make_registration,
+    make_user,
+    signup_url,
+)
+
+pytestmark = pytest.mark.browser
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = (320, 1280)
+
+
+def _sign_up(page: Page, server: LiveServer, path: str, name: str, email: str) -> None:
+    page.goto(server.url + path)
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.click(".signup-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _log_in(page: Page, server: LiveServer, user: User) -> None:
+    page.goto(server.url + "/beheer/inloggen")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _open(page: Page, server: LiveServer, name: str) -> None:
+    """Brings `page` to the state called `name` (some need a form submitted first)."""
+    organisation = make_organisation()
+    event = make_event(organisation, description="Leer phishing herkennen.\n\nMet koffie.")
+    make_question(event, label="Hoe heeft u van deze bijeenkomst gehoord?")
+    url = server.url
+    match name:
+        case "listing":
+            page.goto(url + "/")
+        case "event":
+            page.goto(url + signup_url(event))
+        case "signup-errors":
+            _sign_up(page, server, signup_url(event), "", "geen-adres")
+            assert page.locator(".utrecht-form-field-error-message").count() >= 2
+        case "confirmation":
+            _sign_up(page, server, signup_url(event), "Anna de Vries", "anna@example.org")
+            assert page.url.endswith("/aangemeld")
+        case "manage":
+            page.goto(f"{url}/aanmelding/{manage_token(make_registration(event))}")
+        case "login":
+            page.goto(url + "/beheer/inloggen")
+        case "password-reset":
+            page.goto(url + "/beheer/wachtwoord-vergeten")
+        case "two-factor-setup":
+            _log_in(page, server, make_user(organisation, Role.ADMIN))
+            page.goto(url + "/beheer/account/tweestapsverificatie")
+        case "two-factor-code-error":
+            _log_in(page, server, make_user(organisation, Role.ADMIN, totp_secret=pyotp.random_base32()))
+            page.fill("#code", "12")
+            page.click("main button[type=submit]")
+            page.wait_for_load_state()
+            assert page.locator(".utrecht-form-field-error-message").count() == 1
+
+
+PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login", "password-reset",
+         "two-factor-setup", "two-factor-code-error"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_accessibility_violations_and_fits_320_px(
+    app: Flask, live_server: LiveServer, page: Page, artifacts: Path, name: str
+) -> None:
+    _open(page, live_server, name)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def _tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Presses Tab until `selector` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+def test_signup_can_be_completed_by_keyboard_alone(app: Flask, live_server: LiveServer, page: Page) -> None:
+    event = make_event(make_organisation())
+    page.goto(live_server.url + signup_url(event))
+    _tab_to(page, "#name")
+    page.keyboard.type("Karel Toetsenbord")
+    _tab_to(page, "#email")
+    page.keyboard.type("karel@example.org")
+    _tab_to(page, "#keep_informed")
+    page.keyboard.press("Space")
+    assert page.is_checked("#keep_informed")
+    _tab_to(page, ".signup-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/aangemeld")
+    assert "karel@example.org" in page.content()
+
+
+def test_the_honeypot_is_not_reachable_by_keyboard(app: Flask, live_server: LiveServer, page: Page) -> None:
+    page.goto(live_server.url + signup_url(make_event(make_organisation())))
+    with pytest.raises(AssertionError):
+        _tab_to(page, "#website")
