@@ -30,7 +30,7 @@ translations: $(BIN)/python
 
 # After changing UI text: collect it and merge it into translations/en (then translate the new entries).
 translations-update: $(BIN)/python
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 migrate: install
