@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from webutils import register_input_guards
+from webutils import register_input_guards, renew_session
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
@@ -179,7 +179,7 @@ def register_idle_timeout(app: Flask) -> None:
         if idle_seconds <= app.config["ADMIN_IDLE_MINUTES"] * 60:
             return None
         logout_user()
-        session.clear()
+        renew_session()
         if getattr(app.view_functions.get(request.endpoint or ""), "is_public", False):
             return None
         flash(str(IDLE_LOGOUT), "info")

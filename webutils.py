@@ -1,7 +1,7 @@
 """Request parsing shared by every blueprint: ids in URLs, page numbers, form filters, NUL bytes."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
@@ -44,6 +44,14 @@ def refuse_nul_bytes() -> None:
         values += request.form.values()
     if any("\x00" in value for value in values if isinstance(value, str)):
         abort(400, description=_("Het verzoek bevat ongeldige tekens."))
+
+
+def renew_session() -> None:
+    """Empties the session (login, logout, a timed-out login) but keeps the visitor's language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 def register_input_guards(app: Flask) -> None:

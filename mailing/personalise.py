@@ -147,7 +147,7 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
-            raise SecurityError(_("tekst opmaken met %% is in mailtemplates niet toegestaan."))
+            raise SecurityError(_("tekst opmaken met %(operator)s is in mailtemplates niet toegestaan.", operator="%"))
         if operator == "**" and abs(right) > 64:
             raise SecurityError(_("te grote macht in de template."))
         if operator == "*":

@@ -10,7 +10,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -210,7 +209,6 @@ def test_admin_pages_switch_to_english(app: Flask, client: FlaskClient) -> None:
         assert not shows(text, dutch), dutch
 
 
-@pytest.mark.xfail(strict=True, reason="logging in clears the whole session (rotation), the language choice too")
 def test_language_choice_survives_login(app: Flask, client: FlaskClient) -> None:
     user = make_user(make_organisation())
     switch_language(app, client, "en")

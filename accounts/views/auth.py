@@ -32,6 +32,7 @@ from accounts.models import User
 from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
 from extensions import db, limiter
+from webutils import renew_session
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
 blueprint.app_context_processor(template_labels)
@@ -78,7 +79,7 @@ def login() -> str | Response:
 def _ask_for_code(user: User) -> Response:
     """Remembers who gave the right password (not yet logged in) and asks for the code from the app."""
     db.session.commit()
-    session.clear()
+    renew_session()
     session["two_factor_user"] = user.get_id()
     session["two_factor_since"] = int(time.time())
     return redirect(url_for("accounts.login_code", next=request.args.get("next")))
@@ -115,7 +116,7 @@ def _pending_two_factor_user() -> User | None:
 
 
 def _log_in(user: User) -> None:
-    session.clear()  # rotate: nothing from before the login survives
+    renew_session()  # rotate: nothing from before the login survives but the language
     login_user(user)
     db.session.commit()
 
@@ -133,7 +134,7 @@ def logout() -> Response:
     services.end_sessions(current_user)
     db.session.commit()
     logout_user()
-    session.clear()
+    renew_session()
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("accounts.login"))
 

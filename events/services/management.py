@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -144,8 +145,10 @@ def update_event(event_id: int, data: EventData) -> list[Registration]:
     confirmed = confirmed_count(event_id)
     if data.capacity < confirmed:
         raise CapacityBelowConfirmed(
-            _("Er zijn al %(confirmed)s plaatsen bevestigd; de capaciteit kan niet lager dan dat. "
-              "Annuleer eerst aanmeldingen als dat echt nodig is.", confirmed=confirmed)
+            ngettext("Er is al %(num)s plaats bevestigd; de capaciteit kan niet lager dan dat. "
+                     "Annuleer eerst aanmeldingen als dat echt nodig is.",
+                     "Er zijn al %(num)s plaatsen bevestigd; de capaciteit kan niet lager dan dat. "
+                     "Annuleer eerst aanmeldingen als dat echt nodig is.", confirmed)
         )
     if (data.title, data.organisation_id) != (event.title, event.organisation_id):
         event.slug = unique_slug(data.organisation_id, data.title, exclude_event_id=event.id)
