@@ -261,6 +261,17 @@ def check_template(source: str, context: Mapping[str, Any]) -> RenderedMail:
     return personalise(compile_mail(source), context)
 
 
+def check_body(body: str, context: Mapping[str, Any], layout: str = DEFAULT_LAYOUT) -> RenderedMail:
+    """Live preview of sections an author wrote, in the layout; errors give the line in `body`."""
+    source = wrap_in_layout(body, layout)
+    try:
+        return check_template(source, context)
+    except TemplateError as error:
+        offset = source[: source.index(body)].count("\n")
+        inside = error.line is not None and 0 < error.line - offset <= body.count("\n") + 1
+        raise TemplateError(error.message, error.line - offset if inside else None) from error
+
+
 def _render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     token = _budget.set(_Budget())
     try:
