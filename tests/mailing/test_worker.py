@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import signal
+import ssl
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -266,3 +268,27 @@ def test_html_part_arrives_with_the_same_characters(smtp_app: Flask, relay: Rela
     assert html["Content-Transfer-Encoding"] == transfer_encoding
     assert BeautifulSoup(html.get_content(), "html.parser").get_text() == BeautifulSoup(html_body, "html.parser").get_text()
     assert received.get_body(("plain",)).get_content().strip() == "Zoë"
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_relay_over_tls_with_its_certificate_checked(app: Flask, relay_certificate: tuple[Path, Path],
+                                                     security: str) -> None:
+    certificate, key = relay_certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificate, key)
+    options = {"tls_context": server_context, "require_starttls": True} if security == "starttls" \
+        else {"ssl_context": server_context}
+    relay = Relay(**options)
+    relay.controller.start()
+    try:
+        app.config.update(MAIL_TRANSPORT="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=relay.port,
+                          SMTP_SECURITY=security, SMTP_TIMEOUT=5.0)
+        queue_mail()
+        run_worker(once=True)
+        (row,) = rows()
+        assert row.status == MessageStatus.QUEUED and "CERTIFICATE_VERIFY_FAILED" in row.last_error
+        app.config["SMTP_CA_FILE"] = str(certificate)
+        fast_forward()
+        assert run_worker(once=True) == 1 and relay.count() == 1
+    finally:
+        relay.controller.stop()
