@@ -66,7 +66,8 @@ def test_valid_mjml_renders_and_keeps_jinja_tags_intact() -> None:
     html = mjml_to_html(mjml(
         '<mj-text>Hallo {{ contact.first_name }}{% if n > 1 %} &amp; co{% endif %}</mj-text>\n'
         '<mj-button href="{{ unsubscribe_url }}">Afmelden</mj-button>',
-        head='<mj-font name="Huisstijl" href="https://x.example/f.css" /><mj-style inline="inline">.x { color: red; }</mj-style>',
+        head='<mj-font name="Huisstijl" href="https://x.example/f.css" />'
+             '<mj-style inline="inline">.x { color: red; }</mj-style>',
     ))
     assert "Hallo {{ contact.first_name }}{% if n > 1 %} &amp; co{% endif %}" in html
     assert 'href="{{ unsubscribe_url }}"' in html
@@ -156,7 +157,7 @@ def test_template_cannot_reach_configuration_or_internals(mail_app: Flask, expre
         "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
         "{{ 'x' * 10000000000 }}",
         "{{ [1] * 10000000000 }}",
-        "{{ 'x'|replace('x', 'xxxxxxxxxx')|replace('x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxx')|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
+        "{{ 'x'|replace('x', 'x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
         "{{ 'x'.ljust(10000000000) }}",
         "{{ '%10000000000s' % 'x' }}",
         "{{ 10 ** 100000000 }}",
