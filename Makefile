@@ -51,6 +51,7 @@ worker: migrate
 	$(BIN)/flask mailing worker
 
 test: install-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

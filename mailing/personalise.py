@@ -27,7 +27,6 @@ from typing import Any
 
 import jinja2
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -36,6 +35,7 @@ from mailing.plaintext import html_to_text
 from mailing.rendering import TemplateError, mjml_to_html
 
 DEFAULT_LAYOUT = "mail/layout.mjml"
+DATE_FILTERS = ("local_datetime", "local_date", "local_time")
 MAX_STEPS = 100_000  # loop iterations plus calls, per rendered message
 MAX_SECONDS = 2.0
 MAX_OUTPUT_CHARS = 2_000_000
@@ -122,16 +122,10 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%"})
 
-    def __init__(self) -> None:
+    def __init__(self, date_filters: Mapping[str, Callable[..., str]]) -> None:
         super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_none_as_empty)
         self.filters = {name: _size_checked(function) for name, function in self.filters.items()}
-        self.filters |= {
-            "replace": _replace,
-            "local_datetime": lambda moment, fmt="EEEE d MMMM y, HH:mm": format_datetime(moment, fmt),
-            "local_date": lambda moment, fmt="EEEE d MMMM y": format_date(moment, fmt),
-            "local_time": lambda moment: format_time(moment, "HH:mm"),
-            "_counted": _counted,
-        }
+        self.filters |= {"replace": _replace, "_counted": _counted, **date_filters}
         self.globals = {"range": self.globals["range"], "_": _, "gettext": _}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
@@ -147,7 +141,7 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
-            raise SecurityError(_("tekst opmaken met %(operator)s is in mailtemplates niet toegestaan.", operator="%"))
+            raise SecurityError(_("tekst opmaken met % is in mailtemplates niet toegestaan."))
         if operator == "**" and abs(right) > 64:
             raise SecurityError(_("te grote macht in de template."))
         if operator == "*":
@@ -183,9 +177,10 @@ class _State:
 
     max_compiled = 64
 
-    def __init__(self, loader: jinja2.BaseLoader) -> None:
-        self.layouts = LayoutEnvironment(loader)
-        self.mails = MailEnvironment()
+    def __init__(self, app_environment: jinja2.Environment) -> None:
+        self.layouts = LayoutEnvironment(app_environment.loader)
+        # The app's own date filters (Europe/Amsterdam), so mails show times as pages do.
+        self.mails = MailEnvironment({name: app_environment.filters[name] for name in DATE_FILTERS})
         self.compiled: OrderedDict[str, CompiledMail] = OrderedDict()
         self.lock = Lock()
 
@@ -193,7 +188,7 @@ class _State:
 def _state() -> _State:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "mailing.templates" not in app.extensions:
-        app.extensions["mailing.templates"] = _State(app.jinja_loader)
+        app.extensions["mailing.templates"] = _State(app.jinja_env)
     return app.extensions["mailing.templates"]
 
 
@@ -238,7 +233,7 @@ def _parse_or_raise(environment: MailEnvironment, source: str) -> jinja2.Templat
     try:
         return environment.from_string(source)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(_("%(error)s", error=error.message), error.lineno) from error
+        raise TemplateError(_("fout in de template: %(error)s", error=error.message), error.lineno) from error
 
 
 def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedMail:
@@ -259,6 +254,17 @@ def render_mail(content_template: str, context: Mapping[str, Any]) -> RenderedMa
 def check_template(source: str, context: Mapping[str, Any]) -> RenderedMail:
     """For live preview: compiles and personalises `source` with sample values, or raises TemplateError."""
     return personalise(compile_mail(source), context)
+
+
+def check_body(body: str, context: Mapping[str, Any], layout: str = DEFAULT_LAYOUT) -> RenderedMail:
+    """Live preview of sections an author wrote, in the layout; errors give the line in `body`."""
+    source = wrap_in_layout(body, layout)
+    try:
+        return check_template(source, context)
+    except TemplateError as error:
+        offset = source[: source.index(body)].count("\n")
+        inside = error.line is not None and 0 < error.line - offset <= body.count("\n") + 1
+        raise TemplateError(error.message, error.line - offset if inside else None) from error
 
 
 def _render(template: jinja2.Template, context: Mapping[str, Any]) -> str:

@@ -53,6 +53,7 @@ class TemplateError(ValueError):
     """A mistake in a mail template; the message (Dutch) names the element or expression and line."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
+        self.message = message
         self.line = line
         super().__init__(_("Regel %(line)s: %(message)s", line=line, message=message) if line else message)
 

@@ -61,11 +61,12 @@ class SmtpTransport:
     """One connection to the relay, reused for every message and reopened when it drops."""
 
     def __init__(self, host: str, port: int, *, security: str = "none", username: str = "",
-                 password: str = "", timeout: float = 30.0) -> None:
+                 password: str = "", timeout: float = 30.0, ca_file: str = "") -> None:
         if security not in ("none", "starttls", "ssl"):
             raise ValueError(f"SMTP_SECURITY must be none, starttls or ssl, not {security!r}")
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.timeout = username, password, timeout
+        self.ca_file = ca_file
         self._connection: smtplib.SMTP | None = None
 
     def send(self, envelope: Envelope) -> str:
@@ -135,7 +136,7 @@ class SmtpTransport:
         return self._connection
 
     def _open(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file or None)
         if self.security == "ssl":
             connection: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -173,5 +174,6 @@ def transport_from_config(config: Mapping[str, Any]) -> Transport:
         return SmtpTransport(
             config["SMTP_HOST"], config["SMTP_PORT"], security=config["SMTP_SECURITY"],
             username=config["SMTP_USERNAME"], password=config["SMTP_PASSWORD"], timeout=config["SMTP_TIMEOUT"],
+            ca_file=config["SMTP_CA_FILE"],
         )
     raise ValueError(f"MAIL_TRANSPORT must be outbox or smtp, not {config['MAIL_TRANSPORT']!r}")

@@ -108,6 +108,19 @@ def relay() -> Iterator[Relay]:
     server.controller.stop()
 
 
+@pytest.fixture(scope="session")
+def relay_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (certificate, key)."""
+    folder = tmp_path_factory.mktemp("tls")
+    certificate, key = folder / "relay.pem", folder / "relay.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )
+    return certificate, key
+
+
 @pytest.fixture
 def smtp_app(app: Flask, relay: Relay) -> Flask:
     """The test app sending through the loopback relay, retries due after a short wait."""

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from mailing.personalise import Branding, compile_mail, personalise, wrap_in_layout
+from mailing.personalise import Branding, check_body, compile_mail, personalise, wrap_in_layout
 from mailing.plaintext import html_to_text
 from mailing.rendering import TemplateError, mjml_to_html, validate_mjml
 
@@ -66,7 +66,8 @@ def test_valid_mjml_renders_and_keeps_jinja_tags_intact() -> None:
     html = mjml_to_html(mjml(
         '<mj-text>Hallo {{ contact.first_name }}{% if n > 1 %} &amp; co{% endif %}</mj-text>\n'
         '<mj-button href="{{ unsubscribe_url }}">Afmelden</mj-button>',
-        head='<mj-font name="Huisstijl" href="https://x.example/f.css" /><mj-style inline="inline">.x { color: red; }</mj-style>',
+        head='<mj-font name="Huisstijl" href="https://x.example/f.css" />'
+             '<mj-style inline="inline">.x { color: red; }</mj-style>',
     ))
     assert "Hallo {{ contact.first_name }}{% if n > 1 %} &amp; co{% endif %}" in html
     assert 'href="{{ unsubscribe_url }}"' in html
@@ -104,6 +105,22 @@ def test_template_syntax_error_names_the_line_as_written(mail_app: Flask) -> Non
     assert caught.value.line == 7
 
 
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("<mj-section><mj-column>\n<mj-text>Hallo</mj-text>\n<mj-txt>x</mj-txt>\n</mj-column></mj-section>", 3),
+        ("<mj-section><mj-column>\n<mj-text>{{ contact.first_name }</mj-text>\n</mj-column></mj-section>", 2),
+        ("<mj-section><mj-column>\n\n<mj-text>{{ contact.last_name }}</mj-text>\n</mj-column></mj-section>", 3),
+    ],
+    ids=["mjml", "syntax", "undefined"],
+)
+def test_errors_in_an_authors_sections_give_the_line_in_those_sections(mail_app: Flask, body: str, line: int) -> None:
+    branding = Branding(name="Gemeente", colour="#154273", sender_address="a@gemeente.example")
+    with pytest.raises(TemplateError) as caught:
+        check_body(body, {"branding": branding, "contact": {"first_name": "Anna"}})
+    assert caught.value.line == line and str(caught.value).startswith(f"Regel {line}: ")
+
+
 def test_unknown_name_names_the_expression_and_line(mail_app: Flask) -> None:
     compiled = compile_mail(mjml("<mj-text>Hallo</mj-text>\n<mj-text>{{ contact.frist_name }}</mj-text>"))
     with pytest.raises(TemplateError) as caught:
@@ -126,13 +143,9 @@ def test_unknown_name_names_the_expression_and_line(mail_app: Flask) -> None:
     ],
 )
 def test_template_cannot_reach_configuration_or_internals(mail_app: Flask, expression: str) -> None:
-    mail_app.config["SECRET_KEY"] = "the-secret-value"
     compiled = compile_mail(mjml(f"<mj-text>{expression}</mj-text>"))
-    try:
-        mail = personalise(compiled, {"contact": {"first_name": "Anna"}})
-    except TemplateError:
-        return
-    assert "the-secret-value" not in mail.html and "class" not in mail.text
+    with pytest.raises(TemplateError):
+        personalise(compiled, {"contact": {"first_name": "Anna"}})
 
 
 @pytest.mark.parametrize(
@@ -144,7 +157,7 @@ def test_template_cannot_reach_configuration_or_internals(mail_app: Flask, expre
         "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
         "{{ 'x' * 10000000000 }}",
         "{{ [1] * 10000000000 }}",
-        "{{ 'x'|replace('x', 'xxxxxxxxxx')|replace('x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxx')|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
+        "{{ 'x'|replace('x', 'x' * 1000)|replace('x', 'x' * 1000)|replace('x', 'x' * 1000) }}",
         "{{ 'x'.ljust(10000000000) }}",
         "{{ '%10000000000s' % 'x' }}",
         "{{ 10 ** 100000000 }}",

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import signal
+import ssl
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +44,8 @@ def test_signup_mail_reaches_the_relay_as_text_html_and_calendar(smtp_app: Flask
     (row,) = rows()
     assert row.status == MessageStatus.SENT and row.attempts == 1
     assert row.smtp_response.startswith("250 2.0.0 Ok") and row.sent_at is not None
-    assert received["Message-ID"] == row.message_id and row.message_id.endswith(f"@{event.organisation.mail_from_address.split('@')[1]}>")
+    sender_domain = event.organisation.mail_from_address.split("@")[1]
+    assert received["Message-ID"] == row.message_id and row.message_id.endswith(f"@{sender_domain}>")
     assert received["To"].addresses[0].display_name == "Anna de Vries"
     assert received["From"].addresses[0].addr_spec == event.organisation.mail_from_address
     assert received.get_content_type() == "multipart/mixed"
@@ -264,5 +267,30 @@ def test_html_part_arrives_with_the_same_characters(smtp_app: Flask, relay: Rela
     (received,) = relay.received
     html = received.get_body(("html",))
     assert html["Content-Transfer-Encoding"] == transfer_encoding
-    assert BeautifulSoup(html.get_content(), "html.parser").get_text() == BeautifulSoup(html_body, "html.parser").get_text()
+    visible_text = BeautifulSoup(html.get_content(), "html.parser").get_text()
+    assert visible_text == BeautifulSoup(html_body, "html.parser").get_text()
     assert received.get_body(("plain",)).get_content().strip() == "Zoë"
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_relay_over_tls_with_its_certificate_checked(app: Flask, relay_certificate: tuple[Path, Path],
+                                                     security: str) -> None:
+    certificate, key = relay_certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificate, key)
+    options = {"tls_context": server_context, "require_starttls": True} if security == "starttls" \
+        else {"ssl_context": server_context}
+    relay = Relay(**options)
+    relay.controller.start()
+    try:
+        app.config.update(MAIL_TRANSPORT="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=relay.port,
+                          SMTP_SECURITY=security, SMTP_TIMEOUT=5.0)
+        queue_mail()
+        run_worker(once=True)
+        (row,) = rows()
+        assert row.status == MessageStatus.QUEUED and "CERTIFICATE_VERIFY_FAILED" in row.last_error
+        app.config["SMTP_CA_FILE"] = str(certificate)
+        fast_forward()
+        assert run_worker(once=True) == 1 and relay.count() == 1
+    finally:
+        relay.controller.stop()
