@@ -96,8 +96,8 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from accounts.views.account import blueprint as account_blueprint
-    from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.audit import blueprint as audit_blueprint
+    from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
     from accounts.views.privacy import blueprint as privacy_blueprint
     from events.views.admin import blueprint as events_admin_blueprint

@@ -107,7 +107,8 @@ def change_role(organisation_id: int, membership_id: int) -> tuple[str, int] | R
         return _render_members(organisation, InviteForm(formdata=None), 400, error=" ".join(map(str, form.role.errors)))
     try:
         services.change_role(membership, form.role.data)
-        audit.record("member.role_changed", "user", membership.user_id, organisation_id=organisation.id, role=form.role.data)
+        audit.record("member.role_changed", "user", membership.user_id, organisation_id=organisation.id,
+                     role=form.role.data)
     except services.LastAdmin as error:
         db.session.rollback()
         return _render_members(organisation, InviteForm(formdata=None), 409, error=str(error))
