@@ -1,4 +1,4 @@
-"""The audit log: every admin view that shows or changes personal data leaves an entry; the organisation admin reads it."""
+"""The audit log: admin views that show or change personal data leave an entry; the organisation admin reads it."""
 from __future__ import annotations
 
 import json

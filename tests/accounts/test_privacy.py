@@ -15,7 +15,7 @@ from accounts import privacy
 from accounts.models import AuditEntry, Organisation, Role
 from events.models import Event, Registration, RegistrationStatus
 from extensions import db
-from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.models import MessageStatus, OutgoingAttachment
 from tests.factories import (
     login,
     make_event,
