@@ -84,8 +84,8 @@ def test_every_admin_route_declares_its_access_and_has_fillable_parameters(app: 
         if declared_access(app, rule) is None:
             problems.append(f"{rule.rule}: declares no access (@requires, @requires_login, ...)")
         for name in sorted(rule.arguments - PARAMETERS.keys()):
-            problems.append(f"{rule.rule}: parameter <{name}> is not in PARAMETERS of tests/test_permission_matrix.py; "
-                            "add a fixture for it so the route is covered")
+            problems.append(f"{rule.rule}: parameter <{name}> is not in PARAMETERS of "
+                            "tests/test_permission_matrix.py; add a fixture for it so the route is covered")
     assert problems == []
     assert len(admin_rules(app)) > 30
 
