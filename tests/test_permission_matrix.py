@@ -69,8 +69,10 @@ PARAMETERS: dict[str, Callable[[World], int]] = {
 
 def admin_rules(app: Flask) -> list[Rule]:
     """Every non-public route under /beheer/ (login, password reset and invitations are public)."""
-    rules = [rule for rule in app.url_map.iter_rules()
-             if rule.rule.startswith(ADMIN_PREFIX) and not getattr(app.view_functions[rule.endpoint], "is_public", False)]
+    def is_public(rule: Rule) -> bool:
+        return getattr(app.view_functions[rule.endpoint], "is_public", False)
+
+    rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(ADMIN_PREFIX) and not is_public(rule)]
     return sorted(rules, key=lambda rule: rule.rule)
 
 
