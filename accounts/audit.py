@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from accounts.models import AuditEntry
 from extensions import db
@@ -115,8 +115,9 @@ def entries_page(filters: AuditFilters, page: int) -> tuple[list[AuditEntry], in
     return list(db.session.scalars(query)), total
 
 
-def actions_used(organisation_ids: list[int] | None) -> list[str]:
-    query = sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+def values_used(column: InstrumentedAttribute[str | None], organisation_ids: list[int] | None) -> list[str]:
+    """The distinct actions or record types in the log, for the filter choices."""
+    query = sa.select(column).where(column.is_not(None)).distinct().order_by(column)
     if organisation_ids is not None:
         query = query.where(AuditEntry.organisation_id.in_(organisation_ids))
     return list(db.session.scalars(query))

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from accounts import audit
+from accounts.models import AuditEntry
 from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
 from webutils import MAX_ID, page_number
 
@@ -44,5 +45,6 @@ def index() -> str:
         pages=max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1),
         filters=filters,
         organisations=organisations_for(current_user, Permission.MANAGE_USERS),
-        actions=audit.actions_used(filters.organisation_ids),
+        actions=audit.values_used(AuditEntry.action, filters.organisation_ids),
+        record_types=audit.values_used(AuditEntry.record_type, filters.organisation_ids),
     )

@@ -203,6 +203,18 @@ def test_audit_page_filters_by_action_and_user(app: Flask, client: FlaskClient) 
     assert "kijker@example.org" in by_user and "exporteur@example.org" not in by_user
 
 
+def test_audit_page_finds_who_touched_one_record(app: Flask, client: FlaskClient) -> None:
+    organisation = make_organisation()
+    add_entries(organisation, user_email="kijker@example.org", record_type="registration", record_id=42)
+    add_entries(organisation, user_email="ander@example.org", record_type="registration", record_id=43)
+    login(client, make_user(organisation))
+
+    found = client.get("/beheer/audit/?soort=registration&nummer=42").get_data(as_text=True).split("<tbody")[1]
+
+    assert "kijker@example.org" in found and "ander@example.org" not in found
+    assert client.get("/beheer/audit/?nummer=99999999999999999999").status_code == 200
+
+
 def test_audit_page_paginates_with_the_same_number_of_queries_however_many_entries(
     app: Flask, client: FlaskClient, count_queries: QueryCounter
 ) -> None:
