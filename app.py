@@ -10,6 +10,7 @@ from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from accounts import audit
 from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -46,6 +47,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_extensions(app)
     register_input_guards(app)
     register_blueprints(app)
+    register_personal_data(app)
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -81,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     from accounts.services import load_user_from_session_id
 
     login_manager.user_loader(load_user_from_session_id)
+    audit.init_app(app)
     import_models()
 
 
@@ -93,8 +96,10 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from accounts.views.account import blueprint as account_blueprint
+    from accounts.views.audit import blueprint as audit_blueprint
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
+    from accounts.views.privacy import blueprint as privacy_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
@@ -105,14 +110,27 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
+    app.register_blueprint(audit_blueprint)
+    app.register_blueprint(privacy_blueprint)
+
+
+def register_personal_data(app: Flask) -> None:
+    """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
+    from accounts import privacy
+    from events.services.privacy import REGISTRATIONS
+    from mailing.privacy import OUTBOX
+
+    privacy.register(app, REGISTRATIONS)
+    privacy.register(app, OUTBOX)
 
 
 def register_commands(app: Flask) -> None:
-    from accounts.cli import accounts_cli
+    from accounts.cli import accounts_cli, privacy_cli
     from demo import demo_cli
     from mailing.cli import mailing_cli
 
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(mailing_cli)
     app.cli.add_command(demo_cli)
 

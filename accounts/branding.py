@@ -32,4 +32,5 @@ def organisation_branding(organisation: Organisation | None) -> Branding:
         sender_address=organisation.mail_from_address or default_address,
         logo_url=organisation.logo_url,
         privacy_contact=organisation.privacy_contact,
+        privacy_url=f"{current_app.config['BASE_URL']}/privacy/{organisation.slug}",
     )

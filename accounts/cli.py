@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from accounts import privacy
 from accounts.models import User
 from accounts.services import find_user_by_email, normalise_email, set_password
 from extensions import db
@@ -29,3 +30,23 @@ def create_admin(email: str, name: str, password: str) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(f"Regionale beheerder {user.email} aangemaakt.")
+
+
+@click.group("privacy", help="Privacy (AVG): bewaartermijnen.")
+def privacy_cli() -> None:
+    pass
+
+
+@privacy_cli.command("purge", help="Anonimiseer gegevens van wat langer geleden eindigde dan de bewaartermijn "
+                                    "van de organisatie.")
+@click.option("--dry-run", is_flag=True, help="Tel alleen; verander niets.")
+@with_appcontext
+def purge(dry_run: bool) -> None:
+    counts = privacy.purge()
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "zou anonimiseren" if dry_run else "geanonimiseerd"
+    for name, count in counts.items():
+        click.echo(f"{name}: {count} {verb}")

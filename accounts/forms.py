@@ -6,7 +6,16 @@ import enum
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -149,3 +158,20 @@ class OrganisationForm(FlaskForm):
             privacy_statement=self.privacy_statement.data or "",
             retention_days=self.retention_days.data,
         )
+
+
+# The "every organisation" choice of a regional admin in the subject access request form.
+ALL_ORGANISATIONS = 0
+
+
+class SubjectRequestForm(FlaskForm):
+    """Whose data (an address), and in which organisation, for an export or an erasure."""
+
+    email = email_field(_l("E-mailadres van de betrokkene"))
+    organisation_id = SelectField(_l("Organisatie"), coerce=int, validators=[InputRequired(NOT_OFFERED)],
+                                  invalid_value_message=NOT_OFFERED, invalid_choice_message=NOT_OFFERED)
+
+
+class ErasureForm(SubjectRequestForm):
+    confirm = BooleanField(_l("Ik begrijp dat dit niet ongedaan kan worden"),
+                           validators=[InputRequired(_l("Bevestig dat de gegevens gewist mogen worden."))])

@@ -48,6 +48,7 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
             template=template,
             sender=organisation_sender(event.organisation),
             organisation_id=event.organisation_id,
+            registration_id=registration.id,
             attachments=[_calendar(event)] if with_calendar else [],
         )
     )

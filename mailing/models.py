@@ -40,6 +40,9 @@ class OutgoingMessage(db.Model):
     template: Mapped[str] = mapped_column(sa.String(100))
     campaign_id: Mapped[int | None] = mapped_column()
     contact_id: Mapped[int | None] = mapped_column()
+    # The registration a transactional mail is about: its copy is anonymised with it (plain id, as
+    # campaign_id: mailing knows no feature tables).
+    registration_id: Mapped[int | None] = mapped_column(index=True)
     to_address: Mapped[str] = mapped_column(sa.String(254))
     to_name: Mapped[str | None] = mapped_column(sa.String(200))
     from_address: Mapped[str] = mapped_column(sa.String(254))

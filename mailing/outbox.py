@@ -38,6 +38,7 @@ class Mail:
     html_body: str | None = None
     to_name: str | None = None
     organisation_id: int | None = None
+    registration_id: int | None = None
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -63,6 +64,7 @@ def queue(mail: Mail, kind: MessageKind = MessageKind.TRANSACTIONAL) -> Outgoing
     """Adds `mail` to the outbox in the current transaction and flushes; the caller commits."""
     message = OutgoingMessage(
         organisation_id=mail.organisation_id,
+        registration_id=mail.registration_id,
         kind=kind,
         template=mail.template,
         to_address=_checked_header("To", mail.to_address),

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from accounts import audit
 from accounts.permissions import Permission, ensure_can, organisations_for, requires
 from extensions import db
 from mailing import services
@@ -112,6 +113,7 @@ def catcher() -> str:
 @requires(Permission.VIEW_MAIL)
 def detail(message_id: int) -> str:
     shown = _message_or_404(message_id)
+    audit.record("mail.viewed", "message", shown.id, organisation_id=shown.organisation_id)
     return render_template("mailing/message.html", message=shown,
                            mailbox=_mailbox_value(shown.organisation_id), MessageStatus=MessageStatus)
 
@@ -120,9 +122,11 @@ def detail(message_id: int) -> str:
 @requires(Permission.VIEW_MAIL)
 def detail_html(message_id: int) -> Response:
     """The mail's own HTML, for the sandboxed frame on the message page only."""
-    html = services.preview_html(_message_or_404(message_id))
+    message = _message_or_404(message_id)
+    html = services.preview_html(message)
     if html is None:
         abort(404)
+    audit.record("mail.html_viewed", "message", message.id, organisation_id=message.organisation_id)
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -132,10 +136,12 @@ def detail_html(message_id: int) -> Response:
 @blueprint.route("/<int:message_id>/bijlagen/<int:attachment_id>")
 @requires(Permission.VIEW_MAIL)
 def attachment(message_id: int, attachment_id: int) -> Response:
-    _message_or_404(message_id)
+    message = _message_or_404(message_id)
     part = services.get_attachment(message_id, attachment_id)
     if part is None:
         abort(404)
+    audit.record("mail.attachment_downloaded", "message", message.id, organisation_id=message.organisation_id,
+                 attachment_id=attachment_id)
     # Always a download: a stored part is never rendered in the admin's origin.
     return send_file(io.BytesIO(part.data), mimetype=part.content_type, as_attachment=True,
                      download_name=part.filename)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import services
+from accounts import audit, services
 from accounts.forms import InviteForm, OrganisationForm, RoleForm
 from accounts.models import Membership, Organisation
 from accounts.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
@@ -82,6 +82,7 @@ def members(organisation_id: int) -> str | tuple[str, int] | Response:
         return _render_members(organisation, form, 400 if form.errors else 200)
     try:
         membership = services.invite(organisation, form.name.data, form.email.data, form.role.data)
+        audit.record("member.invited", "user", membership.user_id, organisation_id=organisation.id, role=form.role.data)
     except services.MembershipExists as error:
         db.session.rollback()
         return _render_members(organisation, form, 409, error=str(error))
@@ -106,6 +107,8 @@ def change_role(organisation_id: int, membership_id: int) -> tuple[str, int] | R
         return _render_members(organisation, InviteForm(formdata=None), 400, error=" ".join(map(str, form.role.errors)))
     try:
         services.change_role(membership, form.role.data)
+        audit.record("member.role_changed", "user", membership.user_id, organisation_id=organisation.id,
+                     role=form.role.data)
     except services.LastAdmin as error:
         db.session.rollback()
         return _render_members(organisation, InviteForm(formdata=None), 409, error=str(error))
@@ -121,6 +124,7 @@ def remove_member(organisation_id: int, membership_id: int) -> tuple[str, int] |
     membership = _membership_or_404(organisation, membership_id)
     user = membership.user
     try:
+        audit.record("member.removed", "user", user.id, organisation_id=organisation.id)
         services.remove_member(membership)
     except services.LastAdmin as error:
         db.session.rollback()

@@ -23,6 +23,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from accounts import audit
 from accounts.models import Organisation
 from accounts.permissions import Permission, ensure_can, organisation_ids_for, organisations_for, requires
 from events.forms.admin import (
@@ -306,6 +307,7 @@ def registrations(event_id: int) -> str:
     )
     page = page_number()
     rows, total = management.event_registrations(event.id, filters, page)
+    audit.record("registrations.viewed", "event", event.id, organisation_id=event.organisation_id, page=page)
     return render_template(
         "events/admin/registrations.html",
         event=event,
@@ -331,6 +333,7 @@ def add_registration(event_id: int) -> Page:
                       company_name=form.company_name.data or None, phone=form.phone.data or None)
     try:
         registration, is_new = management.add_registration(event.id, data, current_user.id)
+        audit.record("registration.added", "registration", registration.id, organisation_id=event.organisation_id)
         db.session.commit()
     except EventBusy as error:
         db.session.rollback()
@@ -357,6 +360,7 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
     if request.method == "GET":
         return render_template("events/admin/confirm_cancel_registration.html", event=event,
                                registration=registration, form=FlaskForm())
+    audit.record("registration.cancelled", "registration", registration.id, organisation_id=event.organisation_id)
     promoted = _commit_or_abort(lambda: cancel_registration(registration, by_organiser=True))
     flash(_("De aanmelding van %(name)s is geannuleerd; de persoon krijgt een e-mail.", name=registration.name),
           "success")
@@ -369,6 +373,7 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
 @requires(Permission.MANAGE_EVENTS)
 def export(event_id: int) -> Response:
     event = _event_or_404(event_id)
+    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id)
     response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
     return response

@@ -1,4 +1,6 @@
-"""Public, login and two-factor pages: no axe-core violations (WCAG 2.x A and AA), nothing scrolls sideways at 320 px.
+"""Public, login, two-factor, privacy and accessibility pages, the audit log and AVG requests: no axe-core violations.
+
+WCAG 2.x A and AA; nothing scrolls sideways at 320 px.
 
 Screenshots at 320 and 1280 px are saved under test-artifacts/ for a person to look at.
 """
@@ -78,10 +80,26 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             page.click("main button[type=submit]")
             page.wait_for_load_state()
             assert page.locator(".utrecht-form-field-error-message").count() == 1
+        case "privacy-statement":
+            page.goto(f"{url}/privacy/{organisation.slug}")
+        case "accessibility-statement":
+            page.goto(url + "/toegankelijkheid")
+        case "audit-log":
+            admin = make_user(organisation, Role.ADMIN)
+            _log_in(page, server, admin)
+            page.goto(f"{url}/beheer/evenementen/{event.id}/aanmeldingen")
+            page.goto(url + "/beheer/audit/")
+        case "privacy-requests-errors":
+            _log_in(page, server, make_user(organisation, Role.ADMIN))
+            page.goto(url + "/beheer/privacy/")
+            page.click("#wissen ~ form button[type=submit]")
+            page.wait_for_load_state()
+            assert page.locator(".utrecht-form-field-error-message").count() >= 2
 
 
 PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login", "password-reset",
-         "two-factor-setup", "two-factor-code-error"]
+         "two-factor-setup", "two-factor-code-error", "privacy-statement", "accessibility-statement", "audit-log",
+         "privacy-requests-errors"]
 
 
 @pytest.mark.parametrize("name", PAGES)

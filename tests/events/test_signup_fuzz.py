@@ -44,7 +44,8 @@ def test_no_input_to_the_signup_form_gives_a_500(app: Flask) -> None:
     client = app.test_client()
     url = signup_url(event)
     required_question = next(q for q in event.questions if q.required)
-    valid = {"name": "Anna de Vries", "email": "anna@example.org", f"question_{required_question.id}": "Ja"}
+    valid = {"name": "Anna de Vries", "email": "anna@example.org", "company_name": "Bakkerij de Vries",
+             f"question_{required_question.id}": "Ja"}
     seen: set[int] = set()
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

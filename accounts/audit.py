@@ -1,0 +1,123 @@
+"""The audit log of admin access to personal data.
+
+A view that shows or changes personal data calls `record()` in one line. The entry joins the view's
+own transaction (a refused change that rolls back leaves no entry); for a page that only reads, the
+after-request hook of `init_app` commits it once the response is a success.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, g, has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
+
+from accounts.models import AuditEntry
+from extensions import db
+
+PAGE_SIZE = 50
+USER_AGENT_LENGTH = 200
+# Keys whose values never enter the log, at any depth of `details`.
+SECRET_KEY = re.compile(r"token|password|passwd|secret|totp|recovery|code|csrf", re.IGNORECASE)
+FILTERED = "[weggelaten]"
+
+
+def without_secrets(details: Any) -> Any:
+    """`details` with the value of every secret-looking key replaced, in nested dicts and lists too."""
+    if isinstance(details, dict):
+        return {str(key): FILTERED if SECRET_KEY.search(str(key)) else without_secrets(value)
+                for key, value in details.items()}
+    if isinstance(details, list | tuple):
+        return [without_secrets(value) for value in details]
+    return details
+
+
+def record(action: str, record_type: str | None = None, record_id: int | None = None, *,
+           organisation_id: int | None = None, **details: Any) -> AuditEntry:
+    """Adds an entry for the signed-in user's `action` on (`record_type`, `record_id`); flushes, never commits."""
+    entry = AuditEntry(
+        user_id=current_user.id,
+        user_email=current_user.email,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        organisation_id=organisation_id,
+        details=without_secrets(details),
+        **_origin(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    if has_request_context():
+        g.audit_pending = True
+    return entry
+
+
+def _origin() -> dict[str, str | None]:
+    if not has_request_context():
+        return {"ip_address": None, "user_agent": None}
+    return {"ip_address": request.remote_addr,
+            "user_agent": (request.user_agent.string or "")[:USER_AGENT_LENGTH] or None}
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def commit_audit_of_reading(response: Response) -> Response:
+        """A page that only shows personal data does not commit itself: its entry is committed here."""
+        if g.pop("audit_pending", False) and response.status_code < 400:
+            db.session.commit()
+        return response
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    organisation_ids: list[int] | None  # None: every entry, the system's ones too (regional admin)
+    organisation_id: int | None = None
+    action: str | None = None
+    user_email: str | None = None
+    record_type: str | None = None
+    record_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _conditions(filters: AuditFilters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.organisation_ids is not None:
+        conditions.append(AuditEntry.organisation_id.in_(filters.organisation_ids))
+    if filters.organisation_id is not None:
+        conditions.append(AuditEntry.organisation_id == filters.organisation_id)
+    if filters.action:
+        conditions.append(AuditEntry.action == filters.action)
+    if filters.user_email:
+        conditions.append(AuditEntry.user_email.contains(filters.user_email.lower(), autoescape=True))
+    if filters.record_type:
+        conditions.append(AuditEntry.record_type == filters.record_type)
+    if filters.record_id is not None:
+        conditions.append(AuditEntry.record_id == filters.record_id)
+    if filters.since is not None:
+        conditions.append(AuditEntry.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(AuditEntry.created_at < filters.until)
+    return conditions
+
+
+def entries_page(filters: AuditFilters, page: int) -> tuple[list[AuditEntry], int]:
+    """One page of entries, newest first, and the total: two queries however many entries there are."""
+    conditions = _conditions(filters)
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
+    query = (sa.select(AuditEntry).where(*conditions).options(joinedload(AuditEntry.organisation))
+             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return list(db.session.scalars(query)), total
+
+
+def values_used(column: InstrumentedAttribute[str | None], organisation_ids: list[int] | None) -> list[str]:
+    """The distinct actions or record types in the log, for the filter choices."""
+    query = sa.select(column).where(column.is_not(None)).distinct().order_by(column)
+    if organisation_ids is not None:
+        query = query.where(AuditEntry.organisation_id.in_(organisation_ids))
+    return list(db.session.scalars(query))
