@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from events.ics import event_calendar
 from events.models import Event, Registration
+from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, Sender, queue
 from mailing.personalise import Branding, render_mail
@@ -42,8 +43,14 @@ def _calendar(event: Event) -> Attachment:
     return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", event_calendar(event, event_url(event), domain))
 
 
-def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False) -> None:
+def _ticket(registration: Registration) -> Attachment:
+    return Attachment("toegangsbewijs.png", "image/png", ticket_png(registration), content_id=CONTENT_ID)
+
+
+def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
+          with_ticket: bool = False) -> None:
     event = registration.event
+    attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
     context = {
         "registration": registration,
         "event": event,
@@ -62,14 +69,14 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
             template=template,
             sender=_sender(event),
             organisation_id=event.organisation_id,
-            attachments=[_calendar(event)] if with_calendar else [],
+            attachments=attachments,
         )
     )
 
 
 def registration_confirmed(registration: Registration) -> None:
     _send(registration, "registration_confirmed",
-          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True)
+          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True, with_ticket=True)
 
 
 def registration_waitlisted(registration: Registration) -> None:
@@ -80,7 +87,7 @@ def registration_waitlisted(registration: Registration) -> None:
 def registration_promoted(registration: Registration) -> None:
     _send(registration, "registration_promoted",
           _("Er is een plaats vrij: u bent aangemeld voor %(title)s", title=registration.event.title),
-          with_calendar=True)
+          with_calendar=True, with_ticket=True)
 
 
 def registration_cancelled(registration: Registration) -> None:
