@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
+    from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
 
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
+    app.register_blueprint(events_checkin_blueprint)
     app.register_blueprint(mailing_blueprint)
 
 
