@@ -101,11 +101,13 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from accounts.cli import accounts_cli
     from demo import demo_cli
+    from events.cli import events_cli
     from mailing.cli import mailing_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(mailing_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(events_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

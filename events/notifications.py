@@ -47,8 +47,13 @@ def _ticket(registration: Registration) -> Attachment:
     return Attachment("toegangsbewijs.png", "image/png", ticket_png(registration), content_id=CONTENT_ID)
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """An organiser's extra text as paragraphs (blank lines between them), each escaped in the mail."""
+    return [" ".join(part.split()) for part in (text or "").split("\n\n") if part.strip()]
+
+
 def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
-          with_ticket: bool = False) -> None:
+          with_ticket: bool = False, extra_text: str | None = None) -> None:
     event = registration.event
     attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
     context = {
@@ -57,6 +62,7 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
         "branding": _branding(event),
         "manage_url": manage_url(registration),
         "event_url": event_url(event),
+        "extra_paragraphs": paragraphs(extra_text),
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     queue(
@@ -102,3 +108,21 @@ def already_registered(registration: Registration) -> None:
 
 def event_cancelled(event: Event, registration: Registration) -> None:
     _send(registration, "event_cancelled", _("Gaat niet door: %(title)s", title=event.title))
+
+
+def reminder(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "reminder", _("Herinnering: %(title)s", title=event.title), with_ticket=True,
+          extra_text=event.reminder_text)
+
+
+def followup_attended(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "followup_attended", _("Bedankt voor uw komst: %(title)s", title=event.title),
+          extra_text=event.attended_text)
+
+
+def followup_no_show(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "followup_no_show", _("We hebben u gemist: %(title)s", title=event.title),
+          extra_text=event.no_show_text)
