@@ -55,9 +55,9 @@ def registration_rows(event: Event) -> Iterator[list[str]]:
 def registrations_csv(event: Event) -> Iterator[str]:
     """The CSV file in chunks, one line each."""
     rows = registration_rows(event)
-    yield BOM + _line(next(rows))
+    yield BOM + csv_line(next(rows))
     for row in rows:
-        yield _line(row)
+        yield csv_line(row)
 
 
 def registrations_xlsx(event: Event) -> Iterator[bytes]:
@@ -130,7 +130,8 @@ def _local(moment: datetime | None) -> str:
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _line(cells: Iterable[str]) -> str:
+def csv_line(cells: Iterable[str]) -> str:
+    """One `;`-separated line for Dutch Excel, would-be formulas neutralised."""
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(neutralise(cell) for cell in cells)
     return buffer.getvalue()
