@@ -231,6 +231,7 @@ class CheckinLog(db.Model):
     refusal_reason: Mapped[RefusalReason | None] = mapped_column(enum_type(RefusalReason, "refusal_reason"))
     after_end: Mapped[bool] = mapped_column(default=False)
 
+    event: Mapped[Event] = relationship()
     registration: Mapped[Registration | None] = relationship()
     user: Mapped[User | None] = relationship()
 
