@@ -196,15 +196,12 @@ def _valid_nonce(nonce: object) -> bool:
 
 
 def _scanned_at(value: object) -> datetime | None:
-    """The device's clock as ISO 8601 with an offset; anything else is a 400."""
+    """The device's clock as ISO 8601 with an offset; ValueError for anything else."""
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     if moment is None or moment.tzinfo is None or not 2000 <= moment.year <= 2099:
-        abort(400, description=_("De tijd van het apparaat klopt niet."))
+        raise ValueError(value)
     return moment
 
 
@@ -244,7 +241,11 @@ def scan_json(event_id: int) -> tuple[Response, int]:
     if not _valid_nonce(nonce):
         return _json_error(_("Ververs de pagina en probeer het opnieuw."), 400)
     device = " ".join(device.split())[:MAX_DEVICE] if isinstance(device, str) and "\x00" not in device else None
-    door = _door(event, nonce, device, _scanned_at(body.get("scanned_at")))
+    try:
+        scanned_at = _scanned_at(body.get("scanned_at"))
+    except ValueError:
+        return _json_error(_("De tijd van het apparaat klopt niet."), 400)
+    door = _door(event, nonce, device, scanned_at)
     result = _run(lambda: checkin.check_in(event.id, code.strip(), door))
     if isinstance(result, str):
         return _json_error(result, 409)

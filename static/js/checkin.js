@@ -10,6 +10,11 @@
   var result = document.getElementById("door-result");
   var codeForm = document.getElementById("code-form");
   var deviceInput = document.getElementById("device");
+  var text = {  // translated by the server, see data-text-* on #door
+    undo: door.dataset.textUndo, checkIn: door.dataset.textCheckIn, already: door.dataset.textAlready,
+    offline: door.dataset.textOffline, searchFailed: door.dataset.textSearchFailed,
+    cameraFailed: door.dataset.textCameraFailed
+  };
   var DEVICE_KEY = "weerbaar.checkin.device";
   var RETRIES = 3;
 
@@ -48,7 +53,7 @@
         input.value = pair[1];
         form.appendChild(input);
       });
-    form.appendChild(element("button", "utrecht-button utrecht-button--secondary-action", "Ongedaan maken"));
+    form.appendChild(element("button", "utrecht-button utrecht-button--secondary-action", text.undo));
     return form;
   }
 
@@ -86,7 +91,7 @@
       });
     }
     return attempt(RETRIES).then(showResult).catch(function () {
-      showResult({ tone: "error", headline: "Geen verbinding. Probeer het opnieuw." });
+      showResult({ tone: "error", headline: text.offline });
     });
   }
 
@@ -128,7 +133,7 @@
         cameraMessage.textContent = "";
       }).catch(function () {
         scanner = null;
-        cameraMessage.textContent = "De camera kon niet worden gestart. Typ de code of zoek op naam.";
+        cameraMessage.textContent = text.cameraFailed;
       });
     });
   }
@@ -150,13 +155,13 @@
     text.appendChild(document.createTextNode(" · " + found.status_label));
     if (found.checked_in) {
       text.appendChild(element("br"));
-      text.appendChild(document.createTextNode("Al ingecheckt: " + found.checked_in));
+      text.appendChild(document.createTextNode(text.already + " " + found.checked_in));
     }
     item.appendChild(text);
     if (found.checked_in) {
       item.appendChild(undoForm(found.id));
     } else if (found.status === "confirmed") {
-      var button = element("button", "utrecht-button utrecht-button--primary-action", "Inchecken");
+      var button = element("button", "utrecht-button utrecht-button--primary-action", text.checkIn);
       button.type = "button";
       button.addEventListener("click", function () { sendScan(found.code).then(search); });
       item.appendChild(button);
@@ -173,7 +178,7 @@
         searchMessage.textContent = answer.message || "";
         searchResults.replaceChildren.apply(searchResults, answer.results.map(person));
       })
-      .catch(function () { searchMessage.textContent = "Zoeken lukt nu niet. Probeer het opnieuw."; });
+      .catch(function () { searchMessage.textContent = text.searchFailed; });
   }
 
   if (searchForm && searchInput) {
