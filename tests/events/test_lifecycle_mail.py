@@ -170,3 +170,16 @@ def test_negative_control_without_the_event_lock_parallel_ticks_send_twice(app: 
             duplicated = True
             break
     assert duplicated, "without the lock parallel ticks should send twice; if not, this test proves nothing"
+
+
+def test_a_duplicate_keeps_the_texts_and_lead_time_but_is_not_marked_as_sent(app: Flask, client: FlaskClient) -> None:
+    organisation = make_organisation()
+    login(client, make_user(organisation, Role.ORGANISER))
+    event = make_event(organisation, reminder_hours_before=48, reminder_text="Parkeren achter.",
+                       reminder_sent_at=utcnow(), followup_sent_at=utcnow())
+    response = client.post(f"/beheer/evenementen/{event.id}/dupliceren",
+                           data={"organisation_id": organisation.id, "starts_at": "2027-05-01T19:30"})
+    assert response.status_code == 302
+    copy = db.session.get(Event, int(response.headers["Location"].split("/")[-2]))
+    assert (copy.reminder_hours_before, copy.reminder_text) == (48, "Parkeren achter.")
+    assert copy.reminder_sent_at is None and copy.followup_sent_at is None
