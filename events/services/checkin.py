@@ -163,9 +163,9 @@ def _replayed(door: Door, event_id: int, code: str) -> CheckinLog | None:
 def _append(event_id: int, registration_id: int | None, code: str, door: Door, result: CheckinResult,
             reason: RefusalReason | None, *, after_end: bool = False,
             received_at: datetime | None = None) -> CheckinLog:
-    log = CheckinLog(event_id=event_id, received_at=received_at or utcnow(), registration_id=registration_id, code=code, nonce=door.nonce,
-                     scanned_at=door.scanned_at, device=door.device, user_id=door.user_id, result=result,
-                     refusal_reason=reason, after_end=after_end)
+    log = CheckinLog(event_id=event_id, registration_id=registration_id, code=code, nonce=door.nonce,
+                     scanned_at=door.scanned_at, received_at=received_at or utcnow(), device=door.device,
+                     user_id=door.user_id, result=result, refusal_reason=reason, after_end=after_end)
     db.session.add(log)
     try:
         db.session.flush()

@@ -45,7 +45,8 @@ def _scan_each_ticket_from_every_device_at_once(server: LiveServer, event: Event
     for number, registration in enumerate(registrations):
         start = threading.Barrier(DEVICES)
 
-        def scan(device: int, code: str = registration.checkin_code, number: int = number) -> int:
+        def scan(device: int, code: str = registration.checkin_code, number: int = number,
+                 start: threading.Barrier = start) -> int:
             start.wait()
             body = {"code": code, "nonce": f"device-{device}-ticket-{number}"}
             return sessions[device].post(url, json=body, timeout=30).status_code
