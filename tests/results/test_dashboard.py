@@ -90,6 +90,7 @@ def test_period_is_the_last_twelve_months_or_a_calendar_year(client: FlaskClient
     assert totals(client.get(URL, query_string={"periode": year}).get_data(as_text=True))[0] == "1"
     for odd in ("1999", "abc", "", "12"):
         assert client.get(URL, query_string={"periode": odd}).status_code == 200
+    assert client.get(URL, query_string={"_external": "1", "_method": "x", "organisatie": "x"}).status_code == 200
 
 
 def test_empty_dashboard_shows_zeros_and_no_rate(client: FlaskClient) -> None:
