@@ -135,6 +135,9 @@ def walk_in(event_id: int, data: SignupData, door: Door, *, over_capacity: bool 
     `over_capacity` (organisers only). Refusals raise, so the caller rolls the sign-up back too."""
     if over_capacity and not door.may_manage:
         raise CheckinError(_("Alleen een organisator kan mensen boven het aantal plaatsen toelaten."))
+    earlier = db.session.scalar(sa.select(CheckinLog).where(CheckinLog.nonce == door.nonce))
+    if earlier is not None and earlier.event_id == event_id:  # the same form sent twice
+        return earlier
     live = sa.select(Registration.id).where(
         Registration.event_id == event_id,
         Registration.email == normalise_email(data.email),

@@ -187,6 +187,8 @@ def test_undo_clears_the_check_in_and_logs_it(client: FlaskClient, event: Event,
     db.session.refresh(registration)
     assert registration.checked_in_at is None and registration.checked_in_by_id is None
     assert [log.result for log in log_rows()] == [CheckinResult.CHECKED_IN, CheckinResult.UNDONE]
+    resent = client.post(undo_url, data={"nonce": "undo-nonce-1"})
+    assert resent.status_code == 200 and len(log_rows()) == 2
     again = client.post(undo_url, data={"nonce": "undo-nonce-2"})
     assert again.status_code == 409 and "niet ingecheckt" in again.get_data(as_text=True)
     assert scan(client, event, registration.checkin_code).status_code == 200
@@ -243,6 +245,10 @@ def test_walk_in_is_registered_checked_in_and_mailed(client: FlaskClient, event:
     assert registration.status == RegistrationStatus.CONFIRMED and registration.checked_in_at is not None
     assert registration.added_by_id == checkin_user.id
     assert [mail.to_address for mail in outbox("registration_confirmed")] == ["kees@example.org"]
+    resent = client.post(door_url(event, "/binnenloop"),
+                         data={"name": "Kees Inloop", "email": "Kees@Example.org", "nonce": "walk-in-1"})
+    assert resent.status_code == 200 and 'data-result="checked_in"' in resent.get_data(as_text=True)
+    assert len(log_rows()) == 1 and len(outbox()) == 1
 
 
 def test_walk_in_counts_against_capacity_and_organiser_may_go_over(client: FlaskClient) -> None:
