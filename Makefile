@@ -23,6 +23,8 @@ static/vendor/utrecht/index.css: package.json
 	mkdir -p static/vendor/utrecht
 	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/utrecht/index.css
 	cp node_modules/@utrecht/design-tokens/dist/theme.css static/vendor/utrecht/theme.css
+	mkdir -p static/vendor/html5-qrcode
+	cp node_modules/html5-qrcode/html5-qrcode.min.js static/vendor/html5-qrcode/html5-qrcode.min.js
 
 translations: $(BIN)/python
 	$(BIN)/pip install --quiet babel==2.18.0
@@ -44,6 +46,7 @@ run: demo
 	@echo "Weerbaar draait op http://127.0.0.1:5000 (beheer: http://127.0.0.1:5000/beheer/)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/flask mailing worker & \
+	while true; do $(BIN)/flask events tick; sleep 60; done & \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # One outbox worker (MAIL_TRANSPORT decides where mail goes); start more on PostgreSQL.

@@ -101,17 +101,21 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views.organisations import blueprint as organisations_blueprint
     from accounts.views.privacy import blueprint as privacy_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
+    from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
+    from results.views import blueprint as results_blueprint
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(account_blueprint)
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
+    app.register_blueprint(events_checkin_blueprint)
     app.register_blueprint(mailing_blueprint)
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(privacy_blueprint)
+    app.register_blueprint(results_blueprint)
 
 
 def register_personal_data(app: Flask) -> None:
@@ -127,12 +131,14 @@ def register_personal_data(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from accounts.cli import accounts_cli, privacy_cli
     from demo import demo_cli
+    from events.cli import events_cli
     from mailing.cli import mailing_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mailing_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(events_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

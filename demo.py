@@ -16,11 +16,16 @@ from accounts.models import Membership, Organisation, OrganisationKind, Role, Us
 from accounts.services import set_password
 from events.models import (
     Audience,
+    CheckinLog,
+    CheckinResult,
     Event,
     EventKind,
     EventStatus,
     Question,
     QuestionKind,
+    Registration,
+    RegistrationStatus,
+    new_token,
 )
 from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
@@ -160,6 +165,27 @@ COMPANIES = ["Bakkerij Van der Molen", "Installatiebedrijf Visser", "Kapsalon Kn
              "Administratiekantoor Rivierzicht", "Fietsenmaker De Spaak", "Hoveniersbedrijf Groen"]
 CANCELLATION_REASON = "De spreker is helaas verhinderd. We plannen snel een nieuwe datum."
 
+# Held events for the results dashboard: `days` ago, `registered` confirmed people of whom `attended`
+# were checked in at the door (through the check-in log, as on the night).
+PAST_EVENTS: list[dict[str, Any]] = [
+    dict(organisation="rivierenland-oost", kind=EventKind.SESSION, audience=Audience.CITIZENS,
+         title="Phishing herkennen (najaar)", days=9, registered=18, attended=14),
+    dict(organisation="rivierenland-oost", kind=EventKind.WORKSHOP, audience=Audience.SMES,
+         title="Wachtwoordbeheer voor ondernemers", days=40, registered=11, attended=8),
+    dict(organisation="rivierenland-oost", kind=EventKind.SESSION, audience=Audience.CITIZENS,
+         title="Veilig online voor senioren", days=95, registered=20, attended=17),
+    dict(organisation="polderwaard", kind=EventKind.WORKSHOP, audience=Audience.CITIZENS,
+         title="Uw tablet veilig instellen", days=25, registered=8, attended=7),
+    dict(organisation="polderwaard", kind=EventKind.WEBINAR, audience=Audience.SMES,
+         title="Phishing in uw bedrijf", days=70, registered=16, attended=9),
+    dict(organisation="duinwijck", kind=EventKind.SESSION, audience=Audience.EVERYONE,
+         title="Oplichting via WhatsApp", days=15, registered=19, attended=16),
+    dict(organisation="duinwijck", kind=EventKind.WORKSHOP, audience=Audience.SMES,
+         title="Noodplan bij een hack", days=130, registered=12, attended=10),
+    dict(organisation="cyberweerbaar-midden", kind=EventKind.MEETING, audience=Audience.PARTNERS,
+         title="Partneroverleg najaar", days=55, registered=14, attended=12),
+]
+
 
 @click.group("demo", help="Demogegevens.")
 def demo_cli() -> None:
@@ -181,6 +207,7 @@ def load(if_empty: bool) -> None:
     db.session.flush()
     for number, fields in enumerate(EVENTS):
         create_event(organisations[fields["organisation"]], number, fields)
+    create_past_events(organisations)
     db.session.commit()
     print_accounts(accounts)
 
@@ -254,6 +281,41 @@ def sign_up_people(event: Event, number: int, count: int) -> None:
             company_name=COMPANIES[(number + n) % len(COMPANIES)] if with_company else None,
             answers={str(question.id): demo_answer(question, n) for question in event.questions},
         ))
+
+
+def create_past_events(organisations: dict[str, Organisation]) -> None:
+    """Held events with registrations and check-ins; written as history, so nobody is mailed."""
+    for number, fields in enumerate(PAST_EVENTS):
+        organisation = organisations[fields["organisation"]]
+        door = db.session.scalar(sa.select(User).where(User.email.in_(
+            [f"checkin@{organisation.slug}.example", f"organisator@{organisation.slug}.example"])))
+        starts_at = local_to_utc(datetime.combine(to_local(utcnow()).date() - timedelta(days=fields["days"]),
+                                                  time(19, 30)))
+        event = Event(
+            organisation=organisation, title=fields["title"], slug=slugify(fields["title"]),
+            kind=fields["kind"], audience=fields["audience"], description=fields["title"] + ".",
+            starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), venue_name="Gemeentehuis",
+            capacity=fields["registered"] + 5, status=EventStatus.PUBLISHED,
+            published_at=starts_at - timedelta(days=30),
+            reminder_sent_at=starts_at - timedelta(hours=24), followup_sent_at=starts_at + timedelta(hours=3),
+        )
+        db.session.add(event)
+        for n in range(fields["registered"]):
+            name = PEOPLE[(number * 5 + n) % len(PEOPLE)]
+            registration = Registration(
+                event=event, name=name, email=f"{slugify(name).replace('-', '.')}.{number}@voorbeeld.example",
+                status=RegistrationStatus.CONFIRMED, created_at=starts_at - timedelta(days=20 - n % 15),
+                checkin_code=new_token(),
+                company_name=COMPANIES[n % len(COMPANIES)] if fields["audience"] == Audience.SMES else None,
+            )
+            db.session.add(registration)
+            if n < fields["attended"]:
+                arrived = starts_at - timedelta(minutes=15) + timedelta(minutes=n)
+                registration.checked_in_at, registration.checked_in_by = arrived, door
+                db.session.add(CheckinLog(event=event, registration=registration, code=registration.checkin_code,
+                                          nonce=f"demo-{number}-{n}", scanned_at=arrived, received_at=arrived,
+                                          device="Ingang", user=door, result=CheckinResult.CHECKED_IN))
+    db.session.flush()
 
 
 def demo_answer(question: Question, n: int) -> str | list[str] | bool:

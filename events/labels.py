@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from events.models import Audience, EventKind, EventStatus, QuestionKind, RegistrationStatus
+from events.models import Audience, EventKind, EventStatus, QuestionKind, RefusalReason, RegistrationStatus
 
 AUDIENCE_LABELS: dict[str, LazyString] = {
     Audience.CITIZENS: _l("Inwoners"),
@@ -34,6 +34,15 @@ QUESTION_KIND_LABELS: dict[str, LazyString] = {
     QuestionKind.SINGLE_CHOICE: _l("Eén keuze"),
     QuestionKind.MULTIPLE_CHOICE: _l("Meerdere keuzes"),
     QuestionKind.CHECKBOX: _l("Vinkje"),
+}
+
+REFUSAL_LABELS: dict[str, LazyString] = {
+    RefusalReason.CANCELLED: _l("Aanmelding geannuleerd"),
+    RefusalReason.WAITLISTED: _l("Staat op de wachtlijst"),
+    RefusalReason.OTHER_EVENT: _l("Niet voor deze bijeenkomst"),
+    RefusalReason.UNKNOWN_CODE: _l("Onbekende code"),
+    RefusalReason.EVENT_CANCELLED: _l("Deze bijeenkomst is geannuleerd"),
+    RefusalReason.EVENT_ENDED: _l("De bijeenkomst is afgelopen; alleen een organisator kan nog inchecken"),
 }
 
 

@@ -49,6 +49,23 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CheckinResult(enum.StrEnum):
+    CHECKED_IN = "checked_in"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    UNDONE = "undone"
+    REFUSED = "refused"
+
+
+class RefusalReason(enum.StrEnum):
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    OTHER_EVENT = "other_event"
+    UNKNOWN_CODE = "unknown_code"
+    EVENT_CANCELLED = "event_cancelled"
+    # After the end only someone who manages the event may still check people in (flagged).
+    EVENT_ENDED = "event_ended"
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -82,6 +99,14 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lifecycle mail: how long before the start the reminder goes, an optional extra paragraph
+    # per mail, and when each was queued (set under the event lock: each goes out once).
+    reminder_hours_before: Mapped[int] = mapped_column(default=24)
+    reminder_text: Mapped[str | None] = mapped_column(sa.Text)
+    attended_text: Mapped[str | None] = mapped_column(sa.Text)
+    no_show_text: Mapped[str | None] = mapped_column(sa.Text)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     # The questions on the sign-up form; a deleted question that had answers stays in the
@@ -100,6 +125,7 @@ class Event(db.Model):
         sa.UniqueConstraint("organisation_id", "slug"),
         sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("reminder_hours_before > 0", name="reminder_hours_positive"),
         sa.Index("ix_events_status_starts_at", "status", "starts_at"),
     )
 
@@ -154,6 +180,7 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A cache of the check-in log (CheckinLog), written in the same transaction as its rows.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -177,3 +204,37 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
+
+
+class CheckinLog(db.Model):
+    """Every scan at the door, append-only: the check-in state of a registration follows from it.
+
+    `nonce` comes from the scanning device; a retried scan carries the same one and gets the
+    first answer back instead of a second row.
+    """
+
+    __tablename__ = "checkin_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # Empty for an unknown code or a ticket of another event.
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(200))
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the device's clock
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device: Mapped[str | None] = mapped_column(sa.String(100))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    result: Mapped[CheckinResult] = mapped_column(enum_type(CheckinResult, "checkin_result"))
+    refusal_reason: Mapped[RefusalReason | None] = mapped_column(enum_type(RefusalReason, "refusal_reason"))
+    after_end: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("(result = 'refused') = (refusal_reason IS NOT NULL)", name="reason_iff_refused"),
+    )

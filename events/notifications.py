@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from accounts.branding import organisation_branding, organisation_sender
 from events.ics import event_calendar
 from events.models import Event, Registration
+from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, queue
 from mailing.personalise import render_mail
@@ -28,14 +29,26 @@ def _calendar(event: Event) -> Attachment:
     return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", calendar_file)
 
 
-def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False) -> None:
+def _ticket(registration: Registration) -> Attachment:
+    return Attachment("toegangsbewijs.png", "image/png", ticket_png(registration), content_id=CONTENT_ID)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """An organiser's extra text as paragraphs (blank lines between them), each escaped in the mail."""
+    return [" ".join(part.split()) for part in (text or "").split("\n\n") if part.strip()]
+
+
+def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
+          with_ticket: bool = False, extra_text: str | None = None) -> None:
     event = registration.event
+    attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
     context = {
         "registration": registration,
         "event": event,
         "branding": organisation_branding(event.organisation),
         "manage_url": manage_url(registration),
         "event_url": event_url(event),
+        "extra_paragraphs": paragraphs(extra_text),
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     queue(
@@ -49,14 +62,14 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
             sender=organisation_sender(event.organisation),
             organisation_id=event.organisation_id,
             registration_id=registration.id,
-            attachments=[_calendar(event)] if with_calendar else [],
+            attachments=attachments,
         )
     )
 
 
 def registration_confirmed(registration: Registration) -> None:
     _send(registration, "registration_confirmed",
-          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True)
+          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True, with_ticket=True)
 
 
 def registration_waitlisted(registration: Registration) -> None:
@@ -67,7 +80,7 @@ def registration_waitlisted(registration: Registration) -> None:
 def registration_promoted(registration: Registration) -> None:
     _send(registration, "registration_promoted",
           _("Er is een plaats vrij: u bent aangemeld voor %(title)s", title=registration.event.title),
-          with_calendar=True)
+          with_calendar=True, with_ticket=True)
 
 
 def registration_cancelled(registration: Registration) -> None:
@@ -82,3 +95,21 @@ def already_registered(registration: Registration) -> None:
 
 def event_cancelled(event: Event, registration: Registration) -> None:
     _send(registration, "event_cancelled", _("Gaat niet door: %(title)s", title=event.title))
+
+
+def reminder(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "reminder", _("Herinnering: %(title)s", title=event.title), with_ticket=True,
+          extra_text=event.reminder_text)
+
+
+def followup_attended(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "followup_attended", _("Bedankt voor uw komst: %(title)s", title=event.title),
+          extra_text=event.attended_text)
+
+
+def followup_no_show(registration: Registration) -> None:
+    event = registration.event
+    _send(registration, "followup_no_show", _("We hebben u gemist: %(title)s", title=event.title),
+          extra_text=event.no_show_text)

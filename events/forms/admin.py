@@ -23,11 +23,13 @@ from accounts.models import Organisation
 from events.forms.public import SignupForm
 from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
+from events.services.lifecycle import MAX_REMINDER_HOURS
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
 from timeutils import LOCAL_TZ, local_to_utc
 from webutils import single_line, strip
 
 MAX_OPTIONS = 30
+DEFAULT_REMINDER_HOURS = 24
 INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")
 YEARS = range(2000, 2100)
 
@@ -91,6 +93,17 @@ class EventForm(FlaskForm):
     waitlist_enabled = BooleanField(_l("Wachtlijst als de plaatsen vol zijn"), default=True)
     registration_opens_at = local_datetime_field(_l("Aanmelden kan vanaf"), Optional())
     registration_closes_at = local_datetime_field(_l("Aanmelden kan tot"), Optional())
+    reminder_hours_before = IntegerField(
+        _l("Herinnering zoveel uur voor het begin"), default=DEFAULT_REMINDER_HOURS,
+        validators=[Optional(),
+                    NumberRange(min=1, max=MAX_REMINDER_HOURS, message=_l("Vul een aantal uren van 1 tot 336 in."))],
+    )
+    reminder_text = TextAreaField(_l("Extra alinea in de herinnering"), validators=[Optional(), Length(max=2000)],
+                                  filters=[strip])
+    attended_text = TextAreaField(_l("Extra alinea in de bedankmail aan wie er was"),
+                                  validators=[Optional(), Length(max=2000)], filters=[strip])
+    no_show_text = TextAreaField(_l("Extra alinea in de mail aan wie niet kwam"),
+                                 validators=[Optional(), Length(max=2000)], filters=[strip])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -130,6 +143,10 @@ class EventForm(FlaskForm):
             waitlist_enabled=self.waitlist_enabled.data,
             registration_opens_at=optional_utc(self.registration_opens_at.data),
             registration_closes_at=optional_utc(self.registration_closes_at.data),
+            reminder_hours_before=self.reminder_hours_before.data or DEFAULT_REMINDER_HOURS,
+            reminder_text=none_if_empty(self.reminder_text.data),
+            attended_text=none_if_empty(self.attended_text.data),
+            no_show_text=none_if_empty(self.no_show_text.data),
         )
 
 

@@ -1,14 +1,22 @@
-"""The registrations of one event as CSV for Dutch Excel: UTF-8 with BOM, `;`-separated, streamed."""
+"""The registrations of one event (the attendance list) as CSV and XLSX, both streamed.
+
+CSV for Dutch Excel: UTF-8 with BOM, `;`-separated. XLSX through openpyxl's write-only mode
+into a temporary file, so memory stays flat however many rows there are. Both take their rows
+from `registration_rows`, and both neutralise would-be formulas.
+"""
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from events.labels import REGISTRATION_STATUS_LABELS
 from events.models import Event, Question, Registration
@@ -19,6 +27,7 @@ BOM = "\ufeff"
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_SIZE = 500
+XLSX_CHUNK_BYTES = 64 * 1024
 
 
 def neutralise(cell: str) -> str:
@@ -26,13 +35,13 @@ def neutralise(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def registrations_csv(event: Event) -> Iterator[str]:
-    """The file in chunks: a header line, then one line per registration, oldest first.
+def registration_rows(event: Event) -> Iterator[list[str]]:
+    """A header, then one row per registration, oldest first, read in batches.
 
     Questions deleted after people answered them keep their column (marked as deleted).
     """
     questions = _export_questions(event.id)
-    yield BOM + _line(_header(questions))
+    yield _header(questions)
     registrations = db.session.scalars(
         sa.select(Registration)
         .where(Registration.event_id == event.id)
@@ -40,7 +49,33 @@ def registrations_csv(event: Event) -> Iterator[str]:
         .execution_options(yield_per=BATCH_SIZE)
     )
     for registration in registrations:
-        yield _line(_row(registration, questions))
+        yield _row(registration, questions)
+
+
+def registrations_csv(event: Event) -> Iterator[str]:
+    """The CSV file in chunks, one line each."""
+    rows = registration_rows(event)
+    yield BOM + csv_line(next(rows))
+    for row in rows:
+        yield csv_line(row)
+
+
+def registrations_xlsx(event: Event) -> Iterator[bytes]:
+    """The XLSX file in chunks: written row by row to a temporary file, then read back."""
+    with tempfile.TemporaryFile() as file:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Aanmeldingen"))
+        for row in registration_rows(event):
+            sheet.append([_xlsx_cell(cell) for cell in row])
+        workbook.save(file)
+        file.seek(0)
+        while chunk := file.read(XLSX_CHUNK_BYTES):
+            yield chunk
+
+
+def _xlsx_cell(cell: str) -> str:
+    """XML cannot hold most control characters; openpyxl reads a leading "=" as a formula."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", cell))
 
 
 def _export_questions(event_id: int) -> list[Question]:
@@ -95,7 +130,8 @@ def _local(moment: datetime | None) -> str:
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _line(cells: Iterable[str]) -> str:
+def csv_line(cells: Iterable[str]) -> str:
+    """One `;`-separated line for Dutch Excel, would-be formulas neutralised."""
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(neutralise(cell) for cell in cells)
     return buffer.getvalue()

@@ -78,6 +78,10 @@ class EventData:
     waitlist_enabled: bool
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
+    reminder_hours_before: int = 24
+    reminder_text: str | None = None
+    attended_text: str | None = None
+    no_show_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,10 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
         waitlist_enabled=source.waitlist_enabled,
         registration_opens_at=source.registration_opens_at and source.registration_opens_at + shift,
         registration_closes_at=source.registration_closes_at and source.registration_closes_at + shift,
+        reminder_hours_before=source.reminder_hours_before,
+        reminder_text=source.reminder_text,
+        attended_text=source.attended_text,
+        no_show_text=source.no_show_text,
         questions=[
             Question(position=q.position, label=q.label, help_text=q.help_text, kind=q.kind,
                      required=q.required, options=list(q.options))

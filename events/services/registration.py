@@ -6,19 +6,21 @@ its outbox mail are stored together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from timeutils import utcnow
 
+Locked = TypeVar("Locked", Event, Registration)
 
 class RegistrationError(Exception):
     """A sign-up was refused; `str(error)` is a Dutch message fit for the person."""
@@ -70,22 +72,29 @@ def lock_event(event_id: int) -> Event:
 
     Without it two sign-ups can both count 9 of 10 seats and both confirm (proved by
     tests/events/test_capacity_concurrency.py, whose negative control switches this off).
-    PostgreSQL: SELECT ... FOR UPDATE with a lock_timeout, so a pile-up answers "busy" after a
-    few seconds instead of hanging. SQLite has one writer: a no-op UPDATE takes the write lock
-    now, before the count, and its busy timeout plays the same role.
     """
     with_sender = joinedload(Event.organisation)  # the mails written under the lock need it
     if not current_app.config.get("EVENT_LOCK_ENABLED", True):
         return db.session.get_one(Event, event_id)
+    return lock_row(Event, event_id, with_sender)
+
+
+def lock_row(model: type[Locked], row_id: int, *options: ORMOption) -> Locked:
+    """Locks one row until commit and returns it freshly read.
+
+    PostgreSQL: SELECT ... FOR UPDATE with a lock_timeout, so a pile-up answers "busy" after a
+    few seconds instead of hanging. SQLite has one writer: a no-op UPDATE takes the write lock
+    now, before anything is counted, and its busy timeout plays the same role.
+    """
     try:
         if db.engine.dialect.name == "postgresql":
             seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
             db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
-            query = sa.select(Event).where(Event.id == event_id).with_for_update(of=Event).options(with_sender)
+            query = sa.select(model).where(model.id == row_id).with_for_update(of=model).options(*options)
             return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
-        no_op = sa.update(Event).where(Event.id == event_id).values(id=Event.id)
+        no_op = sa.update(model).where(model.id == row_id).values(id=model.id)
         db.session.execute(no_op.execution_options(synchronize_session=False))
-        return db.session.get_one(Event, event_id, populate_existing=True, options=[with_sender])
+        return db.session.get_one(model, row_id, populate_existing=True, options=list(options))
     except OperationalError as error:
         db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
@@ -110,12 +119,14 @@ def _seats_taken_and_duplicate(event_id: int, email: str) -> tuple[int, int | No
 
 
 def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
-             allow_closed: bool = False) -> Registration:
+             allow_closed: bool = False, allow_over_capacity: bool = False) -> Registration:
     """Signs a person up: a seat while there is one, else the waiting list, else EventFull.
 
     The same address twice gets no second row: the existing registration is returned and its
     manage link mailed again, so the page the person sees is the same in both cases.
-    `allow_closed` lets an organiser add someone after registration closed.
+    `allow_closed` lets an organiser add someone after registration closed; `allow_over_capacity`
+    gives a seat even when all are taken (a walk-in the organiser lets in). Both are decided
+    under the event lock like every other sign-up.
     """
     event = db.session.get(Event, event_id)
     if event is None:
@@ -129,7 +140,7 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
         existing = db.session.get_one(Registration, duplicate_id)
         notifications.already_registered(existing)
         return existing
-    status = _status_for_newcomer(event, confirmed)
+    status = RegistrationStatus.CONFIRMED if allow_over_capacity else _status_for_newcomer(event, confirmed)
     registration = Registration(
         event=event,
         name=data.name,

@@ -36,7 +36,7 @@ from events.forms.admin import (
 from events.labels import template_labels
 from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
 from events.services import management
-from events.services.export import registrations_csv
+from events.services.export import registrations_csv, registrations_xlsx
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
 from timeutils import local_to_utc
@@ -48,6 +48,7 @@ blueprint.context_processor(template_labels)
 Parsed = TypeVar("Parsed")
 Result = TypeVar("Result")
 Page = str | tuple[str, int] | Response
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -376,4 +377,13 @@ def export(event_id: int) -> Response:
     audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id)
     response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
+    return response
+
+
+@blueprint.route("/<int:event_id>/aanmeldingen.xlsx")
+@requires(Permission.MANAGE_EVENTS)
+def export_xlsx(event_id: int) -> Response:
+    event = _event_or_404(event_id)
+    response = Response(stream_with_context(registrations_xlsx(event)), mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.xlsx"'
     return response

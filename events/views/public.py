@@ -20,7 +20,7 @@ from accounts.permissions import public
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
-from events.models import Audience, EventKind, Registration, RegistrationStatus
+from events.models import Audience, EventKind, EventStatus, Registration, RegistrationStatus
 from events.notifications import calendar_domain, event_url
 from events.services import queries
 from events.services.registration import (
@@ -32,6 +32,7 @@ from events.services.registration import (
     register,
     waitlist_position,
 )
+from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import db, limiter
 from webutils import page_number
@@ -205,9 +206,14 @@ def manage(token: str) -> str:
         registration=registration,
         event=registration.event,
         position=waitlist_position(registration),
+        ticket=ticket_svg(registration) if _has_ticket(registration) else None,
         token=token,
         RegistrationStatus=RegistrationStatus,
     )
+
+
+def _has_ticket(registration: Registration) -> bool:
+    return registration.status == RegistrationStatus.CONFIRMED and registration.event.status != EventStatus.CANCELLED
 
 
 @blueprint.post("/aanmelding/<token>/annuleren")

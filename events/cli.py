@@ -1,0 +1,38 @@
+"""`flask events tick`: the lifecycle mail that is due now. Safe to run from cron, twice, or in parallel."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from events.services import lifecycle
+from events.services.registration import EventBusy
+from extensions import db
+from timeutils import utcnow
+
+
+@click.group("events", help="Bijeenkomsten.")
+def events_cli() -> None:
+    pass
+
+
+@events_cli.command("tick", help="Verstuur de herinneringen en nabericht die nu aan de beurt zijn.")
+@with_appcontext
+def tick() -> None:
+    now = utcnow()
+    reminded = attended = no_shows = 0
+    for event_id in lifecycle.events_due_for_reminder(now):
+        try:
+            reminded += lifecycle.send_reminder(event_id, now)
+            db.session.commit()
+        except EventBusy:  # another tick holds this event; it sends, or the next tick does
+            db.session.rollback()
+    for event_id in lifecycle.events_due_for_followup(now):
+        try:
+            count = lifecycle.send_followup(event_id, now)
+            db.session.commit()
+        except EventBusy:
+            db.session.rollback()
+            continue
+        attended += count.attended
+        no_shows += count.no_shows
+    click.echo(f"Herinneringen: {reminded}, bedankmails: {attended}, gemist-mails: {no_shows}")

@@ -1,0 +1,1 @@
+"""Results: what the events reached, per organisation and for the region. Reads events, stores nothing."""

@@ -1,0 +1,113 @@
+"""The results dashboard, its CSV and its printable form (the same page, with print CSS)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from accounts.models import Organisation
+from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
+from events.labels import AUDIENCE_LABELS, KIND_LABELS
+from events.services.export import BOM, csv_line
+from results import services
+from timeutils import to_local, utcnow
+
+blueprint = Blueprint("results", __name__, url_prefix="/beheer/resultaten")
+YEARS_BACK = 4
+
+
+@dataclass(frozen=True)
+class Scope:
+    organisation_ids: list[int]
+    organisation: Organisation | None  # one chosen organisation, or None for all the user may see
+    period: services.Period
+    period_key: str  # "12" for the last twelve months, or a year
+
+
+def _scope() -> Scope:
+    organisations = organisations_for(current_user, Permission.VIEW_RESULTS)
+    chosen = next((o for o in organisations if str(o.id) == request.args.get("organisatie")), None)
+    ids = [chosen.id] if chosen else organisation_ids_for(current_user, Permission.VIEW_RESULTS)
+    years = _years()
+    key = request.args.get("periode", "")
+    if key in {str(year) for year in years}:
+        return Scope(ids, chosen, services.calendar_year(int(key)), key)
+    return Scope(ids, chosen, services.last_twelve_months(), "12")
+
+
+def _years() -> list[int]:
+    this_year = to_local(utcnow()).year
+    return list(range(this_year, this_year - YEARS_BACK, -1))
+
+
+def _month_label(row: services.Row) -> str:
+    year, month = row.key.split("-")
+    return format_date(date(int(year), int(month), 1), "MMM y")
+
+
+@dataclass(frozen=True)
+class Labels:
+    month: Callable[[services.Row], str] = _month_label
+    audience: Callable[[services.Row], str] = lambda row: str(AUDIENCE_LABELS[row.key])
+    kind: Callable[[services.Row], str] = lambda row: str(KIND_LABELS[row.key])
+    organisation: Callable[[services.Row], str] = lambda row: row.label
+
+
+LABELS = Labels()
+
+
+@blueprint.route("/")
+@requires(Permission.VIEW_RESULTS)
+def dashboard() -> str:
+    scope = _scope()
+    figures = services.results(scope.organisation_ids, scope.period)
+    return render_template(
+        "results/dashboard.html",
+        scope=scope,
+        results=figures,
+        organisations=organisations_for(current_user, Permission.VIEW_RESULTS),
+        years=_years(),
+        labels=LABELS,
+        peak=_peak(figures.by_month),
+        peak_of=_peak,
+    )
+
+
+def _peak(rows: list[services.Row]) -> int:
+    """The longest bar's value (at least 1, so empty charts divide safely)."""
+    return max([row.figures.registered for row in rows] + [1])
+
+
+@blueprint.route("/resultaten.csv")
+@requires(Permission.VIEW_RESULTS)
+def export() -> Response:
+    scope = _scope()
+    figures = services.results(scope.organisation_ids, scope.period)
+    response = Response(_csv(figures), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="resultaten.csv"'
+    return response
+
+
+def _csv(figures: services.Results) -> Iterator[str]:
+    yield BOM + csv_line([_("Onderdeel"), _("Naam"), _("Bijeenkomsten"), _("Aangemeld"), _("Bereikt (aanwezig)"),
+                       _("Opkomst (%)")])
+    yield csv_line(_cells(_("Totaal"), _("Alles"), figures.total))
+    sections = [
+        (_("Doelgroep"), figures.by_audience, LABELS.audience),
+        (_("Soort"), figures.by_kind, LABELS.kind),
+        (_("Maand"), figures.by_month, lambda row: row.key),
+        (_("Organisatie"), figures.by_organisation, LABELS.organisation),
+    ]
+    for section, rows, label in sections:
+        for row in rows:
+            yield csv_line(_cells(section, label(row), row.figures))
+
+
+def _cells(section: str, name: str, figures: services.Figures) -> list[str]:
+    rate = "" if figures.rate is None else f"{figures.rate * 100:.0f}"
+    return [section, name, str(figures.sessions), str(figures.registered), str(figures.attended), rate]

@@ -1,0 +1,199 @@
+// The door page without page loads: camera scanning, typed codes, search as you type, live counts.
+// Without JavaScript the same page works through its forms; this file only enhances it.
+(function () {
+  "use strict";
+
+  var door = document.getElementById("door");
+  if (!door) {
+    return;
+  }
+  var result = document.getElementById("door-result");
+  var codeForm = document.getElementById("code-form");
+  var deviceInput = document.getElementById("device");
+  var text = {  // translated by the server, see data-text-* on #door
+    undo: door.dataset.textUndo, checkIn: door.dataset.textCheckIn, already: door.dataset.textAlready,
+    offline: door.dataset.textOffline, searchFailed: door.dataset.textSearchFailed,
+    cameraFailed: door.dataset.textCameraFailed
+  };
+  var DEVICE_KEY = "weerbaar.checkin.device";
+  var RETRIES = 3;
+
+  function nonce() {
+    if (window.crypto && window.crypto.randomUUID) {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function showCounts(counts) {
+    Object.keys(counts).forEach(function (name) {
+      var cell = door.querySelector('[data-count="' + name + '"]');
+      if (cell) { cell.textContent = counts[name]; }
+    });
+  }
+
+  function undoForm(registrationId) {
+    var form = element("form");
+    form.method = "post";
+    form.action = door.dataset.undoUrl.replace("/0/", "/" + registrationId + "/");
+    [["csrf_token", door.dataset.csrf], ["nonce", nonce()], ["device", deviceInput ? deviceInput.value : ""]]
+      .forEach(function (pair) {
+        var input = element("input");
+        input.type = "hidden";
+        input.name = pair[0];
+        input.value = pair[1];
+        form.appendChild(input);
+      });
+    form.appendChild(element("button", "utrecht-button utrecht-button--secondary-action", text.undo));
+    return form;
+  }
+
+  function showResult(answer) {
+    result.className = "door-result door-result--" + (answer.tone || "error");
+    result.replaceChildren();
+    var headline = element("p", "door-result__headline", answer.headline || answer.error);
+    headline.dataset.result = answer.result || "error";
+    result.appendChild(headline);
+    if (answer.detail) { result.appendChild(element("p", "door-result__detail", answer.detail)); }
+    if (answer.result === "checked_in" && answer.registration_id) {
+      result.appendChild(undoForm(answer.registration_id));
+    }
+    if (answer.counts) { showCounts(answer.counts); }
+  }
+
+  // The same nonce on every retry: the server answers a repeated scan once, with its first answer.
+  function sendScan(code) {
+    var body = JSON.stringify({
+      code: code, nonce: nonce(), scanned_at: new Date().toISOString(),
+      device: deviceInput ? deviceInput.value : ""
+    });
+    function attempt(left) {
+      return fetch(door.dataset.scanUrl, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": door.dataset.csrf, "Accept": "application/json" }
+      }).then(function (response) {
+        if (response.status >= 500 && left > 0) { throw new Error("retry"); }
+        return response.json();
+      }).catch(function (error) {
+        if (left > 0) {
+          return new Promise(function (resolve) { setTimeout(resolve, 800); }).then(function () { return attempt(left - 1); });
+        }
+        throw error;
+      });
+    }
+    return attempt(RETRIES).then(showResult).catch(function () {
+      showResult({ tone: "error", headline: text.offline });
+    });
+  }
+
+  if (deviceInput) {
+    deviceInput.value = deviceInput.value || window.localStorage.getItem(DEVICE_KEY) || "";
+    deviceInput.addEventListener("change", function () { window.localStorage.setItem(DEVICE_KEY, deviceInput.value); });
+  }
+
+  if (codeForm) {
+    codeForm.addEventListener("submit", function (event) {
+      var code = codeForm.elements.code.value.trim();
+      if (!code) { return; }  // the server explains the empty field
+      event.preventDefault();
+      sendScan(code).then(function () { codeForm.elements.code.value = ""; codeForm.elements.code.focus(); });
+    });
+  }
+
+  // Camera scanning (html5-qrcode from static/vendor); the same ticket within 3 s is one scan.
+  var camera = document.getElementById("camera");
+  var toggle = document.getElementById("camera-toggle");
+  var cameraMessage = document.getElementById("camera-message");
+  if (camera && window.Html5Qrcode && navigator.mediaDevices) {
+    camera.hidden = false;
+    var scanner = null;
+    var last = { code: "", at: 0 };
+    toggle.addEventListener("click", function () {
+      if (scanner) {
+        scanner.stop().then(function () { scanner = null; toggle.textContent = toggle.dataset.start; });
+        return;
+      }
+      scanner = new window.Html5Qrcode("scanner");
+      scanner.start({ facingMode: "environment" }, { fps: 10, qrbox: 220 }, function (code) {
+        var now = Date.now();
+        if (code === last.code && now - last.at < 3000) { return; }
+        last = { code: code, at: now };
+        sendScan(code);
+      }).then(function () {
+        toggle.textContent = toggle.dataset.stop;
+        cameraMessage.textContent = "";
+      }).catch(function () {
+        scanner = null;
+        cameraMessage.textContent = text.cameraFailed;
+      });
+    });
+  }
+
+  // Search as you type.
+  var searchForm = document.getElementById("search-form");
+  var searchInput = document.getElementById("zoek");
+  var searchMessage = document.getElementById("search-message");
+  var searchResults = document.getElementById("search-results");
+  var searchTimer = null;
+
+  function person(found) {
+    var item = element("li", "door-person");
+    var text = element("p", "utrecht-paragraph");
+    text.appendChild(element("strong", "", found.name));
+    text.appendChild(document.createTextNode((found.company ? " · " + found.company : "")));
+    text.appendChild(element("br"));
+    text.appendChild(element("span", "break", found.email));
+    text.appendChild(document.createTextNode(" · " + found.status_label));
+    if (found.checked_in) {
+      text.appendChild(element("br"));
+      text.appendChild(document.createTextNode(text.already + " " + found.checked_in));
+    }
+    item.appendChild(text);
+    if (found.checked_in) {
+      item.appendChild(undoForm(found.id));
+    } else if (found.status === "confirmed") {
+      var button = element("button", "utrecht-button utrecht-button--primary-action", text.checkIn);
+      button.type = "button";
+      button.addEventListener("click", function () { sendScan(found.code).then(search); });
+      item.appendChild(button);
+    }
+    return item;
+  }
+
+  function search() {
+    var term = searchInput.value.trim();
+    var url = door.dataset.searchUrl + "?q=" + encodeURIComponent(term);
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        searchMessage.textContent = answer.message || "";
+        searchResults.replaceChildren.apply(searchResults, answer.results.map(person));
+      })
+      .catch(function () { searchMessage.textContent = text.searchFailed; });
+  }
+
+  if (searchForm && searchInput) {
+    searchForm.addEventListener("submit", function (event) { event.preventDefault(); search(); });
+    searchInput.addEventListener("input", function () {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(search, 200);
+    });
+  }
+
+  // Live counts: other devices check people in too.
+  setInterval(function () {
+    fetch(door.dataset.countsUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(showCounts)
+      .catch(function () {});
+  }, 15000);
+}());
