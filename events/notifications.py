@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from accounts.branding import organisation_branding, organisation_sender
 from events.ics import event_calendar
-from events.models import Event, Registration
+from events.models import Event, Registration, RegistrationStatus
 from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, queue
@@ -38,8 +38,8 @@ def paragraphs(text: str | None) -> list[str]:
     return [" ".join(part.split()) for part in (text or "").split("\n\n") if part.strip()]
 
 
-def _send(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
-          with_ticket: bool = False, extra_text: str | None = None) -> None:
+def _compose(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
+             with_ticket: bool = False, extra_text: str | None = None) -> Mail:
     event = registration.event
     attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
     context = {
@@ -51,30 +51,40 @@ def _send(registration: Registration, template: str, subject: str, *, with_calen
         "extra_paragraphs": paragraphs(extra_text),
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
-    queue(
-        Mail(
-            to_address=registration.email,
-            to_name=registration.name,
-            subject=subject,
-            text_body=mail.text,
-            html_body=mail.html,
-            template=template,
-            sender=organisation_sender(event.organisation),
-            organisation_id=event.organisation_id,
-            registration_id=registration.id,
-            attachments=attachments,
-        )
+    return Mail(
+        to_address=registration.email,
+        to_name=registration.name,
+        subject=subject,
+        text_body=mail.text,
+        html_body=mail.html,
+        template=template,
+        sender=organisation_sender(event.organisation),
+        organisation_id=event.organisation_id,
+        registration_id=registration.id,
+        attachments=attachments,
     )
 
 
-def registration_confirmed(registration: Registration) -> None:
-    _send(registration, "registration_confirmed",
-          _("Aanmelding bevestigd: %(title)s", title=registration.event.title), with_calendar=True, with_ticket=True)
+def _send(registration: Registration, template: str, subject: str, **options: object) -> None:
+    queue(_compose(registration, template, subject, **options))  # type: ignore[arg-type]
 
 
-def registration_waitlisted(registration: Registration) -> None:
-    _send(registration, "registration_waitlisted",
-          _("Op de wachtlijst: %(title)s", title=registration.event.title))
+def signup_mail(registration: Registration) -> Mail:
+    """The confirmation or waiting-list mail for a registration by its status.
+
+    Composed before the registration is stored (the sign-up renders it outside the event lock),
+    so `queue_signup_mail` adds the id once there is one.
+    """
+    title = registration.event.title
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _compose(registration, "registration_confirmed", _("Aanmelding bevestigd: %(title)s", title=title),
+                        with_calendar=True, with_ticket=True)
+    return _compose(registration, "registration_waitlisted", _("Op de wachtlijst: %(title)s", title=title))
+
+
+def queue_signup_mail(registration: Registration, mail: Mail) -> None:
+    mail.registration_id = registration.id
+    queue(mail)
 
 
 def registration_promoted(registration: Registration) -> None:

@@ -13,10 +13,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import ORMOption
 
 from events import notifications
-from events.models import Event, EventStatus, Registration, RegistrationStatus
+from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
 from extensions import db
 from timeutils import utcnow
 
@@ -132,37 +133,57 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     if event is None:
         raise RegistrationClosed(_("Deze bijeenkomst bestaat niet."))
     _check_open(event, allow_closed)
-    email = normalise_email(data.email)
+    registration = _new_registration(event, data, added_by_id)
+    # Guess the status without the lock and render the mail now (MJML, QR code, .ics take a few
+    # milliseconds); under the lock it is rendered again only when the guess was wrong.
+    confirmed, _duplicate = _seats_taken_and_duplicate(event_id, registration.email)
+    guess = _status_for_newcomer(event, confirmed, allow_over_capacity)
+    registration.status = guess or RegistrationStatus.WAITLISTED
+    mail = notifications.signup_mail(registration) if guess else None
+
     event = lock_event(event_id)
     _check_open(event, allow_closed)  # it may have been cancelled while we waited
-    confirmed, duplicate_id = _seats_taken_and_duplicate(event_id, email)
+    confirmed, duplicate_id = _seats_taken_and_duplicate(event_id, registration.email)
     if duplicate_id is not None:
         existing = db.session.get_one(Registration, duplicate_id)
         notifications.already_registered(existing)
         return existing
-    status = RegistrationStatus.CONFIRMED if allow_over_capacity else _status_for_newcomer(event, confirmed)
-    registration = Registration(
-        event=event,
-        name=data.name,
-        email=email,
-        company_name=data.company_name,
-        phone=data.phone,
-        answers=data.answers,
-        status=status,
-        keep_informed=data.keep_informed,
-        source=data.source,
-        added_by_id=added_by_id,
-    )
+    status = _status_for_newcomer(event, confirmed, allow_over_capacity)
+    if status is None:
+        raise EventFull(_("Deze bijeenkomst is vol."))
+    if mail is None or status != registration.status:
+        registration.status = status
+        mail = notifications.signup_mail(registration)
     db.session.add(registration)
     try:
         db.session.flush()
     except IntegrityError as error:  # only without the lock: a parallel sign-up with this address
         db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
-    if status == RegistrationStatus.CONFIRMED:
-        notifications.registration_confirmed(registration)
-    else:
-        notifications.registration_waitlisted(registration)
+    notifications.queue_signup_mail(registration, mail)
+    return registration
+
+
+def _new_registration(event: Event, data: SignupData, added_by_id: int | None) -> Registration:
+    """Not yet in the session; its tokens are set now because the mail, composed first, links them.
+
+    `event` is attached without the back-reference, so the transient row does not sit in
+    `event.registrations` (an autoflush would warn about it) before it is added under the lock.
+    """
+    registration = Registration(
+        event_id=event.id,
+        name=data.name,
+        email=normalise_email(data.email),
+        company_name=data.company_name,
+        phone=data.phone,
+        answers=data.answers,
+        keep_informed=data.keep_informed,
+        source=data.source,
+        added_by_id=added_by_id,
+        manage_token=new_token(),
+        checkin_code=new_token(),
+    )
+    set_committed_value(registration, "event", event)
     return registration
 
 
@@ -174,12 +195,13 @@ def _check_open(event: Event, allow_closed: bool) -> None:
         raise RegistrationClosed(reason)
 
 
-def _status_for_newcomer(event: Event, confirmed: int) -> RegistrationStatus:
-    if confirmed < event.capacity:
+def _status_for_newcomer(event: Event, confirmed: int, allow_over_capacity: bool) -> RegistrationStatus | None:
+    """A seat while there is one (or the organiser lets a walk-in in), else the waiting list; None: full."""
+    if confirmed < event.capacity or allow_over_capacity:
         return RegistrationStatus.CONFIRMED
     if event.waitlist_enabled:
         return RegistrationStatus.WAITLISTED
-    raise EventFull(_("Deze bijeenkomst is vol."))
+    return None
 
 
 def cancel_registration(registration: Registration, *, by_organiser: bool = False) -> list[Registration]:
