@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
+    import campaigns.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 
@@ -85,6 +86,10 @@ def import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
+    from campaigns.receivers import connect_receivers
+    from campaigns.views.admin import blueprint as campaigns_blueprint
+    from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.public import blueprint as newsletter_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
@@ -94,15 +99,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_blueprint)
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(mailing_blueprint)
+    app.register_blueprint(newsletter_blueprint)
+    app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(contacts_blueprint)
+    connect_receivers()
 
 
 def register_commands(app: Flask) -> None:
     from accounts.cli import accounts_cli
+    from campaigns.cli import campaigns_cli
     from demo import demo_cli
     from mailing.cli import mailing_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(mailing_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(demo_cli)
 
 

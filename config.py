@@ -81,6 +81,9 @@ class Config:
     # The reset request answers no sooner than this, whether or not the address has an account.
     PASSWORD_RESET_MIN_SECONDS = 0.3
     INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
+    CONTACT_CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
+    # Uploads (contact CSV files) and forms above this answer 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
 
 
 class DevelopmentConfig(Config):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,6 +19,11 @@ from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from timeutils import utcnow
+
+signals = Namespace()
+# Sent with `registration` (flushed, not committed) when a new sign-up ticked "keep me informed";
+# the campaigns feature starts its double opt-in in the same transaction.
+keep_informed_requested = signals.signal("keep-informed-requested")
 
 
 class RegistrationError(Exception):
@@ -152,6 +158,8 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
         notifications.registration_confirmed(registration)
     else:
         notifications.registration_waitlisted(registration)
+    if data.keep_informed:
+        keep_informed_requested.send(current_app._get_current_object(), registration=registration)
     return registration
 
 
