@@ -28,7 +28,10 @@ def _int_or_none(value: object) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
-def email_field(label: Any = _l("E-mailadres")) -> EmailField:
+EMAIL_LABEL = _l("E-mailadres")
+
+
+def email_field(label: Any = EMAIL_LABEL) -> EmailField:
     return EmailField(label, validators=[InputRequired(_l("Vul uw e-mailadres in.")),
                                          Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
                       filters=[strip])
@@ -99,7 +102,8 @@ class CampaignForm(FlaskForm):
 
     def validate_event_id(self, field: SelectField) -> None:
         if bool(field.data) != bool(self.event_relation.data):
-            raise ValidationError(_l("Kies zowel de bijeenkomst als hoe de ontvanger eraan deelnam, of geen van beide."))
+            raise ValidationError(
+                _l("Kies zowel de bijeenkomst als hoe de ontvanger eraan deelnam, of geen van beide."))
 
 
 class TestSendForm(FlaskForm):

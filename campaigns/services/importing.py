@@ -30,6 +30,7 @@ AUDIENCE_WORDS = {
     "inwoner": ContactAudience.CITIZEN, "burger": ContactAudience.CITIZEN, "citizen": ContactAudience.CITIZEN,
     "ondernemer": ContactAudience.SME, "mkb": ContactAudience.SME, "sme": ContactAudience.SME,
 }
+WITHDRAWN = (ContactStatus.UNSUBSCRIBED, ContactStatus.BOUNCED, ContactStatus.COMPLAINED)
 FIELDS = ("email", "name", "audience", "municipality", "consent")
 
 
@@ -156,8 +157,7 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
     report.existing += len(wanted) - len(new_rows)
     consent_now = [address for address, values in wanted.items() if values["consent"]
                    and existing.get(address, ContactStatus.UNCONFIRMED) == ContactStatus.UNCONFIRMED]
-    report.withdrawn_kept += sum(1 for status in existing.values()
-                                 if status in (ContactStatus.UNSUBSCRIBED, ContactStatus.BOUNCED, ContactStatus.COMPLAINED))
+    report.withdrawn_kept += sum(1 for status in existing.values() if status in WITHDRAWN)
     ids = dict(db.session.execute(
         sa.select(table.c.email, table.c.id)
         .where(table.c.organisation_id == organisation_id, table.c.email.in_(list(wanted)))

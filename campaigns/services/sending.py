@@ -227,8 +227,8 @@ def progress(campaign: Campaign) -> Progress:
 
 
 def due_campaign_ids() -> list[int]:
-    return list(db.session.scalars(sa.select(Campaign.id).where(
-        Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= utcnow()).order_by(Campaign.scheduled_at)))
+    due = sa.select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= utcnow())
+    return list(db.session.scalars(due.order_by(Campaign.scheduled_at)))
 
 
 def launch_due() -> list[tuple[int, str]]:

@@ -76,8 +76,9 @@ def progress_json(campaign_id: int) -> Response:
 
 def _campaign_form(campaign: Campaign) -> CampaignForm:
     form = CampaignForm(obj=campaign)
-    form.list_id.choices = [("", _("Alle contacten"))] + [(str(c.id), c.name) for c, _n in lists_for(campaign.organisation_id)]
-    form.event_id.choices = [("", _("Geen"))] + [(str(e.id), e.title) for e in service.audience_events(campaign.organisation_id)]
+    organisation_id = campaign.organisation_id
+    form.list_id.choices = [("", _("Alle contacten"))] + [(str(c.id), c.name) for c, _n in lists_for(organisation_id)]
+    form.event_id.choices = [("", _("Geen"))] + [(str(e.id), e.title) for e in service.audience_events(organisation_id)]
     form.event_ids.choices = [(e.id, e.title) for e in service.invitation_events(campaign.organisation_id)]
     return form
 

@@ -148,7 +148,8 @@ def mapping(key: str) -> Response | tuple[str, int] | str:
     list_id = _column(request.form.get("lijst", ""), 2**31)
     if chosen["email"] is None or (list_id is not None and list_id not in {c.id for c, _n in lists}):
         page["mapping"] = chosen
-        page["error"] = _("Kies de kolom met het e-mailadres.") if chosen["email"] is None else _("Kies een van de lijsten.")
+        no_email = chosen["email"] is None
+        page["error"] = _("Kies de kolom met het e-mailadres.") if no_email else _("Kies een van de lijsten.")
         return render_template("campaigns/import_mapping.html", **page), 400
     filename = session[IMPORTS_SESSION_KEY][key]["filename"]
     report = importing.import_contacts(organisation_id, parsed, chosen, filename, list_id)

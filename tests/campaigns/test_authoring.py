@@ -8,39 +8,22 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts.models import Organisation, Role
 from campaigns.models import Campaign
 from events.models import Registration
 from extensions import db
 from mailing.worker import run_worker
+from tests.campaigns.helpers import form_of, signed_in
 from tests.conftest import LiveServer
 from tests.factories import (
-    login,
     make_campaign,
     make_contact,
     make_event,
     make_organisation,
-    make_user,
     outbox,
     signup_url,
 )
 from tests.mailing.conftest import Relay
 from timeutils import utcnow
-
-
-def signed_in(client: FlaskClient, organisation: Organisation) -> FlaskClient:
-    login(client, make_user(organisation, Role.COMMUNICATIONS))
-    return client
-
-
-def form_of(campaign: Campaign, **changes: object) -> dict[str, object]:
-    values = {
-        "name": campaign.name, "subject": campaign.subject, "preheader": campaign.preheader,
-        "sender_name": campaign.sender_name, "sender_address": campaign.sender_address,
-        "mjml_source": campaign.mjml_source, "list_id": "", "audience_type": "", "municipality": "", "topic": "",
-        "event_relation": "", "event_id": "", "actie": "opslaan",
-    }
-    return values | changes
 
 
 def fresh(campaign: Campaign) -> Campaign:

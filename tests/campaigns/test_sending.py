@@ -10,15 +10,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts.models import Organisation, Role
+from accounts.models import Role
 from campaigns.models import Campaign, CampaignStatus, Contact, ContactStatus
 from campaigns.services.sending import launch_due, write_outbox_rows
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.worker import run_worker
-from tests.campaigns.test_unsubscribe import path_of
+from tests.campaigns.helpers import path_of, signed_in
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, login, make_campaign, make_contact, make_organisation, make_user
+from tests.factories import PASSWORD, make_campaign, make_contact, make_organisation, make_user
 from tests.mailing.conftest import Relay
 from timeutils import utcnow
 
@@ -28,10 +28,6 @@ def rows(campaign: Campaign) -> list[OutgoingMessage]:
     return list(db.session.scalars(sa.select(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id)
                                    .order_by(OutgoingMessage.id)))
 
-
-def signed_in(client: FlaskClient, organisation: Organisation) -> FlaskClient:
-    login(client, make_user(organisation, Role.COMMUNICATIONS))
-    return client
 
 
 def test_launch_reaches_each_subscribed_contact_once_through_the_relay(smtp_app: Flask, client: FlaskClient,
@@ -202,7 +198,8 @@ def test_hard_bounce_marks_the_contact_and_the_next_campaign_skips_it(smtp_app: 
     client.post(f"/beheer/campagnes/{first.id}/versturen")
     run_worker(once=True)
     db.session.expire_all()
-    assert db.session.scalar(sa.select(Contact.status).where(Contact.email == "weg@example.org")) == ContactStatus.BOUNCED
+    bounced = db.session.scalar(sa.select(Contact.status).where(Contact.email == "weg@example.org"))
+    assert bounced == ContactStatus.BOUNCED
     assert "Onbestelbaar" in client.get(f"/beheer/campagnes/{first.id}").get_data(as_text=True)
     second = make_campaign(organisation)
     client.post(f"/beheer/campagnes/{second.id}/versturen")

@@ -9,19 +9,16 @@ from flask.testing import FlaskClient
 
 from accounts.models import Role
 from campaigns import tokens
-from campaigns.models import Campaign, Contact, ContactStatus, Topic
+from campaigns.models import Contact, ContactStatus, Topic
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
+from tests.campaigns.helpers import path_of
 from tests.factories import login, make_campaign, make_contact, make_organisation, make_user
 
 
 def refreshed(contact: Contact) -> Contact:
     db.session.expire_all()
     return db.session.get(Contact, contact.id)
-
-
-def path_of(url: str) -> str:
-    return url.removeprefix("http://localhost")
 
 
 def test_one_click_post_unsubscribes_without_login_or_csrf(client: FlaskClient) -> None:
@@ -64,7 +61,8 @@ def test_tampered_unsubscribe_token_is_a_404(client: FlaskClient) -> None:
     contact = make_contact(make_organisation())
     path = path_of(tokens.unsubscribe_url(contact.id))
     assert client.post(path[:-3] + "xyz").status_code == 404
-    assert client.post("/nieuwsbrief/afmelden/" + tokens.make_token(tokens.PREFERENCES_SALT, {"c": contact.id})).status_code == 404
+    other_purpose = tokens.make_token(tokens.PREFERENCES_SALT, {"c": contact.id})
+    assert client.post(f"/nieuwsbrief/afmelden/{other_purpose}").status_code == 404
     assert refreshed(contact).status == ContactStatus.SUBSCRIBED
 
 
