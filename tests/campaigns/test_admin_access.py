@@ -26,9 +26,9 @@ def object_urls(organisation: Organisation) -> list[tuple[str, str]]:
 
 
 def area_urls(organisation: Organisation) -> list[str]:
-    return [f"/beheer/campagnes/?organisatie={organisation.id}", f"/beheer/campagnes/nieuw?organisatie={organisation.id}",
-            f"/beheer/contacten/?organisatie={organisation.id}", f"/beheer/contacten/lijsten?organisatie={organisation.id}",
-            f"/beheer/contacten/import?organisatie={organisation.id}"]
+    pages = ["/beheer/campagnes/", "/beheer/campagnes/nieuw", "/beheer/contacten/", "/beheer/contacten/lijsten",
+             "/beheer/contacten/import"]
+    return [f"{page}?organisatie={organisation.id}" for page in pages]
 
 
 @pytest.mark.parametrize("role", [Role.ORGANISER, Role.CHECKIN])
