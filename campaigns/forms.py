@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
 from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
-from events.forms.admin import local_datetime_field
+from events.forms.admin import label_choices, local_datetime_field
 from events.forms.public import MultiCheckboxField, SingleChoiceField, optional_str
 from webutils import NOT_OFFERED, single_line, strip
 
@@ -22,6 +23,10 @@ MAX_TEST_ADDRESSES = 10
 
 def _enum_or_none(enum_class: type) -> Any:
     return lambda value: enum_class(value) if value not in (None, "", "None") else None
+
+
+def _with_empty(empty_label: Any, labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label), *label_choices(labels)]
 
 
 def _int_or_none(value: object) -> int | None:
@@ -39,12 +44,12 @@ def email_field(label: Any = EMAIL_LABEL) -> EmailField:
 
 def audience_field(required: bool) -> SingleChoiceField:
     validators = [InputRequired(_l("Kies of u inwoner of ondernemer bent."))] if required else [Optional()]
-    return SingleChoiceField(_l("Ik ontvang berichten als"), choices=list(AUDIENCE_LABELS.items()),
+    return SingleChoiceField(_l("Ik ontvang berichten als"), choices=label_choices(AUDIENCE_LABELS),
                              validators=validators, coerce=optional_str, invalid_choice_message=NOT_OFFERED)
 
 
 def topics_field() -> MultiCheckboxField:
-    return MultiCheckboxField(_l("Onderwerpen"), choices=list(TOPIC_LABELS.items()), validators=[Optional()],
+    return MultiCheckboxField(_l("Onderwerpen"), choices=label_choices(TOPIC_LABELS), validators=[Optional()],
                               invalid_choice_message=NOT_OFFERED)
 
 
@@ -65,7 +70,7 @@ class SubscribeForm(PreferencesForm):
 class NewCampaignForm(FlaskForm):
     name = StringField(_l("Naam van de campagne"), validators=[InputRequired(_l("Geef de campagne een naam.")),
                                                                 Length(max=200)], filters=[single_line])
-    template = SingleChoiceField(_l("Sjabloon"), choices=list(LIBRARY.items()), coerce=optional_str,
+    template = SingleChoiceField(_l("Sjabloon"), choices=label_choices(LIBRARY), coerce=optional_str,
                                  validators=[InputRequired(_l("Kies een sjabloon."))],
                                  invalid_choice_message=NOT_OFFERED)
 
@@ -86,15 +91,15 @@ class CampaignForm(FlaskForm):
                                 render_kw={"rows": 30, "spellcheck": "false"})
     list_id = SelectField(_l("Lijst"), coerce=_int_or_none, validate_choice=True, invalid_choice_message=NOT_OFFERED)
     audience_type = SelectField(_l("Doelgroep"), coerce=_enum_or_none(ContactAudience),
-                                choices=[("", _l("Iedereen")), *AUDIENCE_LABELS.items()],
+                                choices=_with_empty(_l("Iedereen"), AUDIENCE_LABELS),
                                 invalid_choice_message=NOT_OFFERED)
     municipality = StringField(_l("Woonplaats of gemeente"), validators=[Optional(), Length(max=100)],
                                filters=[single_line])
     topic = SelectField(_l("Onderwerp van interesse"), coerce=_enum_or_none(Topic),
-                        choices=[("", _l("Alle onderwerpen")), *TOPIC_LABELS.items()],
+                        choices=_with_empty(_l("Alle onderwerpen"), TOPIC_LABELS),
                         invalid_choice_message=NOT_OFFERED)
     event_relation = SelectField(_l("Eerdere bijeenkomst"), coerce=_enum_or_none(EventRelation),
-                                 choices=[("", _l("Maakt niet uit")), *EVENT_RELATION_LABELS.items()],
+                                 choices=_with_empty(_l("Maakt niet uit"), EVENT_RELATION_LABELS),
                                  invalid_choice_message=NOT_OFFERED)
     event_id = SelectField(_l("Bijeenkomst"), coerce=_int_or_none, invalid_choice_message=NOT_OFFERED)
     event_ids = MultiCheckboxField(_l("Bijeenkomsten in de uitnodiging"), coerce=int, validators=[Optional()],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from accounts.permissions import Permission, requires
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
@@ -77,9 +78,11 @@ def progress_json(campaign_id: int) -> Response:
 def _campaign_form(campaign: Campaign) -> CampaignForm:
     form = CampaignForm(obj=campaign)
     organisation_id = campaign.organisation_id
-    form.list_id.choices = [("", _("Alle contacten"))] + [(str(c.id), c.name) for c, _n in lists_for(organisation_id)]
-    form.event_id.choices = [("", _("Geen"))] + [(str(e.id), e.title) for e in service.audience_events(organisation_id)]
-    form.event_ids.choices = [(e.id, e.title) for e in service.invitation_events(campaign.organisation_id)]
+    form.list_id.choices = [SelectChoice("", _("Alle contacten")),
+                            *(SelectChoice(str(c.id), c.name) for c, _n in lists_for(organisation_id))]
+    form.event_id.choices = [SelectChoice("", _("Geen")),
+                             *(SelectChoice(str(e.id), e.title) for e in service.audience_events(organisation_id))]
+    form.event_ids.choices = [SelectChoice(e.id, e.title) for e in service.invitation_events(organisation_id)]
     return form
 
 
