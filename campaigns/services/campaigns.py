@@ -105,6 +105,13 @@ def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     _store_render(campaign, rendered)
 
 
+def refresh_preview(campaign: Campaign, source: str, event_ids: list[int]) -> None:
+    """Keeps the render of a source being typed as the preview (the source itself is saved by
+    `update_campaign`); raises TemplateError and keeps the last good render when it fails."""
+    ensure_editable(campaign)
+    _store_render(campaign, render_sample(campaign, source, event_ids))
+
+
 def _store_render(campaign: Campaign, rendered: RenderedMail) -> None:
     campaign.rendered_html = rendered.html
     campaign.rendered_text = rendered.text

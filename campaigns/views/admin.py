@@ -161,6 +161,24 @@ def preview(campaign_id: int) -> Response:
     return response
 
 
+@blueprint.post("/<int:campaign_id>/voorbeeld")
+@requires(Permission.MANAGE_CAMPAIGNS)
+def refresh_preview(campaign_id: int) -> tuple[Response, int]:
+    """Live preview while typing (static/js/campaign-editor.js): a source that renders becomes the
+    preview; one with an error leaves the last good render on screen and says what and where."""
+    campaign = _campaign_or_404(campaign_id)
+    source = request.form.get("mjml_source", "").replace("\r\n", "\n")
+    try:
+        service.refresh_preview(campaign, source, request.form.getlist("event_ids", type=int))
+    except service.CampaignLocked as error:
+        return jsonify(ok=False, error=str(error), line=None), 409
+    except TemplateError as error:
+        db.session.rollback()
+        return jsonify(ok=False, error=str(error), line=error.line), 400
+    db.session.commit()
+    return jsonify(ok=True, error=None, line=None), 200
+
+
 @blueprint.route("/<int:campaign_id>/controle")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def preflight(campaign_id: int) -> str:

@@ -189,3 +189,30 @@ def test_invitation_links_carry_the_campaign_into_sign_ups_and_statistics(client
     stats = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', page))
     assert stats["Aanmeldingen voor bijeenkomsten via deze campagne"] == "1"
     assert stats["Van hen aanwezig geweest"] == "1"
+
+
+def test_live_preview_shows_what_renders_and_keeps_the_last_good_render_on_errors(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    campaign = make_campaign(organisation)
+    saved_source = campaign.mjml_source
+    signed_in(client, organisation)
+    url = f"/beheer/campagnes/{campaign.id}/voorbeeld"
+    typed = saved_source.replace("Herken phishing in drie stappen", "Bijna klaar")
+    response = client.post(url, data={"mjml_source": typed})
+    assert response.status_code == 200 and response.get_json()["ok"]
+    assert "Bijna klaar" in client.get(url).get_data(as_text=True)
+    half_typed = typed.replace("</mj-text>", "</mj-tex", 1)
+    response = client.post(url, data={"mjml_source": half_typed})
+    assert response.status_code == 400 and response.get_json()["line"] is not None
+    assert "Bijna klaar" in client.get(url).get_data(as_text=True)
+    assert fresh(campaign).mjml_source == saved_source  # only saving stores the source
+
+
+def test_live_preview_of_a_sending_campaign_is_refused(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    make_contact(organisation)
+    campaign = make_campaign(organisation)
+    signed_in(client, organisation)
+    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    response = client.post(f"/beheer/campagnes/{campaign.id}/voorbeeld", data={"mjml_source": "<mjml>"})
+    assert response.status_code == 409
