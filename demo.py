@@ -14,6 +14,10 @@ from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.services import set_password
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactList, ContactStatus
+from campaigns.services.campaigns import create_campaign, invitation_events, source_tag
+from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
+from campaigns.services.sending import launch, progress
 from events.models import (
     Audience,
     Event,
@@ -25,6 +29,7 @@ from events.models import (
 from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
+from mailing.models import MessageStatus, OutgoingMessage
 from timeutils import local_to_utc, to_local, utcnow
 
 DEMO_PASSWORD = "weerbaar-demo"
@@ -158,6 +163,7 @@ PEOPLE = [
 ]
 COMPANIES = ["Bakkerij Van der Molen", "Installatiebedrijf Visser", "Kapsalon Knip & Zo",
              "Administratiekantoor Rivierzicht", "Fietsenmaker De Spaak", "Hoveniersbedrijf Groen"]
+CAMPAIGN_ORGANISATION = "rivierenland-oost"
 CANCELLATION_REASON = "De spreker is helaas verhinderd. We plannen snel een nieuwe datum."
 
 
@@ -181,6 +187,7 @@ def load(if_empty: bool) -> None:
     db.session.flush()
     for number, fields in enumerate(EVENTS):
         create_event(organisations[fields["organisation"]], number, fields)
+    create_contacts_and_campaign(organisations[CAMPAIGN_ORGANISATION])
     db.session.commit()
     print_accounts(accounts)
 
@@ -254,6 +261,44 @@ def sign_up_people(event: Event, number: int, count: int) -> None:
             company_name=COMPANIES[(number + n) % len(COMPANIES)] if with_company else None,
             answers={str(question.id): demo_answer(question, n) for question in event.questions},
         ))
+
+
+def create_contacts_and_campaign(organisation: Organisation) -> None:
+    """Newsletter readers (with their consent records), one list, and an invitation campaign that
+    was sent: its outbox rows are marked sent as the worker would, two readers signed up through
+    its links and one unsubscribed through it, so its statistics page has something to show."""
+    newsletter = ContactList(organisation_id=organisation.id, name="Nieuwsbrief")
+    db.session.add(newsletter)
+    for n, name in enumerate(PEOPLE[:10]):
+        status = ContactStatus.UNCONFIRMED if n == 9 else ContactStatus.SUBSCRIBED
+        contact = Contact(organisation_id=organisation.id, email=reader_address(name), name=name,
+                          audience=ContactAudience.SME if n % 3 == 0 else ContactAudience.CITIZEN,
+                          municipality="Oosterwaarde", status=status, lists=[newsletter],
+                          confirmed_at=utcnow() if status == ContactStatus.SUBSCRIBED else None)
+        if status == ContactStatus.SUBSCRIBED:
+            contact.consents.append(ConsentRecord(text_version=CONSENT_TEXT_VERSION,
+                                                  source=ConsentSource.SUBSCRIBE_FORM))
+        db.session.add(contact)
+    db.session.flush()
+    campaign = create_campaign(organisation, "Uitnodiging: bijeenkomsten deze maand", "invitation")
+    campaign.list_id = newsletter.id
+    campaign.event_ids = [event.id for event in invitation_events(organisation.id)[:3]]
+    db.session.flush()
+    launch(campaign.id)
+    db.session.execute(sa.update(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id)
+                       .values(status=MessageStatus.SENT, attempts=1, sent_at=utcnow(), smtp_response="250 demo"))
+    event = db.session.get_one(Event, campaign.event_ids[0])
+    for name in PEOPLE[:2]:
+        register(event.id, SignupData(name=name, email=reader_address(name),
+                                      company_name=COMPANIES[0] if event.audience == Audience.SMES else None,
+                                      answers={str(q.id): demo_answer(q, 0) for q in event.questions},
+                                      source=source_tag(campaign)))
+    unsubscribe(db.session.scalar(sa.select(Contact).where(Contact.email == reader_address(PEOPLE[5]))), campaign.id)
+    progress(campaign)
+
+
+def reader_address(name: str) -> str:
+    return f"{slugify(name).replace('-', '.')}@lezer.example"
 
 
 def demo_answer(question: Question, n: int) -> str | list[str] | bool:

@@ -84,3 +84,17 @@ def test_demo_admin_logs_in_and_opens_the_events_admin_and_the_mail(app: Flask, 
     mail = client.get("/beheer/mail/")
     assert mail.status_code == 200
     assert "Aanmelding bevestigd: Sterke wachtwoorden en tweestapsverificatie" in mail.get_data(as_text=True)
+
+
+def test_demo_has_contacts_a_list_and_a_sent_campaign_with_statistics(app: Flask) -> None:
+    from campaigns.models import Campaign, CampaignStatus, Contact, ContactList, ContactStatus
+    from campaigns.services.statistics import statistics
+
+    assert load_demo(app).exit_code == 0
+    assert count(ContactList) == 1
+    assert count(Contact, Contact.status == ContactStatus.SUBSCRIBED) >= 5
+    assert count(Contact, Contact.status == ContactStatus.UNCONFIRMED) >= 1
+    (campaign,) = db.session.scalars(sa.select(Campaign))
+    assert campaign.status == CampaignStatus.SENT
+    stats = statistics(campaign)
+    assert stats.sent >= 5 and stats.registrations == 2 and stats.unsubscribed == 1
