@@ -126,8 +126,15 @@ def import_contacts(organisation_id: int, parsed: ParsedFile, mapping: dict[str,
             "municipality": " ".join(_cell(row, mapping.get("municipality")).split())[:100] or None,
             "consent": consent,
         }
+    # The organisation's addresses, read once: a lookup per chunk would be planned on the table's
+    # statistics from before the import and turn into a sequential scan per chunk (quadratic).
+    known = {email: (contact_id, status) for contact_id, email, status in db.session.execute(
+        sa.select(Contact.id, Contact.email, Contact.status).where(Contact.organisation_id == organisation_id))}
+    contact_ids: list[int] = []
     for chunk in _chunks(list(wanted.items())):
-        _import_chunk(organisation_id, dict(chunk), report, f"import: {source_name}"[:40], list_id)
+        contact_ids += _import_chunk(organisation_id, dict(chunk), report, known, f"import: {source_name}"[:40])
+    if list_id is not None:
+        _add_to_list(list_id, contact_ids)
     return report
 
 
@@ -137,13 +144,11 @@ def _chunks(items: list) -> Iterator[list]:
 
 
 def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], report: ImportReport,
-                  text_version: str, list_id: int | None) -> None:
+                  known: dict[str, tuple[int, ContactStatus]], text_version: str) -> list[int]:
+    """Writes one chunk; returns the ids of its contacts. `known` (address -> id, status) grows."""
     table = Contact.__table__
-    existing = dict(db.session.execute(
-        sa.select(table.c.email, table.c.status)
-        .where(table.c.organisation_id == organisation_id, table.c.email.in_(list(wanted)))
-    ).all())
     now = utcnow()
+    existing = {address: known[address] for address in wanted if address in known}
     new_rows = [
         {"organisation_id": organisation_id, "email": address, "name": values["name"], "audience": values["audience"],
          "municipality": values["municipality"], "created_at": now,
@@ -152,34 +157,33 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
         for address, values in wanted.items() if address not in existing
     ]
     if new_rows:
-        db.session.execute(table.insert(), new_rows)
+        inserted = db.session.execute(table.insert().returning(table.c.id, table.c.email, table.c.status), new_rows)
+        known.update({email: (contact_id, status) for contact_id, email, status in inserted})
     report.created += len(new_rows)
-    report.existing += len(wanted) - len(new_rows)
+    report.existing += len(existing)
+    report.withdrawn_kept += sum(1 for _id, status in existing.values() if status in WITHDRAWN)
+    report.unconfirmed += sum(1 for row in new_rows if row["status"] == ContactStatus.UNCONFIRMED)
     consent_now = [address for address, values in wanted.items() if values["consent"]
-                   and existing.get(address, ContactStatus.UNCONFIRMED) == ContactStatus.UNCONFIRMED]
-    report.withdrawn_kept += sum(1 for status in existing.values() if status in WITHDRAWN)
-    ids = dict(db.session.execute(
-        sa.select(table.c.email, table.c.id)
-        .where(table.c.organisation_id == organisation_id, table.c.email.in_(list(wanted)))
-    ).all())
-    upgraded = [ids[address] for address in consent_now if address in existing]
+                   and existing.get(address, (0, ContactStatus.UNCONFIRMED))[1] == ContactStatus.UNCONFIRMED]
+    upgraded = [known[address][0] for address in consent_now if address in existing]
     if upgraded:
         db.session.execute(sa.update(table).where(table.c.id.in_(upgraded))
                            .values(status=ContactStatus.SUBSCRIBED, confirmed_at=now))
     if consent_now:
         db.session.execute(ConsentRecord.__table__.insert(), [
-            {"contact_id": ids[address], "given_at": now, "text_version": text_version,
+            {"contact_id": known[address][0], "given_at": now, "text_version": text_version,
              "source": ConsentSource.IMPORT, "ip_address": None} for address in consent_now])
     report.subscribed += len(consent_now)
-    report.unconfirmed += sum(1 for address, values in wanted.items()
-                              if not values["consent"] and address not in existing)
-    if list_id is not None:
-        present = set(db.session.scalars(sa.select(list_memberships.c.contact_id).where(
-            list_memberships.c.list_id == list_id, list_memberships.c.contact_id.in_(list(ids.values())))))
-        members = [{"list_id": list_id, "contact_id": contact_id} for contact_id in ids.values()
-                   if contact_id not in present]
-        if members:
-            db.session.execute(list_memberships.insert(), members)
+    return [known[address][0] for address in wanted]
+
+
+def _add_to_list(list_id: int, contact_ids: list[int]) -> None:
+    query = sa.select(list_memberships.c.contact_id).where(list_memberships.c.list_id == list_id)
+    present = set(db.session.scalars(query))
+    members = [{"list_id": list_id, "contact_id": contact_id} for contact_id in contact_ids
+               if contact_id not in present]
+    for chunk in _chunks(members):
+        db.session.execute(list_memberships.insert(), chunk)
 
 
 EXPORT_HEADER = ["email", "naam", "doelgroep", "gemeente", "status", "bevestigd_op"]
