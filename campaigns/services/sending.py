@@ -104,7 +104,9 @@ def write_outbox_rows(campaign: Campaign) -> int:
     compiled = compile_mail(campaign.mjml_source)
     events = event_values(campaign)
     insert = _insert_ignoring_duplicates()
-    for chunk in _chunks(db.session.execute(recipients(campaign.organisation_id, AudienceDefinition.of(campaign)))):
+    audience = recipients(campaign.organisation_id, AudienceDefinition.of(campaign))
+    # A server-side cursor on PostgreSQL: memory stays flat however large the audience.
+    for chunk in _chunks(db.session.execute(audience.execution_options(yield_per=CHUNK_SIZE))):
         db.session.execute(insert, [_row(campaign, organisation, compiled, events, recipient) for recipient in chunk])
     return db.session.scalar(sa.select(sa.func.count()).where(OutgoingMessage.campaign_id == campaign.id)) or 0
 
