@@ -136,11 +136,16 @@ def _row(campaign: Campaign, organisation: Organisation, compiled: Any, events: 
         "from_address": campaign.sender_address, "from_name": header_safe(campaign.sender_name),
         "reply_to": organisation.reply_to, "subject": header_safe(campaign.subject),
         "text_body": rendered.text, "html_body": rendered.html,
-        "headers": {"List-Unsubscribe": f"<{unsubscribe}>, <mailto:{campaign.sender_address}?subject=unsubscribe>",
+        "headers": {"List-Unsubscribe": _list_unsubscribe(unsubscribe, organisation.reply_to),
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
         "message_id": new_message_id(campaign.sender_address),
     }
+
+
+def _list_unsubscribe(url: str, reply_to: str | None) -> str:
+    """RFC 2369/8058: the one-click https link; a mailto only to the address people there read."""
+    return f"<{url}>, <mailto:{reply_to}?subject=afmelden>" if reply_to else f"<{url}>"
 
 
 def schedule(campaign: Campaign, moment: datetime) -> None:

@@ -32,7 +32,7 @@ def rows(campaign: Campaign) -> list[OutgoingMessage]:
 
 def test_launch_reaches_each_subscribed_contact_once_through_the_relay(smtp_app: Flask, client: FlaskClient,
                                                                      relay: Relay) -> None:
-    organisation = make_organisation()
+    organisation = make_organisation(reply_to="info@gemeente.example")
     anna = make_contact(organisation, email="anna@example.org", name="Anna")
     make_contact(organisation, email="bob@example.org", name=None)
     for status in (ContactStatus.UNCONFIRMED, ContactStatus.UNSUBSCRIBED, ContactStatus.BOUNCED):
@@ -48,7 +48,8 @@ def test_launch_reaches_each_subscribed_contact_once_through_the_relay(smtp_app:
     assert mail["Subject"] == "Herken phishing"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     https_link = mail["List-Unsubscribe"].split(",")[0].strip("<> ")
-    assert https_link.startswith("http://localhost/nieuwsbrief/afmelden/") and "mailto:" in mail["List-Unsubscribe"]
+    assert https_link.startswith("http://localhost/nieuwsbrief/afmelden/")
+    assert "<mailto:info@gemeente.example?subject=afmelden>" in mail["List-Unsubscribe"]
     html = mail.get_body(("html",)).get_content()
     assert "Beste Anna" in html and https_link in html
     assert "Beste lezer" in received["bob@example.org"].get_body(("html",)).get_content()
@@ -68,6 +69,9 @@ def test_writing_the_rows_again_duplicates_nothing(client: FlaskClient) -> None:
     assert write_outbox_rows(campaign) == 3
     assert write_outbox_rows(campaign) == 3
     assert len(rows(campaign)) == 3
+    headers = rows(campaign)[0].headers  # no reply-to address: only the one-click link
+    assert headers["List-Unsubscribe"].startswith("<http://localhost/nieuwsbrief/afmelden/")
+    assert "mailto" not in headers["List-Unsubscribe"]
 
 
 def test_second_launch_is_refused_and_sends_nothing_more(client: FlaskClient) -> None:
