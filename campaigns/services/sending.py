@@ -245,11 +245,15 @@ def launch_due() -> list[tuple[int, str]]:
     for campaign_id in due_campaign_ids():
         try:
             written = launch(campaign_id)
+        except CampaignBusy as error:  # another tick or a click is launching it right now
+            db.session.rollback()
+            outcomes.append((campaign_id, f"skipped: {error}"))
         except CampaignError as error:
             db.session.rollback()
-            campaign = db.session.get_one(Campaign, campaign_id)
-            if campaign.status == CampaignStatus.SCHEDULED:
-                campaign.status = CampaignStatus.DRAFT
+            db.session.execute(
+                sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED)
+                .values(status=CampaignStatus.DRAFT, scheduled_at=None).execution_options(synchronize_session=False)
+            )
             outcomes.append((campaign_id, f"not launched: {error}"))
         else:
             outcomes.append((campaign_id, f"launched, {written} messages queued"))

@@ -208,3 +208,23 @@ def test_hard_bounce_marks_the_contact_and_the_next_campaign_skips_it(smtp_app: 
     second = make_campaign(organisation)
     client.post(f"/beheer/campagnes/{second.id}/versturen")
     assert [row.to_address for row in rows(second)] == ["er@example.org"]
+
+
+def test_a_due_campaign_that_can_no_longer_be_sent_goes_back_to_draft(app: Flask, client: FlaskClient) -> None:
+    organisation = make_organisation()
+    reader = make_contact(organisation)
+    campaign = make_campaign(organisation)
+    signed_in(client, organisation)
+    moment = (utcnow() + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/beheer/campagnes/{campaign.id}/inplannen", data={"moment": moment})
+    reader.status = ContactStatus.UNSUBSCRIBED
+    db.session.get(Campaign, campaign.id).scheduled_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    (outcome,) = launch_due()
+    assert outcome[1].startswith("not launched") and "geen bevestigde ontvangers" in outcome[1]
+    assert fresh_status(campaign) == CampaignStatus.DRAFT and rows(campaign) == []
+
+
+def fresh_status(campaign: Campaign) -> CampaignStatus:
+    db.session.expire_all()
+    return db.session.get(Campaign, campaign.id).status
