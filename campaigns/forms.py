@@ -102,6 +102,9 @@ class CampaignForm(FlaskForm):
                                  choices=_with_empty(_l("Maakt niet uit"), EVENT_RELATION_LABELS),
                                  invalid_choice_message=NOT_OFFERED)
     event_id = SelectField(_l("Bijeenkomst"), coerce=_int_or_none, invalid_choice_message=NOT_OFFERED)
+    track_clicks = BooleanField(_l("Kliks tellen per link"),
+                                description=_l("Links gaan dan via een doorverwijzing van ons. We tellen kliks per "
+                                               "link, niet wie er klikt."))
     event_ids = MultiCheckboxField(_l("Bijeenkomsten in de uitnodiging"), coerce=int, validators=[Optional()],
                                    invalid_choice_message=NOT_OFFERED)
 

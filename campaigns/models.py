@@ -124,6 +124,18 @@ class ConsentRecord(db.Model):
     contact: Mapped[Contact] = relationship(back_populates="consents")
 
 
+class TrackedLink(db.Model):
+    """A link of a launched campaign that goes through /nieuwsbrief/klik/<token>: the redirect can
+    only ever lead to a URL stored here, and counts clicks per link (not who clicked)."""
+
+    __tablename__ = "campaign_links"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    clicks: Mapped[int] = mapped_column(default=0)
+
+
 class ContactList(db.Model):
     __tablename__ = "contact_lists"
 
@@ -171,6 +183,8 @@ class Campaign(db.Model):
     event_relation: Mapped[EventRelation | None] = mapped_column(enum_type(EventRelation, "campaign_event_relation"))
     # Events listed in an invitation, in this order.
     event_ids: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # Off by default (privacy): when on, links go through signed redirects counted per link, not per person.
+    track_clicks: Mapped[bool] = mapped_column(default=False)
 
     contact_list: Mapped[ContactList | None] = relationship()
 

@@ -55,6 +55,7 @@ class CampaignContent:
     mjml_source: str
     audience: AudienceDefinition = field(default_factory=AudienceDefinition)
     event_ids: tuple[int, ...] = ()
+    track_clicks: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     campaign.sender_address = content.sender_address
     campaign.mjml_source = content.mjml_source
     campaign.event_ids = list(content.event_ids)
+    campaign.track_clicks = content.track_clicks
     audience = content.audience
     campaign.list_id = audience.list_id
     campaign.audience_type = audience.audience_type
@@ -243,10 +245,19 @@ def _empty_value_findings(campaign: Campaign) -> list[Finding]:
     return findings
 
 
-def _links_finding(soup: BeautifulSoup) -> Finding:
+def shared_links(soup: BeautifulSoup) -> list[str]:
+    """The web links in a sample render that every reader gets (not their own unsubscribe links)."""
     own_links = set(sample_urls())
-    links = sorted({a["href"] for a in soup.find_all("a", href=True)
-                    if a["href"].startswith(("http://", "https://")) and a["href"] not in own_links})
+    return sorted({a["href"] for a in soup.find_all("a", href=True)
+                   if a["href"].startswith(("http://", "https://")) and a["href"] not in own_links})
+
+
+def campaign_links(campaign: Campaign) -> list[str]:
+    return shared_links(BeautifulSoup(render_sample(campaign).html, "html.parser"))
+
+
+def _links_finding(soup: BeautifulSoup) -> Finding:
+    links = shared_links(soup)
     broken = [f"{link} ({problem})" for link in links if (problem := link_problem(link))]
     if broken:
         return Finding(False, _("Links die niet werken: %(links)s", links="; ".join(broken)))

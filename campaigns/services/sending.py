@@ -21,10 +21,12 @@ from sqlalchemy.exc import OperationalError
 from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.services import clicks
 from campaigns.services.audiences import AudienceDefinition, recipients
 from campaigns.services.campaigns import (
     CampaignError,
     blocking_findings,
+    campaign_links,
     event_values,
     mail_context,
 )
@@ -103,11 +105,13 @@ def write_outbox_rows(campaign: Campaign) -> int:
     organisation = db.session.get_one(Organisation, campaign.organisation_id)
     compiled = compile_mail(campaign.mjml_source)
     events = event_values(campaign)
+    redirects = clicks.register_links(campaign, campaign_links(campaign)) if campaign.track_clicks else {}
     insert = _insert_ignoring_duplicates()
     audience = recipients(campaign.organisation_id, AudienceDefinition.of(campaign))
     # A server-side cursor on PostgreSQL: memory stays flat however large the audience.
     for chunk in _chunks(db.session.execute(audience.execution_options(yield_per=CHUNK_SIZE))):
-        db.session.execute(insert, [_row(campaign, organisation, compiled, events, recipient) for recipient in chunk])
+        db.session.execute(insert, [_row(campaign, organisation, compiled, events, redirects, recipient)
+                                    for recipient in chunk])
     return db.session.scalar(sa.select(sa.func.count()).where(OutgoingMessage.campaign_id == campaign.id)) or 0
 
 
@@ -123,7 +127,7 @@ def _insert_ignoring_duplicates() -> sa.Insert:
 
 
 def _row(campaign: Campaign, organisation: Organisation, compiled: Any, events: list[dict[str, Any]],
-         recipient: sa.Row) -> dict[str, Any]:
+         redirects: dict[str, str], recipient: sa.Row) -> dict[str, Any]:
     unsubscribe = tokens.unsubscribe_url(recipient.id, campaign.id)
     contact = {"name": recipient.name, "email": recipient.email, "municipality": recipient.municipality}
     rendered = personalise(compiled, mail_context(campaign, organisation, contact, unsubscribe,
@@ -135,7 +139,8 @@ def _row(campaign: Campaign, organisation: Organisation, compiled: Any, events: 
         "to_address": recipient.email, "to_name": header_safe(recipient.name) if recipient.name else None,
         "from_address": campaign.sender_address, "from_name": header_safe(campaign.sender_name),
         "reply_to": organisation.reply_to, "subject": header_safe(campaign.subject),
-        "text_body": rendered.text, "html_body": rendered.html,
+        "text_body": clicks.rewrite_text(rendered.text, redirects),
+        "html_body": clicks.rewrite_html(rendered.html, redirects),
         "headers": {"List-Unsubscribe": _list_unsubscribe(unsubscribe, organisation.reply_to),
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,

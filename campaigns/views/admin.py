@@ -10,7 +10,7 @@ from accounts.permissions import Permission, requires
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
-from campaigns.services import sending
+from campaigns.services import clicks, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.contacts import lists_for
 from campaigns.services.statistics import statistics
@@ -61,6 +61,7 @@ def show(campaign_id: int) -> str:
     stats = statistics(campaign)
     db.session.commit()  # progress() may have marked the campaign sent
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=stats,
+                           links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=TestSendForm(),
                            schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus)
 
@@ -92,6 +93,7 @@ def _content(form: CampaignForm) -> service.CampaignContent:
         sender_name=form.sender_name.data, sender_address=form.sender_address.data,
         mjml_source=form.mjml_source.data.replace("\r\n", "\n"),
         audience=_audience(form), event_ids=tuple(form.event_ids.data or ()),
+        track_clicks=form.track_clicks.data,
     )
 
 
@@ -203,6 +205,7 @@ def _show_with_errors(campaign: Campaign, *, test_form: TestSendForm | None = No
                       schedule_form: ScheduleForm | None = None, status: int = 400) -> tuple[str, int]:
     progress = sending.progress(campaign)
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=statistics(campaign),
+                           links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=test_form or TestSendForm(),
                            schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus), status
 

@@ -12,7 +12,7 @@ from campaigns import tokens
 from campaigns.forms import PreferencesForm, SubscribeForm
 from campaigns.labels import template_labels
 from campaigns.models import ConsentSource, Contact, ContactAudience, ContactStatus, Topic
-from campaigns.services import consent
+from campaigns.services import clicks, consent
 from extensions import csrf, db, limiter
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/nieuwsbrief")
@@ -120,6 +120,18 @@ def unsubscribe(token: str) -> str:
 
 
 csrf.exempt(unsubscribe)
+
+
+@blueprint.route("/klik/<token>")
+@public
+def click(token: str) -> Response:
+    """A tracked link: counted, then on to the campaign's own URL (never one from the request)."""
+    try:
+        url = clicks.follow(token)
+    except tokens.TokenInvalid:
+        abort(404, description=_("Deze link klopt niet. Gebruik de link uit uw e-mail."))
+    db.session.commit()
+    return redirect(url, 302)
 
 
 @blueprint.route("/voorkeuren/<token>", methods=["GET", "POST"])

@@ -53,6 +53,7 @@ def upgrade():
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('event_relation', sa.Enum('registered', 'attended', 'absent', name='campaign_event_relation', native_enum=False, create_constraint=True), nullable=True),
     sa.Column('event_ids', sa.JSON(), nullable=False),
+    sa.Column('track_clicks', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_campaigns_event_id_events'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['list_id'], ['contact_lists.id'], name=op.f('fk_campaigns_list_id_contact_lists'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_campaigns_organisation_id_organisations'), ondelete='CASCADE'),
@@ -61,6 +62,14 @@ def upgrade():
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigns_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('campaign_links',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_links_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('campaign_id', 'position', name=op.f('pk_campaign_links'))
+    )
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -131,5 +140,6 @@ def downgrade():
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigns_organisation_id'))
 
+    op.drop_table('campaign_links')
     op.drop_table('campaigns')
     op.drop_table('contact_lists')
