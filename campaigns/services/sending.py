@@ -87,18 +87,36 @@ def lock_campaign(campaign_id: int) -> Campaign:
 
 def launch(campaign_id: int) -> int:
     """Queues the campaign for every recipient at this moment; returns the number of rows written."""
-    campaign = lock_campaign(campaign_id)
-    if campaign.status not in LAUNCHABLE:
-        raise CampaignError(_("Deze campagne is al gestart."))
-    problems = blocking_findings(campaign)
-    if problems:
-        raise CampaignError(" ".join(finding.message for finding in problems))
+    campaign = _launchable(campaign_id)
     written = write_outbox_rows(campaign)
     campaign.status = CampaignStatus.SENDING
     campaign.launched_at = utcnow()
     campaign.scheduled_at = None
     db.session.flush()
     return written
+
+
+def launch_soon(campaign_id: int) -> None:
+    """For an audience too large to write within a web request: due now, so the next
+    `flask campaigns tick` (every minute) launches it."""
+    campaign = _launchable(campaign_id)
+    campaign.status = CampaignStatus.SCHEDULED
+    campaign.scheduled_at = utcnow()
+    db.session.flush()
+
+
+def _launchable(campaign_id: int) -> Campaign:
+    campaign = lock_campaign(campaign_id)
+    if campaign.status not in LAUNCHABLE:
+        raise CampaignError(_("Deze campagne is al gestart."))
+    _refuse_blocking_findings(campaign)
+    return campaign
+
+
+def _refuse_blocking_findings(campaign: Campaign) -> None:
+    problems = blocking_findings(campaign)
+    if problems:
+        raise CampaignError(" ".join(finding.message for finding in problems))
 
 
 def write_outbox_rows(campaign: Campaign) -> int:
@@ -158,9 +176,7 @@ def schedule(campaign: Campaign, moment: datetime) -> None:
         raise CampaignError(_("Alleen een concept kan worden ingepland."))
     if moment <= utcnow():
         raise CampaignError(_("Kies een moment in de toekomst."))
-    problems = blocking_findings(campaign)
-    if problems:
-        raise CampaignError(" ".join(finding.message for finding in problems))
+    _refuse_blocking_findings(campaign)
     campaign.status = CampaignStatus.SCHEDULED
     campaign.scheduled_at = moment
     db.session.flush()

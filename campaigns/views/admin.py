@@ -1,7 +1,7 @@
 """Admin pages for campaigns: library, editor with preview, pre-flight, test send, sending, statistics."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -225,6 +225,11 @@ def _state_change(campaign_id: int, action: str, done_message: str) -> Response:
 @blueprint.post("/<int:campaign_id>/versturen")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def launch(campaign_id: int) -> Response:
+    """Small audiences are written at once; a large one by the next tick, not inside this request."""
+    campaign = _campaign_or_404(campaign_id)
+    if service.recipients_of(campaign) > current_app.config["CAMPAIGN_INLINE_LAUNCH_LIMIT"]:
+        return _state_change(campaign_id, "launch_soon",
+                             _("De campagne heeft veel ontvangers en wordt binnen een minuut gestart."))
     return _state_change(campaign_id, "launch", _("De campagne wordt verstuurd."))
 
 

@@ -228,3 +228,19 @@ def test_a_due_campaign_that_can_no_longer_be_sent_goes_back_to_draft(app: Flask
 def fresh_status(campaign: Campaign) -> CampaignStatus:
     db.session.expire_all()
     return db.session.get(Campaign, campaign.id).status
+
+
+def test_a_large_audience_is_launched_by_the_next_tick_not_in_the_request(app: Flask, client: FlaskClient) -> None:
+    app.config["CAMPAIGN_INLINE_LAUNCH_LIMIT"] = 2
+    organisation = make_organisation()
+    for _ in range(3):
+        make_contact(organisation)
+    campaign = make_campaign(organisation)
+    signed_in(client, organisation)
+    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen", follow_redirects=True)
+    assert "binnen een minuut gestart" in response.get_data(as_text=True)
+    assert fresh_status(campaign) == CampaignStatus.SCHEDULED and rows(campaign) == []
+    client.post(f"/beheer/campagnes/{campaign.id}/versturen")  # a second click changes nothing
+    assert fresh_status(campaign) == CampaignStatus.SCHEDULED and rows(campaign) == []
+    assert launch_due() == [(campaign.id, "launched, 3 messages queued")]
+    assert fresh_status(campaign) == CampaignStatus.SENDING and len(rows(campaign)) == 3
