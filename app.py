@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
+    import campaigns.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 
@@ -100,6 +101,10 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views.auth import blueprint as accounts_blueprint
     from accounts.views.organisations import blueprint as organisations_blueprint
     from accounts.views.privacy import blueprint as privacy_blueprint
+    from campaigns.receivers import connect_receivers
+    from campaigns.views.admin import blueprint as campaigns_blueprint
+    from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.public import blueprint as newsletter_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
@@ -116,6 +121,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(privacy_blueprint)
     app.register_blueprint(results_blueprint)
+    app.register_blueprint(newsletter_blueprint)
+    app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(contacts_blueprint)
+    connect_receivers()
 
 
 def register_personal_data(app: Flask) -> None:
@@ -130,6 +139,7 @@ def register_personal_data(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from accounts.cli import accounts_cli, privacy_cli
+    from campaigns.cli import campaigns_cli
     from demo import demo_cli
     from events.cli import events_cli
     from mailing.cli import mailing_cli
@@ -137,6 +147,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mailing_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(events_cli)
 

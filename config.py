@@ -93,6 +93,11 @@ class Config:
     # The reset request answers no sooner than this, whether or not the address has an account.
     PASSWORD_RESET_MIN_SECONDS = 0.3
     INVITATION_MAX_AGE_SECONDS = 7 * 24 * 3600
+    CONTACT_CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
+    # A launch to more recipients is left to `flask campaigns tick` (about 3,000 rows/s, bench/README.md).
+    CAMPAIGN_INLINE_LAUNCH_LIMIT = int(os.environ.get("CAMPAIGN_INLINE_LAUNCH_LIMIT", "10000"))
+    # Uploads (contact CSV files) and forms above this answer 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
 
 
 class DevelopmentConfig(Config):

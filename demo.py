@@ -14,6 +14,10 @@ from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.services import set_password
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactList, ContactStatus
+from campaigns.services.campaigns import create_campaign, invitation_events, source_tag
+from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
+from campaigns.services.sending import launch, progress
 from events.models import (
     Audience,
     CheckinLog,
@@ -30,6 +34,7 @@ from events.models import (
 from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
+from mailing.models import MessageStatus, OutgoingMessage
 from timeutils import local_to_utc, to_local, utcnow
 
 DEMO_PASSWORD = "weerbaar-demo"
@@ -163,6 +168,7 @@ PEOPLE = [
 ]
 COMPANIES = ["Bakkerij Van der Molen", "Installatiebedrijf Visser", "Kapsalon Knip & Zo",
              "Administratiekantoor Rivierzicht", "Fietsenmaker De Spaak", "Hoveniersbedrijf Groen"]
+CAMPAIGN_ORGANISATION = "rivierenland-oost"
 CANCELLATION_REASON = "De spreker is helaas verhinderd. We plannen snel een nieuwe datum."
 
 # Held events for the results dashboard: `days` ago, `registered` confirmed people of whom `attended`
@@ -208,6 +214,7 @@ def load(if_empty: bool) -> None:
     for number, fields in enumerate(EVENTS):
         create_event(organisations[fields["organisation"]], number, fields)
     create_past_events(organisations)
+    create_contacts_and_campaign(organisations[CAMPAIGN_ORGANISATION])
     db.session.commit()
     print_accounts(accounts)
 
@@ -316,6 +323,44 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
                                           nonce=f"demo-{number}-{n}", scanned_at=arrived, received_at=arrived,
                                           device="Ingang", user=door, result=CheckinResult.CHECKED_IN))
     db.session.flush()
+
+
+def create_contacts_and_campaign(organisation: Organisation) -> None:
+    """Newsletter readers (with their consent records), one list, and an invitation campaign that
+    was sent: its outbox rows are marked sent as the worker would, two readers signed up through
+    its links and one unsubscribed through it, so its statistics page has something to show."""
+    newsletter = ContactList(organisation_id=organisation.id, name="Nieuwsbrief")
+    db.session.add(newsletter)
+    for n, name in enumerate(PEOPLE[:10]):
+        status = ContactStatus.UNCONFIRMED if n == 9 else ContactStatus.SUBSCRIBED
+        contact = Contact(organisation_id=organisation.id, email=reader_address(name), name=name,
+                          audience=ContactAudience.SME if n % 3 == 0 else ContactAudience.CITIZEN,
+                          municipality="Oosterwaarde", status=status, lists=[newsletter],
+                          confirmed_at=utcnow() if status == ContactStatus.SUBSCRIBED else None)
+        if status == ContactStatus.SUBSCRIBED:
+            contact.consents.append(ConsentRecord(text_version=CONSENT_TEXT_VERSION,
+                                                  source=ConsentSource.SUBSCRIBE_FORM))
+        db.session.add(contact)
+    db.session.flush()
+    campaign = create_campaign(organisation, "Uitnodiging: bijeenkomsten deze maand", "invitation")
+    campaign.list_id = newsletter.id
+    campaign.event_ids = [event.id for event in invitation_events(organisation.id)[:3]]
+    db.session.flush()
+    launch(campaign.id)
+    db.session.execute(sa.update(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id)
+                       .values(status=MessageStatus.SENT, attempts=1, sent_at=utcnow(), smtp_response="250 demo"))
+    event = db.session.get_one(Event, campaign.event_ids[0])
+    for name in PEOPLE[:2]:
+        register(event.id, SignupData(name=name, email=reader_address(name),
+                                      company_name=COMPANIES[0] if event.audience == Audience.SMES else None,
+                                      answers={str(q.id): demo_answer(q, 0) for q in event.questions},
+                                      source=source_tag(campaign)))
+    unsubscribe(db.session.scalar(sa.select(Contact).where(Contact.email == reader_address(PEOPLE[5]))), campaign.id)
+    progress(campaign)
+
+
+def reader_address(name: str) -> str:
+    return f"{slugify(name).replace('-', '.')}@lezer.example"
 
 
 def demo_answer(question: Question, n: int) -> str | list[str] | bool:

@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
+from campaigns.models import Campaign, Contact, ContactAudience, ContactList, ContactStatus
+from campaigns.services.campaigns import create_campaign
 from events.models import (
     Audience,
     Event,
@@ -172,3 +174,38 @@ def queue_mail(count: int = 1, **fields: Any) -> list[OutgoingMessage]:
         messages.append(queue(Mail(**(defaults | fields))))
     db.session.commit()
     return messages
+
+
+def make_contact(organisation: Organisation, **fields: Any) -> Contact:
+    """A contact; subscribed (confirmed) unless told otherwise."""
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "email": f"contact{n}@example.org",
+        "name": f"Lezer {n}",
+        "audience": ContactAudience.CITIZEN,
+        "status": ContactStatus.SUBSCRIBED,
+        "confirmed_at": utcnow(),
+    }
+    lists = fields.pop("lists", [])
+    contact = Contact(organisation_id=organisation.id, **(defaults | fields))
+    contact.lists = lists
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def make_contact_list(organisation: Organisation, **fields: Any) -> ContactList:
+    n = next(_sequence)
+    contact_list = ContactList(organisation_id=organisation.id, **({"name": f"Lijst {n}"} | fields))
+    db.session.add(contact_list)
+    db.session.commit()
+    return contact_list
+
+
+def make_campaign(organisation: Organisation, template: str = "awareness", **fields: Any) -> Campaign:
+    """A draft campaign from a library template (rendered as the editor would)."""
+    campaign = create_campaign(organisation, fields.pop("name", f"Campagne {next(_sequence)}"), template)
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    db.session.commit()
+    return campaign

@@ -97,3 +97,17 @@ def test_demo_has_held_events_with_attendance_for_the_results_dashboard(app: Fla
     assert app.test_cli_runner().invoke(args=["events", "tick"]).output.startswith("Herinneringen: ")
     db.session.expire_all()
     assert count(OutgoingMessage, OutgoingMessage.template.startswith("followup")) == 0
+
+
+def test_demo_has_contacts_a_list_and_a_sent_campaign_with_statistics(app: Flask) -> None:
+    from campaigns.models import Campaign, CampaignStatus, Contact, ContactList, ContactStatus
+    from campaigns.services.statistics import statistics
+
+    assert load_demo(app).exit_code == 0
+    assert count(ContactList) == 1
+    assert count(Contact, Contact.status == ContactStatus.SUBSCRIBED) >= 5
+    assert count(Contact, Contact.status == ContactStatus.UNCONFIRMED) >= 1
+    (campaign,) = db.session.scalars(sa.select(Campaign))
+    assert campaign.status == CampaignStatus.SENT
+    stats = statistics(campaign)
+    assert stats.sent >= 5 and stats.registrations == 2 and stats.unsubscribed == 1

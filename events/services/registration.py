@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -22,6 +23,11 @@ from extensions import db
 from timeutils import utcnow
 
 Locked = TypeVar("Locked", Event, Registration)
+signals = Namespace()
+# Sent with `registration` (flushed, not committed) when a new sign-up ticked "keep me informed";
+# the campaigns feature starts its double opt-in in the same transaction.
+keep_informed_requested = signals.signal("keep-informed-requested")
+
 
 class RegistrationError(Exception):
     """A sign-up was refused; `str(error)` is a Dutch message fit for the person."""
@@ -161,6 +167,8 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
         db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
     notifications.queue_signup_mail(registration, mail)
+    if data.keep_informed:
+        keep_informed_requested.send(current_app._get_current_object(), registration=registration)
     return registration
 
 

@@ -1,0 +1,145 @@
+"""Forms: subscribe and preferences (public), campaign authoring, lists and import (admin)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
+from campaigns.models import ContactAudience, EventRelation, Topic
+from campaigns.services.campaigns import LIBRARY
+from campaigns.services.contacts import valid_email
+from events.forms.admin import label_choices, local_datetime_field
+from events.forms.public import MultiCheckboxField, SingleChoiceField, optional_str
+from webutils import NOT_OFFERED, single_line, strip
+
+MAX_TEST_ADDRESSES = 10
+
+
+def _enum_or_none(enum_class: type) -> Any:
+    return lambda value: enum_class(value) if value not in (None, "", "None") else None
+
+
+def _with_empty(empty_label: Any, labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label), *label_choices(labels)]
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+EMAIL_LABEL = _l("E-mailadres")
+
+
+def email_field(label: Any = EMAIL_LABEL) -> EmailField:
+    return EmailField(label, validators=[InputRequired(_l("Vul uw e-mailadres in.")),
+                                         Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
+                      filters=[strip])
+
+
+def audience_field(required: bool) -> SingleChoiceField:
+    validators = [InputRequired(_l("Kies of u inwoner of ondernemer bent."))] if required else [Optional()]
+    return SingleChoiceField(_l("Ik ontvang berichten als"), choices=label_choices(AUDIENCE_LABELS),
+                             validators=validators, coerce=optional_str, invalid_choice_message=NOT_OFFERED)
+
+
+def topics_field() -> MultiCheckboxField:
+    return MultiCheckboxField(_l("Onderwerpen"), choices=label_choices(TOPIC_LABELS), validators=[Optional()],
+                              invalid_choice_message=NOT_OFFERED)
+
+
+class PreferencesForm(FlaskForm):
+    audience = audience_field(required=True)
+    municipality = StringField(_l("Woonplaats of gemeente"), validators=[Optional(), Length(max=100)],
+                               filters=[single_line])
+    topics = topics_field()
+
+
+class SubscribeForm(PreferencesForm):
+    email = email_field()
+    name = StringField(_l("Naam"), validators=[Optional(), Length(max=200)], filters=[single_line])
+    consent = BooleanField(_l("Ik wil e-mail ontvangen over digitale weerbaarheid en kan me altijd afmelden."),
+                           validators=[InputRequired(_l("Geef toestemming om u te mailen."))])
+
+
+class NewCampaignForm(FlaskForm):
+    name = StringField(_l("Naam van de campagne"), validators=[InputRequired(_l("Geef de campagne een naam.")),
+                                                                Length(max=200)], filters=[single_line])
+    template = SingleChoiceField(_l("Sjabloon"), choices=label_choices(LIBRARY), coerce=optional_str,
+                                 validators=[InputRequired(_l("Kies een sjabloon."))],
+                                 invalid_choice_message=NOT_OFFERED)
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Naam van de campagne"), validators=[InputRequired(_l("Geef de campagne een naam.")),
+                                                                Length(max=200)], filters=[single_line])
+    subject = StringField(_l("Onderwerp"), validators=[InputRequired(_l("Vul een onderwerp in.")), Length(max=200)],
+                          filters=[single_line])
+    preheader = StringField(_l("Voorvertoningstekst"), validators=[Optional(), Length(max=200)],
+                            filters=[single_line],
+                            description=_l("De regel die mailprogramma's na het onderwerp tonen."))
+    sender_name = StringField(_l("Naam afzender"), validators=[InputRequired(_l("Vul de naam van de afzender in.")),
+                                                               Length(max=200)], filters=[single_line])
+    sender_address = email_field(_l("E-mailadres afzender"))
+    mjml_source = TextAreaField(_l("MJML-bron"), validators=[InputRequired(_l("De template is leeg.")),
+                                                            Length(max=200_000)],
+                                render_kw={"rows": 30, "spellcheck": "false"})
+    list_id = SelectField(_l("Lijst"), coerce=_int_or_none, validate_choice=True, invalid_choice_message=NOT_OFFERED)
+    audience_type = SelectField(_l("Doelgroep"), coerce=_enum_or_none(ContactAudience),
+                                choices=_with_empty(_l("Iedereen"), AUDIENCE_LABELS),
+                                invalid_choice_message=NOT_OFFERED)
+    municipality = StringField(_l("Woonplaats of gemeente"), validators=[Optional(), Length(max=100)],
+                               filters=[single_line])
+    topic = SelectField(_l("Onderwerp van interesse"), coerce=_enum_or_none(Topic),
+                        choices=_with_empty(_l("Alle onderwerpen"), TOPIC_LABELS),
+                        invalid_choice_message=NOT_OFFERED)
+    event_relation = SelectField(_l("Eerdere bijeenkomst"), coerce=_enum_or_none(EventRelation),
+                                 choices=_with_empty(_l("Maakt niet uit"), EVENT_RELATION_LABELS),
+                                 invalid_choice_message=NOT_OFFERED)
+    event_id = SelectField(_l("Bijeenkomst"), coerce=_int_or_none, invalid_choice_message=NOT_OFFERED)
+    track_clicks = BooleanField(_l("Kliks tellen per link"),
+                                description=_l("Links gaan dan via een doorverwijzing van ons. We tellen kliks per "
+                                               "link, niet wie er klikt."))
+    event_ids = MultiCheckboxField(_l("Bijeenkomsten in de uitnodiging"), coerce=int, validators=[Optional()],
+                                   invalid_choice_message=NOT_OFFERED)
+
+    def validate_event_id(self, field: SelectField) -> None:
+        if bool(field.data) != bool(self.event_relation.data):
+            raise ValidationError(
+                _l("Kies zowel de bijeenkomst als hoe de ontvanger eraan deelnam, of geen van beide."))
+
+
+class TestSendForm(FlaskForm):
+    addresses = TextAreaField(_l("Testadressen"), validators=[InputRequired(_l("Vul minstens één adres in."))],
+                              description=_l("Eén adres per regel, hoogstens tien."))
+
+    def validate_addresses(self, field: TextAreaField) -> None:
+        addresses = self.address_list()
+        if len(addresses) > MAX_TEST_ADDRESSES:
+            raise ValidationError(_l("Hoogstens tien adressen."))
+        wrong = [line for line in field.data.replace(",", "\n").splitlines() if line.strip() and not valid_email(line)]
+        if wrong:
+            raise ValidationError(_l("Geen geldig e-mailadres: %(addresses)s", addresses=", ".join(wrong)))
+
+    def address_list(self) -> list[str]:
+        lines = (self.addresses.data or "").replace(",", "\n").splitlines()
+        return list(dict.fromkeys(address for line in lines if (address := valid_email(line))))
+
+
+class ScheduleForm(FlaskForm):
+    moment = local_datetime_field(_l("Versturen op"), InputRequired(_l("Kies een datum en tijd.")))
+
+
+class ListForm(FlaskForm):
+    name = StringField(_l("Naam van de lijst"), validators=[InputRequired(_l("Geef de lijst een naam.")),
+                                                             Length(max=200)], filters=[single_line])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV-bestand"), validators=[FileRequired(_l("Kies een bestand."))],
+                     description=_l("Met kopregel; gescheiden door komma's of puntkomma's. UTF-8 of Windows-1252."))

@@ -1,0 +1,49 @@
+"""Human labels for the contact and campaign enums, translated at render time."""
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from campaigns.models import CampaignStatus, ContactAudience, ContactStatus, EventRelation, Topic
+
+AUDIENCE_LABELS = {
+    ContactAudience.CITIZEN: _l("Inwoner"),
+    ContactAudience.SME: _l("Ondernemer (mkb)"),
+}
+CONTACT_STATUS_LABELS = {
+    ContactStatus.UNCONFIRMED: _l("Nog niet bevestigd"),
+    ContactStatus.SUBSCRIBED: _l("Aangemeld"),
+    ContactStatus.UNSUBSCRIBED: _l("Afgemeld"),
+    ContactStatus.BOUNCED: _l("Onbestelbaar"),
+    ContactStatus.COMPLAINED: _l("Klacht (spam)"),
+}
+TOPIC_LABELS = {
+    Topic.PHISHING: _l("Phishing en nepberichten"),
+    Topic.PASSWORDS: _l("Wachtwoorden en inloggen"),
+    Topic.FRAUD: _l("Online fraude en oplichting"),
+    Topic.BUSINESS: _l("Digitale veiligheid voor ondernemers"),
+    Topic.EVENTS: _l("Bijeenkomsten in de buurt"),
+}
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: _l("Concept"),
+    CampaignStatus.SCHEDULED: _l("Ingepland"),
+    CampaignStatus.SENDING: _l("Wordt verstuurd"),
+    CampaignStatus.PAUSED: _l("Gepauzeerd"),
+    CampaignStatus.SENT: _l("Verstuurd"),
+    CampaignStatus.CANCELLED: _l("Geannuleerd"),
+}
+EVENT_RELATION_LABELS = {
+    EventRelation.REGISTERED: _l("aangemeld voor"),
+    EventRelation.ATTENDED: _l("aanwezig geweest bij"),
+    EventRelation.ABSENT: _l("aangemeld maar niet gekomen bij"),
+}
+
+
+def template_labels() -> dict[str, dict[str, LazyString]]:
+    return {
+        "contact_audience_labels": AUDIENCE_LABELS,
+        "contact_status_labels": CONTACT_STATUS_LABELS,
+        "topic_labels": TOPIC_LABELS,
+        "campaign_status_labels": CAMPAIGN_STATUS_LABELS,
+        "event_relation_labels": EVENT_RELATION_LABELS,
+    }

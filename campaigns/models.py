@@ -1,0 +1,193 @@
+"""Contacts with their consent, lists, and campaigns with their audience definition."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dbtypes import enum_type
+from extensions import db
+from timeutils import UTCDateTime, utcnow
+
+
+class ContactAudience(enum.StrEnum):
+    CITIZEN = "citizen"
+    SME = "sme"
+
+
+class ContactStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class ConsentSource(enum.StrEnum):
+    SUBSCRIBE_FORM = "subscribe_form"
+    EVENT_SIGNUP = "event_signup"
+    IMPORT = "import"
+
+
+class Topic(enum.StrEnum):
+    PHISHING = "phishing"
+    PASSWORDS = "passwords"
+    FRAUD = "fraud"
+    BUSINESS = "business"
+    EVENTS = "events"
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class EventRelation(enum.StrEnum):
+    REGISTERED = "registered"
+    ATTENDED = "attended"
+    ABSENT = "absent"
+
+
+list_memberships = sa.Table(
+    "contact_list_memberships",
+    db.metadata,
+    sa.Column("list_id", sa.ForeignKey("contact_lists.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("contact_id", sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
+    # Stored lower-cased and stripped: one contact per address per organisation.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    audience: Mapped[ContactAudience | None] = mapped_column(enum_type(ContactAudience, "contact_audience"))
+    municipality: Mapped[str | None] = mapped_column(sa.String(100))
+    status: Mapped[ContactStatus] = mapped_column(
+        enum_type(ContactStatus, "contact_status"), default=ContactStatus.UNCONFIRMED
+    )
+    # The secret of the confirmation link that is still open; cleared when used (one-time).
+    confirm_nonce: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL")
+    )
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    topics: Mapped[list[ContactTopic]] = relationship(cascade="all, delete-orphan", order_by="ContactTopic.topic")
+    consents: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan", order_by="ConsentRecord.given_at"
+    )
+    lists: Mapped[list[ContactList]] = relationship(secondary=list_memberships, back_populates="contacts")
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "email"),
+        sa.Index("ix_contacts_organisation_status", "organisation_id", "status"),
+    )
+
+    @property
+    def topic_values(self) -> list[Topic]:
+        return [row.topic for row in self.topics]
+
+
+class ContactTopic(db.Model):
+    __tablename__ = "contact_topics"
+
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[Topic] = mapped_column(enum_type(Topic, "contact_topic"), primary_key=True)
+
+
+class ConsentRecord(db.Model):
+    """Proof of consent: when, which text the person agreed to, and how it reached us."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text_version: Mapped[str] = mapped_column(sa.String(40))
+    source: Mapped[ConsentSource] = mapped_column(enum_type(ConsentSource, "consent_source"))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    contact: Mapped[Contact] = relationship(back_populates="consents")
+
+
+class TrackedLink(db.Model):
+    """A link of a launched campaign that goes through /nieuwsbrief/klik/<token>: the redirect can
+    only ever lead to a URL stored here, and counts clicks per link (not who clicked)."""
+
+    __tablename__ = "campaign_links"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    clicks: Mapped[int] = mapped_column(default=0)
+
+
+class ContactList(db.Model):
+    __tablename__ = "contact_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(secondary=list_memberships, back_populates="lists")
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    template_key: Mapped[str] = mapped_column(sa.String(50))
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    preheader: Mapped[str] = mapped_column(sa.String(200), default="")
+    sender_name: Mapped[str] = mapped_column(sa.String(200))
+    sender_address: Mapped[str] = mapped_column(sa.String(254))
+    mjml_source: Mapped[str] = mapped_column(sa.Text)
+    # The last source that rendered without errors, with sample values: the preview keeps it
+    # while the author's current source is half-typed.
+    rendered_html: Mapped[str | None] = mapped_column(sa.Text)
+    rendered_text: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[CampaignStatus] = mapped_column(
+        enum_type(CampaignStatus, "campaign_status"), default=CampaignStatus.DRAFT
+    )
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # The audience: every condition that is set must hold (no condition: every subscriber).
+    list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_lists.id", ondelete="SET NULL"))
+    audience_type: Mapped[ContactAudience | None] = mapped_column(enum_type(ContactAudience, "campaign_audience"))
+    municipality: Mapped[str | None] = mapped_column(sa.String(100))
+    topic: Mapped[Topic | None] = mapped_column(enum_type(Topic, "campaign_topic"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    event_relation: Mapped[EventRelation | None] = mapped_column(enum_type(EventRelation, "campaign_event_relation"))
+    # Events listed in an invitation, in this order.
+    event_ids: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # Off by default (privacy): when on, links go through signed redirects counted per link, not per person.
+    track_clicks: Mapped[bool] = mapped_column(default=False)
+
+    contact_list: Mapped[ContactList | None] = relationship()
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)

@@ -1,0 +1,41 @@
+"""Reactions to other packages' signals, connected once at app start (`connect_receivers`).
+
+Neither events nor mailing import campaigns: they announce what happened, campaigns listens.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from campaigns.models import ConsentSource, ContactAudience
+from campaigns.services import consent
+from events.models import Audience, Registration
+from events.services.registration import keep_informed_requested
+from extensions import db
+from mailing.models import OutgoingMessage
+from mailing.worker import message_bounced
+
+
+def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra: Any) -> None:
+    """The "keep me informed" box: the same double opt-in as the subscribe page, in the sign-up's
+    own transaction (a rolled-back sign-up mails nothing)."""
+    event = registration.event
+    consent.request_subscription(event.organisation, consent.Subscription(
+        email=registration.email, name=registration.name,
+        audience=ContactAudience.SME if event.audience == Audience.SMES else ContactAudience.CITIZEN,
+        source=ConsentSource.EVENT_SIGNUP,
+    ))
+
+
+def mark_contact_bounced(sender: Flask, message: OutgoingMessage, **extra: Any) -> None:
+    """Runs in the worker, outside any request: its own short transaction."""
+    if message.contact_id is None:
+        return
+    consent.mark_bounced(message.contact_id)
+    db.session.commit()
+
+
+def connect_receivers() -> None:
+    keep_informed_requested.connect(start_opt_in_from_signup)
+    message_bounced.connect(mark_contact_bounced)

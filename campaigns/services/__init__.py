@@ -1,0 +1,1 @@
+"""The rules of contacts and campaigns: plain values in, flush but never commit, Dutch errors out."""

@@ -1,0 +1,300 @@
+"""Campaign authoring: the template library, editing with a render check, preview, pre-flight, test send."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import Organisation
+from campaigns import tokens
+from campaigns.models import Campaign, Contact
+from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
+from campaigns.services.mails import branding_for, default_sender_address
+from events.models import Event, EventStatus
+from extensions import db
+from mailing.models import MessageKind
+from mailing.outbox import Mail, Sender, queue
+from mailing.personalise import RenderedMail, check_template, compile_mail, compose, personalise
+from mailing.rendering import TemplateError
+from timeutils import utcnow
+
+LIBRARY = {
+    "awareness": _l("Bewustwordingscampagne"),
+    "invitation": _l("Uitnodiging voor bijeenkomsten"),
+    "newsletter": _l("Nieuwsbrief voor partners"),
+    "follow_up": _l("Na de bijeenkomst: bedankt en hulpbronnen"),
+}
+SUBJECT_MAX_ADVISED = 78  # longer subjects are cut off in most mail apps
+LINK_TIMEOUT_SECONDS = 5.0
+SAMPLE_CONTACT = {"name": "Voorbeeld Lezer", "email": "lezer@example.org", "municipality": "Voorbeeldstad"}
+TEST_SUBJECT_PREFIX = "[TEST] "
+
+
+class CampaignError(Exception):
+    """Refused; `str(error)` is a Dutch message."""
+
+
+class CampaignLocked(CampaignError):
+    """The campaign is sending or done: its content and audience can no longer change."""
+
+
+@dataclass(frozen=True)
+class CampaignContent:
+    name: str
+    subject: str
+    preheader: str
+    sender_name: str
+    sender_address: str
+    mjml_source: str
+    audience: AudienceDefinition = field(default_factory=AudienceDefinition)
+    event_ids: tuple[int, ...] = ()
+    track_clicks: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    message: str
+    blocking: bool = False
+
+
+def create_campaign(organisation: Organisation, name: str, template_key: str) -> Campaign:
+    if template_key not in LIBRARY:
+        raise CampaignError(_("Kies een van de sjablonen."))
+    campaign = Campaign(
+        organisation_id=organisation.id, name=name, template_key=template_key, subject=name, preheader="",
+        sender_name=organisation.mail_from_name or organisation.name,
+        sender_address=default_sender_address(organisation),
+        mjml_source=compose(f"mail/campaigns/library/{template_key}.mjml"), event_ids=[],
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    _store_render(campaign, render_sample(campaign))
+    return campaign
+
+
+def ensure_editable(campaign: Campaign) -> None:
+    if not campaign.editable:
+        raise CampaignLocked(_("Deze campagne wordt verstuurd of is klaar; aanpassen kan niet meer."))
+
+
+def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
+    """Stores the new content only when it renders; a TemplateError (with its line) leaves all as it was."""
+    ensure_editable(campaign)
+    rendered = render_sample(campaign, content.mjml_source, list(content.event_ids), content.preheader)
+    campaign.name = content.name
+    campaign.subject = content.subject
+    campaign.preheader = content.preheader
+    campaign.sender_name = content.sender_name
+    campaign.sender_address = content.sender_address
+    campaign.mjml_source = content.mjml_source
+    campaign.event_ids = list(content.event_ids)
+    campaign.track_clicks = content.track_clicks
+    audience = content.audience
+    campaign.list_id = audience.list_id
+    campaign.audience_type = audience.audience_type
+    campaign.municipality = audience.municipality
+    campaign.topic = audience.topic
+    campaign.event_id = audience.event_id if audience.event_relation else None
+    campaign.event_relation = audience.event_relation if audience.event_id else None
+    _store_render(campaign, rendered)
+
+
+def refresh_preview(campaign: Campaign, source: str, event_ids: list[int]) -> None:
+    """Keeps the render of a source being typed as the preview (the source itself is saved by
+    `update_campaign`); raises TemplateError and keeps the last good render when it fails."""
+    ensure_editable(campaign)
+    _store_render(campaign, render_sample(campaign, source, event_ids))
+
+
+def _store_render(campaign: Campaign, rendered: RenderedMail) -> None:
+    campaign.rendered_html = rendered.html
+    campaign.rendered_text = rendered.text
+    db.session.flush()
+
+
+def invitation_events(organisation_id: int) -> list[Event]:
+    """Published events still to come, the ones an invitation may list."""
+    return list(db.session.scalars(
+        sa.select(Event).where(Event.organisation_id == organisation_id, Event.status == EventStatus.PUBLISHED,
+                               Event.starts_at > utcnow()).order_by(Event.starts_at)
+    ))
+
+
+def audience_events(organisation_id: int) -> list[Event]:
+    return list(db.session.scalars(
+        sa.select(Event).where(Event.organisation_id == organisation_id).order_by(Event.starts_at.desc())
+    ))
+
+
+def event_values(campaign: Campaign, event_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The chosen events as the template sees them; sign-up links carry the campaign (`bron`)."""
+    ids = campaign.event_ids if event_ids is None else event_ids
+    if not ids:
+        return []
+    events = {event.id: event for event in db.session.scalars(
+        sa.select(Event).where(Event.id.in_(ids), Event.organisation_id == campaign.organisation_id))}
+    return [
+        {
+            "title": event.title, "starts_at": event.starts_at, "ends_at": event.ends_at,
+            "venue": event.venue_name or _("Online"),
+            "signup_url": tokens.public_url(f"/evenementen/{event.id}/{event.slug}?bron={source_tag(campaign)}"),
+        }
+        for event_id in ids if (event := events.get(event_id))
+    ]
+
+
+def source_tag(campaign: Campaign) -> str:
+    """The `bron` a sign-up from this campaign stores (Registration.source)."""
+    return f"campagne-{campaign.id}"
+
+
+def mail_context(campaign: Campaign, organisation: Organisation, contact: Mapping[str, Any],
+                 unsubscribe_url: str, preferences_url: str, events: list[dict[str, Any]],
+                 preheader: str | None = None) -> dict[str, Any]:
+    return {
+        "contact": dict(contact), "branding": branding_for(organisation), "events": events,
+        "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
+        "preheader": campaign.preheader if preheader is None else preheader,
+    }
+
+
+def sample_urls() -> tuple[str, str]:
+    return tokens.public_url("/nieuwsbrief/afmelden/voorbeeld"), tokens.public_url("/nieuwsbrief/voorkeuren/voorbeeld")
+
+
+def render_sample(campaign: Campaign, source: str | None = None, event_ids: list[int] | None = None,
+                  preheader: str | None = None) -> RenderedMail:
+    """The campaign as a sample reader gets it; raises TemplateError naming the line."""
+    unsubscribe, preferences = sample_urls()
+    organisation = db.session.get_one(Organisation, campaign.organisation_id)
+    context = mail_context(campaign, organisation, SAMPLE_CONTACT, unsubscribe, preferences,
+                           event_values(campaign, event_ids), preheader)
+    return check_template(campaign.mjml_source if source is None else source, context)
+
+
+def recipients_of(campaign: Campaign) -> int:
+    return recipient_count(campaign.organisation_id, AudienceDefinition.of(campaign))
+
+
+def preflight(campaign: Campaign, *, check_links: bool = True) -> list[Finding]:
+    """Everything to know before sending; a blocking finding stops the launch."""
+    try:
+        rendered = render_sample(campaign)
+    except TemplateError as error:
+        return [Finding(False, _("De template geeft een fout: %(error)s", error=str(error)), blocking=True)]
+    soup = BeautifulSoup(rendered.html, "html.parser")
+    findings = [_subject_finding(campaign), _unsubscribe_finding(soup), _recipients_finding(campaign),
+                _alt_text_finding(soup), *_empty_value_findings(campaign)]
+    if check_links:
+        findings.append(_links_finding(soup))
+    return findings
+
+
+def blocking_findings(campaign: Campaign) -> list[Finding]:
+    return [finding for finding in preflight(campaign, check_links=False) if finding.blocking and not finding.ok]
+
+
+def _subject_finding(campaign: Campaign) -> Finding:
+    if not campaign.subject.strip():
+        return Finding(False, _("Het onderwerp is leeg."), blocking=True)
+    if len(campaign.subject) > SUBJECT_MAX_ADVISED:
+        return Finding(False, _("Het onderwerp is %(length)s tekens; na %(max)s tekens wordt het vaak afgekapt.",
+                                length=len(campaign.subject), max=SUBJECT_MAX_ADVISED))
+    return Finding(True, _("Het onderwerp heeft een goede lengte."))
+
+
+def _unsubscribe_finding(soup: BeautifulSoup) -> Finding:
+    unsubscribe, _preferences = sample_urls()
+    if soup.find("a", href=unsubscribe):
+        return Finding(True, _("De afmeldlink staat in de mail."))
+    return Finding(False, _("De afmeldlink ontbreekt: zet {{ unsubscribe_url }} in een link."), blocking=True)
+
+
+def _recipients_finding(campaign: Campaign) -> Finding:
+    count = recipients_of(campaign)
+    if not count:
+        return Finding(False, _("Deze doelgroep heeft geen bevestigde ontvangers."), blocking=True)
+    return Finding(True, _("%(count)s bevestigde ontvangers.", count=count))
+
+
+def _alt_text_finding(soup: BeautifulSoup) -> Finding:
+    missing = [img.get("src", "") for img in soup.find_all("img") if not (img.get("alt") or "").strip()]
+    if missing:
+        return Finding(False, _("Afbeeldingen zonder alt-tekst: %(images)s", images=", ".join(missing)))
+    return Finding(True, _("Alle afbeeldingen hebben een alt-tekst."))
+
+
+def _empty_value_findings(campaign: Campaign) -> list[Finding]:
+    definition = AudienceDefinition.of(campaign)
+    findings = []
+    for name, column in (("name", Contact.name), ("municipality", Contact.municipality)):
+        if re.search(rf"contact\.{name}\b(?!\s*or\b)", campaign.mjml_source):
+            empty = empty_field_count(campaign.organisation_id, definition, column)
+            if empty:
+                findings.append(Finding(False, _(
+                    "%(count)s ontvangers hebben geen waarde voor contact.%(name)s; schrijf bijvoorbeeld "
+                    "{{ contact.%(name)s or \"lezer\" }}.", count=empty, name=name)))
+    return findings
+
+
+def shared_links(soup: BeautifulSoup) -> list[str]:
+    """The web links in a sample render that every reader gets (not their own unsubscribe links)."""
+    own_links = set(sample_urls())
+    return sorted({a["href"] for a in soup.find_all("a", href=True)
+                   if a["href"].startswith(("http://", "https://")) and a["href"] not in own_links})
+
+
+def campaign_links(campaign: Campaign) -> list[str]:
+    return shared_links(BeautifulSoup(render_sample(campaign).html, "html.parser"))
+
+
+def _links_finding(soup: BeautifulSoup) -> Finding:
+    links = shared_links(soup)
+    broken = [f"{link} ({problem})" for link in links if (problem := link_problem(link))]
+    if broken:
+        return Finding(False, _("Links die niet werken: %(links)s", links="; ".join(broken)))
+    return Finding(True, _("Alle %(count)s links werken.", count=len(links)))
+
+
+def link_problem(url: str) -> str | None:
+    """Why a link does not work (None: it answers below 400)."""
+    try:
+        response = requests.head(url, timeout=LINK_TIMEOUT_SECONDS, allow_redirects=True)
+        if response.status_code in (403, 405, 501):  # some servers refuse HEAD but serve GET
+            response = requests.get(url, timeout=LINK_TIMEOUT_SECONDS, allow_redirects=True, stream=True)
+            response.close()
+    except requests.RequestException as error:
+        return type(error).__name__
+    return str(response.status_code) if response.status_code >= 400 else None
+
+
+def send_test(campaign: Campaign, addresses: list[str]) -> int:
+    """The sample mail to each address, marked as a test; it belongs to no contact."""
+    organisation = db.session.get_one(Organisation, campaign.organisation_id)
+    unsubscribe, preferences = sample_urls()
+    compiled = compile_mail(campaign.mjml_source)
+    rendered = personalise(compiled, mail_context(campaign, organisation, SAMPLE_CONTACT, unsubscribe,
+                                                  preferences, event_values(campaign)))
+    for address in addresses:
+        queue(Mail(
+            to_address=address, subject=TEST_SUBJECT_PREFIX + campaign.subject, text_body=rendered.text,
+            html_body=rendered.html, template="campaign_test", organisation_id=campaign.organisation_id,
+            sender=Sender(campaign.sender_address, campaign.sender_name, organisation.reply_to),
+        ), kind=MessageKind.CAMPAIGN)
+    return len(addresses)
+
+
+def campaigns_for(organisation_id: int) -> list[Campaign]:
+    return list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.organisation_id == organisation_id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    ))
+

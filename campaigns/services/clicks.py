@@ -1,0 +1,57 @@
+"""Click tracking (off unless a campaign switches it on): signed redirects per link of the campaign."""
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from campaigns import tokens
+from campaigns.models import Campaign, TrackedLink
+from extensions import db
+
+CLICK_SALT = "campaign-click"
+
+
+def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
+    """Stores the campaign's links; returns {original URL: redirect URL} to put in every mail."""
+    redirects = {}
+    for position, url in enumerate(sorted(set(urls))):
+        db.session.add(TrackedLink(campaign_id=campaign.id, position=position, url=url))
+        token = tokens.make_token(CLICK_SALT, {"c": campaign.id, "p": position})
+        redirects[url] = tokens.public_url(f"/nieuwsbrief/klik/{token}")
+    db.session.flush()
+    return redirects
+
+
+def rewrite_html(body: str, redirects: dict[str, str]) -> str:
+    """Whole href values only, so that a link that starts another is never half replaced."""
+    for url, redirect in redirects.items():
+        body = body.replace(f'href="{html.escape(url)}"', f'href="{redirect}"')
+    return body
+
+
+def rewrite_text(body: str, redirects: dict[str, str]) -> str:
+    """The plain-text part shows links as "text <URL>" (see mailing.plaintext)."""
+    for url, redirect in redirects.items():
+        body = body.replace(f"<{url}>", f"<{redirect}>")
+    return body
+
+
+def follow(token: str) -> str:
+    """Counts the click and returns where it leads; raises TokenInvalid for anything not stored."""
+    payload = tokens.read_token(CLICK_SALT, token)
+    if not isinstance(payload.get("p"), int):
+        raise tokens.TokenInvalid
+    link = db.session.get(TrackedLink, (payload["c"], payload["p"]))
+    if link is None:
+        raise tokens.TokenInvalid
+    db.session.execute(sa.update(TrackedLink).where(TrackedLink.campaign_id == link.campaign_id,
+                                                    TrackedLink.position == link.position)
+                       .values(clicks=TrackedLink.clicks + 1).execution_options(synchronize_session=False))
+    return link.url
+
+
+def link_clicks(campaign: Campaign) -> list[TrackedLink]:
+    return list(db.session.scalars(sa.select(TrackedLink).where(TrackedLink.campaign_id == campaign.id)
+                                   .order_by(TrackedLink.position)))

@@ -1,0 +1,122 @@
+"""Contacts and lists: finding, creating and listing them within one organisation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from campaigns.models import Contact, ContactList, ContactStatus, list_memberships
+from extensions import db
+
+PAGE_SIZE = 50
+
+
+class ContactError(Exception):
+    """Refused; `str(error)` is a Dutch message."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def valid_email(email: str) -> str | None:
+    """The normalised address, or None when it is not a usable address (line breaks included)."""
+    address = normalise_email(email)
+    if not address or any(c in address for c in "\r\n\t ") or len(address) > 254:
+        return None
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return address
+
+
+def find_contact(organisation_id: int, email: str) -> Contact | None:
+    return db.session.scalar(
+        sa.select(Contact).where(Contact.organisation_id == organisation_id, Contact.email == normalise_email(email))
+    )
+
+
+def get_or_create_contact(organisation_id: int, email: str, name: str | None = None) -> Contact:
+    """The organisation's contact for `email`; a new one is unconfirmed. Safe against a parallel insert."""
+    contact = find_contact(organisation_id, email)
+    if contact is None:
+        contact = Contact(organisation_id=organisation_id, email=normalise_email(email), name=name,
+                          status=ContactStatus.UNCONFIRMED)
+        try:
+            with db.session.begin_nested():
+                db.session.add(contact)
+        except IntegrityError:
+            contact = find_contact(organisation_id, email)
+            if contact is None:
+                raise
+    if name and not contact.name:
+        contact.name = name
+    return contact
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    search: str | None = None
+    status: ContactStatus | None = None
+    list_id: int | None = None
+
+
+def contact_page(organisation_id: int, filters: ContactFilters, page: int = 1) -> tuple[list[Contact], int]:
+    query = sa.select(Contact).where(Contact.organisation_id == organisation_id)
+    if filters.search:
+        needle = filters.search.lower()
+        query = query.where(sa.or_(Contact.email.contains(needle, autoescape=True),
+                                   sa.func.lower(Contact.name).contains(needle, autoescape=True)))
+    if filters.status:
+        query = query.where(Contact.status == filters.status)
+    if filters.list_id:
+        query = query.where(Contact.id.in_(
+            sa.select(list_memberships.c.contact_id).where(list_memberships.c.list_id == filters.list_id)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    contacts = db.session.scalars(query.order_by(Contact.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return list(contacts), total
+
+
+def status_counts(organisation_id: int) -> dict[ContactStatus, int]:
+    rows = db.session.execute(
+        sa.select(Contact.status, sa.func.count()).where(Contact.organisation_id == organisation_id)
+        .group_by(Contact.status)
+    ).all()
+    return {status: 0 for status in ContactStatus} | dict(rows)
+
+
+def lists_for(organisation_id: int) -> list[tuple[ContactList, int]]:
+    """The organisation's lists with their number of members, by name."""
+    members = (sa.select(sa.func.count()).where(list_memberships.c.list_id == ContactList.id)
+               .correlate(ContactList).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(ContactList, members).where(ContactList.organisation_id == organisation_id).order_by(ContactList.name)
+    ).all()
+    return [(contact_list, count) for contact_list, count in rows]
+
+
+def create_list(organisation_id: int, name: str) -> ContactList:
+    exists = db.session.scalar(sa.select(ContactList.id).where(
+        ContactList.organisation_id == organisation_id, sa.func.lower(ContactList.name) == name.lower()))
+    if exists:
+        raise ContactError(_("Er is al een lijst met deze naam."))
+    contact_list = ContactList(organisation_id=organisation_id, name=name)
+    db.session.add(contact_list)
+    db.session.flush()
+    return contact_list
+
+
+def add_to_list(list_id: int, contact_ids: list[int]) -> None:
+    """Adds contacts to a list in bulk; those already on it stay once."""
+    if not contact_ids:
+        return
+    present = set(db.session.scalars(sa.select(list_memberships.c.contact_id).where(
+        list_memberships.c.list_id == list_id, list_memberships.c.contact_id.in_(contact_ids))))
+    rows = [{"list_id": list_id, "contact_id": contact_id} for contact_id in dict.fromkeys(contact_ids)
+            if contact_id not in present]
+    if rows:
+        db.session.execute(list_memberships.insert(), rows)

@@ -1,0 +1,212 @@
+"""CSV import and export of contacts.
+
+An import reads the whole file (the upload limit, MAX_CONTENT_LENGTH, bounds it), maps its
+columns, and writes in bulk. A row counts as proof of consent only when its consent column says
+so; without it the contact is stored unconfirmed and receives nothing until it confirms. An
+address that unsubscribed or bounced stays so: only a new double opt-in brings it back.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
+from campaigns.services.contacts import valid_email
+from events.services.export import BOM, neutralise
+from extensions import db
+from timeutils import utcnow
+
+CHUNK_SIZE = 1000
+PREVIEW_ROWS = 5
+REPORT_EXAMPLES = 20
+DELIMITERS = ",;\t"
+CONSENT_YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar", "x"})
+AUDIENCE_WORDS = {
+    "inwoner": ContactAudience.CITIZEN, "burger": ContactAudience.CITIZEN, "citizen": ContactAudience.CITIZEN,
+    "ondernemer": ContactAudience.SME, "mkb": ContactAudience.SME, "sme": ContactAudience.SME,
+}
+WITHDRAWN = (ContactStatus.UNSUBSCRIBED, ContactStatus.BOUNCED, ContactStatus.COMPLAINED)
+FIELDS = ("email", "name", "audience", "municipality", "consent")
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as CSV; `str(error)` is a Dutch message."""
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    header: list[str]
+    rows: list[list[str]]
+    encoding: str
+    delimiter: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    existing: int = 0
+    subscribed: int = 0
+    unconfirmed: int = 0
+    withdrawn_kept: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+    without_consent: int = 0
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and its encoding: UTF-8 (with or without BOM), else Windows-1252 (Excel)."""
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as error:
+        raise ImportFileError(_("Het bestand is geen tekst in UTF-8 of Windows-1252.")) from error
+
+
+def parse(data: bytes) -> ParsedFile:
+    text, encoding = decode(data)
+    if "\x00" in text:
+        raise ImportFileError(_("Het bestand bevat ongeldige tekens; is het wel een CSV-bestand?"))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count)
+    try:
+        records = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+                   if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise ImportFileError(_("Het bestand is geen geldige CSV: %(error)s", error=str(error))) from error
+    if len(records) < 2:
+        raise ImportFileError(_("Het bestand heeft geen kopregel met gegevens eronder."))
+    header = [cell.strip() for cell in records[0]]
+    return ParsedFile(header=header, rows=records[1:], encoding=encoding, delimiter=delimiter)
+
+
+def guess_mapping(header: list[str]) -> dict[str, int | None]:
+    """A first guess of which column holds which field, from the column names."""
+    hints = {
+        "email": ("e-mail", "email", "mail"), "name": ("naam", "name"), "audience": ("doelgroep", "audience", "type"),
+        "municipality": ("gemeente", "woonplaats", "plaats", "municipality"),
+        "consent": ("toestemming", "consent", "opt-in", "optin"),
+    }
+    mapping: dict[str, int | None] = {}
+    for name, words in hints.items():
+        mapping[name] = next((i for i, column in enumerate(header) if any(w in column.lower() for w in words)), None)
+    return mapping
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def import_contacts(organisation_id: int, parsed: ParsedFile, mapping: dict[str, int | None],
+                    source_name: str, list_id: int | None = None) -> ImportReport:
+    report = ImportReport(rows=len(parsed.rows))
+    wanted: dict[str, dict[str, object]] = {}
+    for number, row in enumerate(parsed.rows, start=2):  # line 1 is the header
+        raw = _cell(row, mapping["email"])
+        address = valid_email(raw)
+        if address is None:
+            report.invalid.append((number, raw[:80]))
+            continue
+        if address in wanted:
+            report.duplicates.append((number, address))
+            continue
+        consent = _cell(row, mapping.get("consent")).lower() in CONSENT_YES
+        report.without_consent += not consent
+        wanted[address] = {
+            "name": " ".join(_cell(row, mapping.get("name")).split())[:200] or None,
+            "audience": AUDIENCE_WORDS.get(_cell(row, mapping.get("audience")).lower()),
+            "municipality": " ".join(_cell(row, mapping.get("municipality")).split())[:100] or None,
+            "consent": consent,
+        }
+    # The organisation's addresses, read once: a lookup per chunk would be planned on the table's
+    # statistics from before the import and turn into a sequential scan per chunk (quadratic).
+    known = {email: (contact_id, status) for contact_id, email, status in db.session.execute(
+        sa.select(Contact.id, Contact.email, Contact.status).where(Contact.organisation_id == organisation_id))}
+    contact_ids: list[int] = []
+    for chunk in _chunks(list(wanted.items())):
+        contact_ids += _import_chunk(organisation_id, dict(chunk), report, known, f"import: {source_name}"[:40])
+    if list_id is not None:
+        _add_to_list(list_id, contact_ids)
+    return report
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), CHUNK_SIZE):
+        yield items[start:start + CHUNK_SIZE]
+
+
+def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], report: ImportReport,
+                  known: dict[str, tuple[int, ContactStatus]], text_version: str) -> list[int]:
+    """Writes one chunk; returns the ids of its contacts. `known` (address -> id, status) grows."""
+    table = Contact.__table__
+    now = utcnow()
+    existing = {address: known[address] for address in wanted if address in known}
+    new_rows = [
+        {"organisation_id": organisation_id, "email": address, "name": values["name"], "audience": values["audience"],
+         "municipality": values["municipality"], "created_at": now,
+         "status": ContactStatus.SUBSCRIBED if values["consent"] else ContactStatus.UNCONFIRMED,
+         "confirmed_at": now if values["consent"] else None}
+        for address, values in wanted.items() if address not in existing
+    ]
+    if new_rows:
+        inserted = db.session.execute(table.insert().returning(table.c.id, table.c.email, table.c.status), new_rows)
+        known.update({email: (contact_id, status) for contact_id, email, status in inserted})
+    report.created += len(new_rows)
+    report.existing += len(existing)
+    report.withdrawn_kept += sum(1 for _id, status in existing.values() if status in WITHDRAWN)
+    report.unconfirmed += sum(1 for row in new_rows if row["status"] == ContactStatus.UNCONFIRMED)
+    consent_now = [address for address, values in wanted.items() if values["consent"]
+                   and existing.get(address, (0, ContactStatus.UNCONFIRMED))[1] == ContactStatus.UNCONFIRMED]
+    upgraded = [known[address][0] for address in consent_now if address in existing]
+    if upgraded:
+        db.session.execute(sa.update(table).where(table.c.id.in_(upgraded))
+                           .values(status=ContactStatus.SUBSCRIBED, confirmed_at=now))
+    if consent_now:
+        db.session.execute(ConsentRecord.__table__.insert(), [
+            {"contact_id": known[address][0], "given_at": now, "text_version": text_version,
+             "source": ConsentSource.IMPORT, "ip_address": None} for address in consent_now])
+    report.subscribed += len(consent_now)
+    return [known[address][0] for address in wanted]
+
+
+def _add_to_list(list_id: int, contact_ids: list[int]) -> None:
+    query = sa.select(list_memberships.c.contact_id).where(list_memberships.c.list_id == list_id)
+    present = set(db.session.scalars(query))
+    members = [{"list_id": list_id, "contact_id": contact_id} for contact_id in contact_ids
+               if contact_id not in present]
+    for chunk in _chunks(members):
+        db.session.execute(list_memberships.insert(), chunk)
+
+
+EXPORT_HEADER = ["email", "naam", "doelgroep", "gemeente", "status", "bevestigd_op"]
+
+
+def export_rows(organisation_id: int, list_id: int) -> Iterator[str]:
+    """The list as CSV for Dutch Excel (like the registrations export), streamed in chunks.
+
+    Its header names are the ones `guess_mapping` recognises, so an export imports again as it is."""
+    yield BOM + _line(EXPORT_HEADER)
+    query = (
+        sa.select(Contact.email, Contact.name, Contact.audience, Contact.municipality, Contact.status,
+                  Contact.confirmed_at)
+        .join(list_memberships, list_memberships.c.contact_id == Contact.id)
+        .where(list_memberships.c.list_id == list_id, Contact.organisation_id == organisation_id)
+        .order_by(Contact.email)
+    )
+    for row in db.session.execute(query.execution_options(yield_per=CHUNK_SIZE)):
+        yield _line([row.email, row.name or "", row.audience or "", row.municipality or "", row.status,
+                     row.confirmed_at.isoformat() if row.confirmed_at else ""])
+
+
+def _line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(neutralise(str(cell)) for cell in cells)
+    return buffer.getvalue()

@@ -1,0 +1,48 @@
+"""Per campaign: what the outbox did, who left, and the funnel campaign -> sign-up -> attended."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from campaigns.models import Campaign, Contact, ContactStatus
+from campaigns.services.campaigns import source_tag
+from campaigns.services.sending import progress
+from events.models import Event, Registration, RegistrationStatus
+from extensions import db
+from mailing.models import MessageStatus, OutgoingMessage
+
+
+@dataclass(frozen=True)
+class CampaignStatistics:
+    queued: int
+    sent: int
+    failed: int
+    cancelled: int
+    bounced: int
+    unsubscribed: int
+    registrations: int
+    attended: int
+
+
+def statistics(campaign: Campaign) -> CampaignStatistics:
+    counts = progress(campaign).counts
+    bounced = db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutgoingMessage)
+        .join(Contact, Contact.id == OutgoingMessage.contact_id)
+        .where(OutgoingMessage.campaign_id == campaign.id, OutgoingMessage.status == MessageStatus.FAILED,
+               Contact.status == ContactStatus.BOUNCED)
+    ) or 0
+    unsubscribed = db.session.scalar(
+        sa.select(sa.func.count()).where(Contact.unsubscribed_campaign_id == campaign.id)
+    ) or 0
+    registrations, attended = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(Registration.checked_in_at)).join(Event)
+        .where(Registration.source == source_tag(campaign), Registration.status != RegistrationStatus.CANCELLED,
+               Event.organisation_id == campaign.organisation_id)
+    ).one()
+    return CampaignStatistics(
+        queued=counts[MessageStatus.QUEUED] + counts[MessageStatus.SENDING], sent=counts[MessageStatus.SENT],
+        failed=counts[MessageStatus.FAILED], cancelled=counts[MessageStatus.CANCELLED], bounced=bounced,
+        unsubscribed=unsubscribed, registrations=registrations or 0, attended=attended or 0,
+    )

@@ -1,0 +1,1 @@
+"""Public newsletter pages (subscribe, confirm, unsubscribe, preferences) and the admin pages."""

@@ -1,0 +1,177 @@
+"""CSV import (preview, mapping, report, encodings, consent rules, limits) and CSV export of a list."""
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from accounts.models import Organisation
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus
+from extensions import db
+from tests.campaigns.helpers import signed_in
+from tests.factories import make_campaign, make_contact, make_contact_list, make_organisation, outbox
+
+CSV = (
+    "E-mail,Naam,Gemeente,Toestemming\n"
+    "anna@example.org,Anna,Teststad,ja\n"
+    "bob@example.org,Bob,Dorp,nee\n"
+    "geen-adres,Fout,,ja\n"
+    "ANNA@example.org,Anna dubbel,,ja\n"
+    '"carl@example.org\nBcc: x@example.org",Carl,,ja\n'
+)
+
+
+def upload(client: FlaskClient, organisation: Organisation, data: bytes, filename: str = "contacten.csv") -> object:
+    return client.post(f"/beheer/contacten/import?organisatie={organisation.id}",
+                       data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def contacts() -> dict[str, Contact]:
+    db.session.expire_all()
+    return {contact.email: contact for contact in db.session.scalars(sa.select(Contact))}
+
+
+def run_import(client: FlaskClient, organisation: Organisation, data: bytes, **mapping: str) -> str:
+    response = upload(client, organisation, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    form = {f"kolom_{name}": value for name, value in mapping.items()}
+    if not form:
+        page = client.get(response.location).get_data(as_text=True)
+        form = {name: value for name, value in re.findall(
+            r'name="(kolom_\w+)">.*?(?:<option value="(\d*)" selected>|</select>)', page, re.DOTALL)}
+    result = client.post(response.location, data=form)
+    assert result.status_code == 200, result.get_data(as_text=True)
+    return result.get_data(as_text=True)
+
+
+def report_value(page: str, label: str) -> int:
+    return int(re.search(rf"<th scope=\"row\">{label}</th><td>(\d+)</td>", page).group(1))
+
+
+def test_preview_guesses_the_columns(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    page = client.get(upload(client, organisation, CSV.encode()).location).get_data(as_text=True)
+    assert "anna@example.org" in page and "UTF-8" in page
+    assert re.search(r'name="kolom_email">.*?<option value="0" selected>', page, re.DOTALL)
+    assert re.search(r'name="kolom_consent">.*?<option value="3" selected>', page, re.DOTALL)
+
+
+def test_import_reports_and_applies_the_consent_rules(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    page = run_import(client, organisation, CSV.encode(), email="0", name="1", municipality="2", consent="3")
+    assert report_value(page, "Nieuwe contacten") == 2
+    assert report_value(page, "Ongeldige e-mailadressen") == 2 and "geen-adres" in page
+    assert report_value(page, "Dubbel in het bestand") == 1
+    assert report_value(page, "Zonder toestemming: nog niet bevestigd") == 1
+    stored = contacts()
+    assert set(stored) == {"anna@example.org", "bob@example.org"}
+    assert stored["anna@example.org"].status == ContactStatus.SUBSCRIBED
+    assert stored["anna@example.org"].municipality == "Teststad"
+    assert stored["bob@example.org"].status == ContactStatus.UNCONFIRMED
+    (record,) = db.session.scalars(sa.select(ConsentRecord))
+    assert record.source == ConsentSource.IMPORT and record.contact_id == stored["anna@example.org"].id
+    assert outbox() == []  # nobody is mailed by an import
+
+
+def test_windows_1252_with_semicolons_and_utf8_with_bom_are_read(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    run_import(client, organisation, "e-mail;naam\nrene@example.org;René Müller\n".encode("cp1252"))
+    run_import(client, organisation, "\ufeffemail,naam\nzoe@example.org,Zoë\n".encode("utf-8"))
+    stored = contacts()
+    assert stored["rene@example.org"].name == "René Müller" and stored["zoe@example.org"].name == "Zoë"
+
+
+def test_reimporting_an_unsubscribed_address_keeps_it_unsubscribed(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    make_contact(organisation, email="weg@example.org", status=ContactStatus.UNSUBSCRIBED)
+    make_contact(organisation, email="blijft@example.org")
+    signed_in(client, organisation)
+    page = run_import(client, organisation, b"email,toestemming\nweg@example.org,ja\n")
+    assert report_value(page, "Afgemeld of onbestelbaar, zo gelaten") == 1
+    assert contacts()["weg@example.org"].status == ContactStatus.UNSUBSCRIBED
+    campaign = make_campaign(organisation)
+    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    assert [row.to_address for row in outbox("campaign")] == ["blijft@example.org"]
+
+
+def test_import_adds_to_a_list_once(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    members = make_contact_list(organisation)
+    signed_in(client, organisation)
+    for _ in range(2):
+        response = upload(client, organisation, b"email\nlid@example.org\n")
+        client.post(response.location, data={"kolom_email": "0", "lijst": str(members.id)})
+    db.session.expire_all()
+    assert [contact.email for contact in db.session.get(type(members), members.id).contacts] == ["lid@example.org"]
+
+
+def test_malformed_files_are_refused_with_a_message(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    for data, message in [
+        (b"\x00\x01\x02PK\x03\x04", "ongeldige tekens"),
+        (b'email,naam\n"open@example.org,Anna\n', "geen geldige CSV"),
+        (b"email\n", "geen kopregel met gegevens"),
+        (b"", "geen kopregel met gegevens"),
+    ]:
+        response = upload(client, organisation, data)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), message
+    no_file = client.post(f"/beheer/contacten/import?organisatie={organisation.id}", data={})
+    assert no_file.status_code == 400 and "Kies een bestand" in no_file.get_data(as_text=True)
+    assert contacts() == {}
+
+
+def test_mapping_without_the_email_column_is_refused(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    response = upload(client, organisation, CSV.encode())
+    result = client.post(response.location, data={"kolom_email": "", "kolom_name": "1"})
+    assert result.status_code == 400 and "e-mailadres" in result.get_data(as_text=True)
+    assert contacts() == {}
+
+
+def test_a_file_above_the_limit_gets_a_dutch_413(app: Flask, client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = upload(client, organisation, b"email\n" + b"a@example.org\n" * 200)
+    assert response.status_code == 413 and "te groot" in response.get_data(as_text=True)
+    assert contacts() == {}
+
+
+def test_another_sessions_upload_cannot_be_used(client: FlaskClient, app: Flask) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    location = upload(client, organisation, CSV.encode()).location
+    stranger = app.test_client()
+    signed_in(stranger, organisation)
+    assert stranger.get(location).status_code == 404
+    assert client.get(location.replace("/import/", "/import/x")).status_code == 404
+
+
+def test_export_streams_the_list_for_dutch_excel(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    members = make_contact_list(organisation)
+    make_contact(organisation, email="a@example.org", name="=HYPERLINK(1)", lists=[members])
+    make_contact(organisation, email="b@example.org")
+    signed_in(client, organisation)
+    response = client.get(f"/beheer/contacten/lijsten/{members.id}/export.csv")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert body.startswith("\ufeffemail;naam;") and "a@example.org;'=HYPERLINK(1)" in body
+    assert "b@example.org" not in body
+
+
+def test_lists_are_created_once_per_name(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    url = f"/beheer/contacten/lijsten?organisatie={organisation.id}"
+    assert client.post(url, data={"name": "Nieuwsbrief"}).status_code == 302
+    again = client.post(url, data={"name": "nieuwsbrief"})
+    assert again.status_code == 400 and "al een lijst" in again.get_data(as_text=True)
