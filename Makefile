@@ -46,7 +46,7 @@ run: demo
 	@echo "Weerbaar draait op http://127.0.0.1:5000 (beheer: http://127.0.0.1:5000/beheer/)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/flask mailing worker & \
-	while true; do $(BIN)/flask events tick; sleep 60; done & \
+	while true; do $(BIN)/flask events tick; $(BIN)/flask campaigns tick; sleep 60; done & \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # One outbox worker (MAIL_TRANSPORT decides where mail goes); start more on PostgreSQL.
