@@ -1,14 +1,24 @@
 """The QR ticket: the check-in code (never the manage token) on the manage page and in the confirmation mail."""
 from __future__ import annotations
 
+import png
+import qrcode
 from flask.testing import FlaskClient
 
 from accounts.models import Role
 from events.models import EventStatus, Registration, RegistrationStatus
-from events.tickets import CONTENT_ID, ticket_png, ticket_svg
+from events.tickets import BOX_SIZE, CONTENT_ID, ticket_png, ticket_svg
 from events.tokens import manage_token
 from extensions import db
 from tests.factories import login, make_event, make_organisation, make_registration, make_user, outbox, signup_url
+
+
+def qrcode_matrix(data: str) -> list[list[bool]]:
+    """The reference: the qrcode library's own matrix (with its quiet zone) for the same settings."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def manage_page(client: FlaskClient, registration: Registration) -> str:
@@ -30,6 +40,15 @@ def test_ticket_encodes_the_checkin_code_not_the_manage_token() -> None:
     other = Registration(checkin_code="geheim-beheer")
     assert ticket_svg(registration) != ticket_svg(other)
     assert ticket_png(registration).startswith(b"\x89PNG")
+
+
+def test_ticket_png_is_exactly_the_qr_code_of_the_checkin_code() -> None:
+    registration = Registration(checkin_code="AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd")
+    width, height, pixels, meta = png.Reader(bytes=ticket_png(registration)).read()
+    matrix = qrcode_matrix(registration.checkin_code)
+    assert width == height == len(matrix) * BOX_SIZE and meta["greyscale"] and meta["bitdepth"] == 1
+    expected = [[0 if matrix[y // BOX_SIZE][x // BOX_SIZE] else 1 for x in range(width)] for y in range(height)]
+    assert [list(row) for row in pixels] == expected
 
 
 def test_waitlisted_cancelled_and_cancelled_event_have_no_ticket(client: FlaskClient) -> None:
