@@ -130,11 +130,13 @@ def register_blueprints(app: Flask) -> None:
 def register_personal_data(app: Flask) -> None:
     """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
     from accounts import privacy
+    from campaigns.privacy import CONTACTS
     from events.services.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     privacy.register(app, REGISTRATIONS)
     privacy.register(app, OUTBOX)
+    privacy.register(app, CONTACTS)
 
 
 def register_commands(app: Flask) -> None:

@@ -106,6 +106,10 @@ def _csv(figures: services.Results) -> Iterator[str]:
     for section, rows, label in sections:
         for row in rows:
             yield csv_line(_cells(section, label(row), row.figures))
+    yield csv_line([])
+    yield csv_line([_("Campagne"), _("Naam"), _("Verzonden"), _("Aanmeldingen"), _("Aanwezig")])
+    for funnel in figures.funnel:
+        yield csv_line([_("Campagne"), funnel.campaign, str(funnel.sent), str(funnel.signups), str(funnel.attended)])
 
 
 def _cells(section: str, name: str, figures: services.Figures) -> list[str]:

@@ -71,3 +71,8 @@ def test_every_post_without_a_csrf_token_is_400_and_changes_nothing(app: Flask, 
     # The same session with its token gets through: the 400s above were the missing token's doing.
     assert client.post("/taal", data={"lang": "en", "next": "/beheer/",
                                       "csrf_token": csrf_token(client, "/beheer/")}).status_code == 302
+
+
+def test_only_the_one_click_unsubscribe_is_exempt_from_csrf(app: Flask) -> None:
+    exempt = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods and is_exempt(app, rule)}
+    assert exempt == {"newsletter.unsubscribe"}

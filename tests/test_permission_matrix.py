@@ -7,23 +7,30 @@ PARAMETERS table cannot fill fails here until someone adds it.
 """
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.permissions import ROLE_PERMISSIONS, Permission
+from campaigns.models import Campaign, ContactList
+from campaigns.views.contacts import IMPORTS_SESSION_KEY
 from events.models import Event, Question, Registration
 from extensions import db
 from mailing.models import OutgoingAttachment, OutgoingMessage
 from tests.factories import (
     login,
+    make_campaign,
+    make_contact,
+    make_contact_list,
     make_event,
     make_message,
     make_organisation,
@@ -37,7 +44,8 @@ ANONYMOUS = "anonymous"
 OTHER_ORGANISATION = "admin-of-another-organisation"
 CALLERS = [ANONYMOUS, *(role.value for role in Role), OTHER_ORGANISATION]
 # Text only organisation A's objects carry: never on a page shown to organisation B.
-A_MARKERS = ("Gemeente Alfa", "Alfa-avond", "alfa-deelnemer@example.org", "Alfa-bericht")
+A_MARKERS = ("Gemeente Alfa", "Alfa-avond", "alfa-deelnemer@example.org", "Alfa-bericht", "Alfa-campagne",
+             "Alfa-lijst", "alfa-lezer@example.org")
 # Plausible form fields for every POST, pointing at organisation A where a form names an organisation.
 POST_FIELDS = ("name", "email", "role", "reason", "richting", "title", "label", "kind", "organisation_id",
                "organisatie", "wissen-email", "wissen-organisation_id", "wissen-confirm")
@@ -53,10 +61,13 @@ class World:
     message: OutgoingMessage
     attachment: OutgoingAttachment
     membership: Membership
+    campaign: Campaign
+    contact_list: ContactList
+    import_key: str
     users: dict[str, User]
 
 
-PARAMETERS: dict[str, Callable[[World], int]] = {
+PARAMETERS: dict[str, Callable[[World], int | str]] = {
     "event_id": lambda world: world.event.id,
     "registration_id": lambda world: world.registration.id,
     "question_id": lambda world: world.question.id,
@@ -64,6 +75,9 @@ PARAMETERS: dict[str, Callable[[World], int]] = {
     "attachment_id": lambda world: world.attachment.id,
     "organisation_id": lambda world: world.organisation.id,
     "membership_id": lambda world: world.membership.id,
+    "campaign_id": lambda world: world.campaign.id,
+    "list_id": lambda world: world.contact_list.id,
+    "key": lambda world: world.import_key,
 }
 
 
@@ -102,12 +116,31 @@ def build_world() -> World:
     users = {role.value: make_user(organisation, role) for role in Role}
     users[OTHER_ORGANISATION] = make_user(other, Role.ADMIN)
     colleague = make_user(organisation, Role.ORGANISER)
+    contact_list = make_contact_list(organisation, name="Alfa-lijst")
+    make_contact(organisation, email="alfa-lezer@example.org", lists=[contact_list])
     return World(
         organisation=organisation, other=other, event=event, registration=registration,
         question=make_question(event), message=message, attachment=message.attachments[0],
         membership=db.session.scalar(sa.select(Membership).where(Membership.user_id == colleague.id)),
-        users=users,
+        campaign=make_campaign(organisation, name="Alfa-campagne"), contact_list=contact_list,
+        import_key=store_import(), users=users,
     )
+
+
+def store_import() -> str:
+    """An uploaded contacts file, as the import's first step leaves it; `hold_import` puts it in a session."""
+    key = secrets.token_urlsafe(16)
+    directory = os.path.join(current_app.instance_path, "imports")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f"{key}.csv"), "wb") as file:
+        file.write(b"email;naam\r\nalfa-lezer@example.org;Alfa\r\n")
+    return key
+
+
+def hold_import(client: FlaskClient, world: World) -> None:
+    with client.session_transaction() as session:
+        session[IMPORTS_SESSION_KEY] = {world.import_key: {"organisation_id": world.organisation.id,
+                                                           "filename": "alfa.csv"}}
 
 
 def url_for_rule(rule: Rule, world: World) -> str:
@@ -195,6 +228,7 @@ def test_admin_routes_answer_each_caller_as_their_declared_permission_says(
     world = build_world()
     if caller != ANONYMOUS:
         login(client, world.users[caller])
+        hold_import(client, world)
     rules = [rule for rule in admin_rules(app)
              if declared_access(app, rule) and not rule.arguments - PARAMETERS.keys()]
     failures = []

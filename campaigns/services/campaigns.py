@@ -151,9 +151,12 @@ def event_values(campaign: Campaign, event_ids: list[int] | None = None) -> list
     ]
 
 
+SOURCE_TAG_PREFIX = "campagne-"
+
+
 def source_tag(campaign: Campaign) -> str:
     """The `bron` a sign-up from this campaign stores (Registration.source)."""
-    return f"campagne-{campaign.id}"
+    return f"{SOURCE_TAG_PREFIX}{campaign.id}"
 
 
 def mail_context(campaign: Campaign, organisation: Organisation, contact: Mapping[str, Any],

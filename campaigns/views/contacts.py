@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from accounts import audit
 from accounts.permissions import Permission, requires
 from campaigns.forms import ImportUploadForm, ListForm
 from campaigns.models import ContactList, ContactStatus
@@ -53,6 +54,7 @@ def index() -> str:
     )
     page = page_number()
     contacts, total = service.contact_page(organisation.id, filters, page)
+    audit.record("contacts.viewed", organisation_id=organisation.id, page=page)
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
                            contacts=contacts, total=total, page=page, filters=filters,
                            pages=max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1),
@@ -85,6 +87,7 @@ def lists() -> Response | tuple[str, int] | str:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def export(list_id: int) -> Response:
     contact_list = _list_or_404(list_id)
+    audit.record("contacts.exported", "contact_list", contact_list.id, organisation_id=contact_list.organisation_id)
     rows = importing.export_rows(contact_list.organisation_id, contact_list.id)
     response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="lijst-{contact_list.id}.csv"'
@@ -142,6 +145,7 @@ def mapping(key: str) -> Response | tuple[str, int] | str:
     lists = service.lists_for(organisation_id)
     page = {"key": key, "parsed": parsed, "preview": parsed.rows[:importing.PREVIEW_ROWS], "lists": lists,
             "fields": importing.FIELDS, "mapping": importing.guess_mapping(parsed.header), "error": None}
+    audit.record("contacts.import_previewed", organisation_id=organisation_id)
     if request.method == "GET":
         return render_template("campaigns/import_mapping.html", **page)
     chosen = {name: _column(request.form.get(f"kolom_{name}", ""), len(parsed.header)) for name in importing.FIELDS}
@@ -153,6 +157,7 @@ def mapping(key: str) -> Response | tuple[str, int] | str:
         return render_template("campaigns/import_mapping.html", **page), 400
     filename = session[IMPORTS_SESSION_KEY][key]["filename"]
     report = importing.import_contacts(organisation_id, parsed, chosen, filename, list_id)
+    audit.record("contacts.imported", organisation_id=organisation_id, list_id=list_id)
     db.session.commit()
     os.remove(path)
     session[IMPORTS_SESSION_KEY] = {k: v for k, v in session[IMPORTS_SESSION_KEY].items() if k != key}

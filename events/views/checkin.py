@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from accounts import audit
 from accounts.permissions import Permission, can, ensure_can, organisation_ids_for, requires
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels
@@ -188,6 +189,8 @@ def walk_in(event_id: int) -> tuple[str, int]:
     if isinstance(result, str):
         return render_template("events/checkin/walk_in.html", event=_event_or_404(event_id), form=form,
                                may_manage=may_manage, error=result), 409
+    audit.record("registration.walked_in", "registration", result.registration_id,
+                 organisation_id=event.organisation_id)
     return _render_door(event, ScanForm(formdata=None, device=form.device.data), describe(result))
 
 
@@ -262,6 +265,7 @@ def search_json(event_id: int) -> Response:
     if len(term) < checkin.SEARCH_MIN_LENGTH:
         return jsonify({"message": _("Typ minstens twee letters van een naam of e-mailadres."), "results": []})
     found = checkin.find_registrations(event.id, term)
+    audit.record("registrations.searched", "event", event.id, organisation_id=event.organisation_id)
     message = "" if found else _("Niemand gevonden met '%(term)s'.", term=term)
     return jsonify({"message": message, "results": [_found_json(registration) for registration in found]})
 

@@ -1,7 +1,9 @@
 """The audit log: admin views that show or change personal data leave an entry; the organisation admin reads it."""
 from __future__ import annotations
 
+import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +13,7 @@ from flask_login import login_user
 
 from accounts import audit
 from accounts.models import AuditEntry, Membership, Organisation, Role
+from events.models import Registration
 from extensions import db
 from mailing.models import OutgoingAttachment
 from tests.conftest import QueryCounter
@@ -18,12 +21,14 @@ from tests.factories import (
     PASSWORD,
     admin_url,
     login,
+    make_contact_list,
     make_event,
     make_message,
     make_organisation,
     make_registration,
     make_user,
 )
+from timeutils import utcnow
 
 LONG_AGENT = "Mozilla/5.0 " + "x" * 400
 
@@ -231,3 +236,35 @@ def test_audit_page_paginates_with_the_same_number_of_queries_however_many_entri
     assert page.status_code == 200
     assert "Pagina 2 van 3" in page.get_data(as_text=True)
     assert len(many) == len(few)
+
+
+def test_contact_list_export_and_import_are_audited(app: Flask, client: FlaskClient) -> None:
+    organisation = make_organisation()
+    contact_list = make_contact_list(organisation)
+    login(client, make_user(organisation, Role.COMMUNICATIONS))
+
+    assert client.get(f"/beheer/contacten/?organisatie={organisation.id}").status_code == 200
+    assert client.get(f"/beheer/contacten/lijsten/{contact_list.id}/export.csv").status_code == 200
+    upload = client.post(f"/beheer/contacten/import?organisatie={organisation.id}", content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(b"email\r\nlezer@example.org\r\n"), "c.csv")})
+    assert client.get(upload.location).status_code == 200
+    assert client.post(upload.location, data={"kolom_email": "0"}).status_code == 200
+
+    assert [(e.action, e.record_type, e.organisation_id) for e in entries()] == [
+        ("contacts.viewed", None, organisation.id), ("contacts.exported", "contact_list", organisation.id),
+        ("contacts.import_previewed", None, organisation.id), ("contacts.import_previewed", None, organisation.id),
+        ("contacts.imported", None, organisation.id)]
+
+
+def test_door_search_and_walk_in_are_audited(app: Flask, client: FlaskClient) -> None:
+    event = make_event(make_organisation(), starts_at=utcnow() - timedelta(minutes=30))
+    make_registration(event, name="Anna de Vries")
+    login(client, make_user(event.organisation, Role.CHECKIN))
+
+    assert client.get(f"/beheer/check-in/{event.id}/zoek.json?q=Anna").get_json()["results"]
+    assert client.post(f"/beheer/check-in/{event.id}/binnenloop",
+                       data={"name": "Kees Inloop", "email": "kees@example.org", "nonce": "walk-in-a"}).status_code == 200
+
+    walked_in = db.session.scalars(sa.select(Registration).where(Registration.email == "kees@example.org")).one()
+    assert [(e.action, e.record_type, e.record_id) for e in entries()] == [
+        ("registrations.searched", "event", event.id), ("registration.walked_in", "registration", walked_in.id)]

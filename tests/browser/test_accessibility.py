@@ -6,7 +6,9 @@ Screenshots at 320 and 1280 px are saved under test-artifacts/ for a person to l
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyotp
 import pytest
@@ -15,10 +17,12 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from accounts.models import Role, User
+from campaigns import tokens
 from events.tokens import manage_token
 from tests.conftest import LiveServer
 from tests.factories import (
     PASSWORD,
+    make_contact,
     make_event,
     make_organisation,
     make_question,
@@ -26,6 +30,7 @@ from tests.factories import (
     make_user,
     signup_url,
 )
+from timeutils import utcnow
 
 pytestmark = pytest.mark.browser
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -95,11 +100,24 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             page.click("#wissen ~ form button[type=submit]")
             page.wait_for_load_state()
             assert page.locator(".utrecht-form-field-error-message").count() >= 2
+        case "newsletter-subscribe":
+            page.goto(f"{url}/nieuwsbrief/{organisation.slug}")
+        case "newsletter-check-mailbox":
+            page.goto(f"{url}/nieuwsbrief/{organisation.slug}/controleer-uw-mail")
+        case "newsletter-preferences":
+            page.goto(url + urlsplit(tokens.preferences_url(make_contact(organisation).id)).path)
+        case "newsletter-unsubscribe":
+            page.goto(url + urlsplit(tokens.unsubscribe_url(make_contact(organisation).id)).path)
+        case "door":
+            _log_in(page, server, make_user(organisation, Role.ORGANISER))
+            page.goto(f"{url}/beheer/check-in/{event.id}")
+            assert page.locator("#door").count() == 1
 
 
 PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login", "password-reset",
          "two-factor-setup", "two-factor-code-error", "privacy-statement", "accessibility-statement", "audit-log",
-         "privacy-requests-errors"]
+         "privacy-requests-errors", "newsletter-subscribe", "newsletter-check-mailbox", "newsletter-preferences",
+         "newsletter-unsubscribe", "door"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -145,3 +163,26 @@ def test_the_honeypot_is_not_reachable_by_keyboard(app: Flask, live_server: Live
     page.goto(live_server.url + signup_url(make_event(make_organisation())))
     with pytest.raises(AssertionError):
         _tab_to(page, "#website")
+
+
+def test_door_on_a_phone_checks_in_a_typed_code_in_large_type_and_updates_the_count(
+    app: Flask, live_server: LiveServer, page: Page
+) -> None:
+    organisation = make_organisation()
+    event = make_event(organisation, starts_at=utcnow() - timedelta(minutes=30))
+    registration = make_registration(event)
+    page.set_viewport_size({"width": 375, "height": 667})
+    _log_in(page, live_server, make_user(organisation, Role.ORGANISER))
+    page.goto(f"{live_server.url}/beheer/check-in/{event.id}")
+    checked_in = page.locator('[data-count="checked_in"]')
+    assert checked_in.inner_text() == "0"
+
+    page.fill("#code", registration.checkin_code)
+    page.click("#code-form button[type=submit]")
+
+    headline = page.locator(".door-result__headline")
+    headline.wait_for()
+    assert "ingecheckt" in headline.inner_text().lower()
+    assert float(headline.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")) >= 24
+    page.wait_for_function("() => document.querySelector('[data-count=\"checked_in\"]').textContent.trim() === '1'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -9,8 +9,18 @@ import pytest
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation, Role
+from campaigns.services.campaigns import source_tag
 from events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
-from tests.factories import login, make_event, make_organisation, make_registration, make_user
+from mailing.models import MessageStatus
+from tests.factories import (
+    login,
+    make_campaign,
+    make_event,
+    make_message,
+    make_organisation,
+    make_registration,
+    make_user,
+)
 from timeutils import to_local, utcnow
 
 URL = "/beheer/resultaten/"
@@ -127,3 +137,44 @@ def test_printable_page_has_print_css_and_no_inline_script(client: FlaskClient) 
     page = client.get(URL).get_data(as_text=True)
     assert "data-print" in page and 'src="/static/js/print.js"' in page
     assert "<script>" not in page and "style=" not in page
+
+
+def launched_campaign(organisation: Organisation, name: str, sent: int, signups: int, attended: int) -> None:
+    campaign = make_campaign(organisation, name=name, launched_at=utcnow() - timedelta(days=5))
+    for _ in range(sent):
+        make_message(organisation, template="campaign", campaign_id=campaign.id, status=MessageStatus.SENT)
+    event = held(organisation, registered=0, attended=0)
+    for n in range(signups):
+        make_registration(event, source=source_tag(campaign), checked_in_at=event.starts_at if n < attended else None)
+    make_registration(event, source=source_tag(campaign), status=RegistrationStatus.CANCELLED)
+
+
+def test_campaign_funnel_shows_sent_signups_and_attended_per_campaign_on_the_page_and_in_the_csv(
+    client: FlaskClient
+) -> None:
+    organisation = make_organisation()
+    login(client, make_user(organisation, Role.COMMUNICATIONS))
+    launched_campaign(organisation, "Voorjaarsmail", sent=5, signups=3, attended=2)
+    launched_campaign(make_organisation(), "Andermans mail", sent=4, signups=1, attended=1)
+
+    page = client.get(URL).get_data(as_text=True)
+
+    assert ('<th scope="row">Voorjaarsmail</th><td class="numeric">5</td><td class="numeric">3</td>'
+            '<td class="numeric">2</td>') in page
+    assert "Andermans mail" not in page
+    assert ["Campagne", "Voorjaarsmail", "5", "3", "2"] in csv_rows(client)
+
+
+def test_campaign_funnel_takes_the_same_number_of_queries_for_few_or_many_campaigns(
+    client: FlaskClient, count_queries  # noqa: ANN001
+) -> None:
+    organisation = make_organisation()
+    login(client, make_user(organisation, Role.COMMUNICATIONS))
+    launched_campaign(organisation, "Eerste", sent=1, signups=1, attended=0)
+    with count_queries() as few:
+        client.get(URL)
+    for n in range(5):
+        launched_campaign(organisation, f"Campagne {n}", sent=2, signups=2, attended=1)
+    with count_queries() as many:
+        client.get(URL)
+    assert len(many) == len(few)

@@ -1,0 +1,83 @@
+"""Contacts under the AVG duties: anonymised after the retention period, exported and erased per address.
+
+Registered with `accounts.privacy` in `app.py`. A contact unsubscribed or bounced longer ago than the
+retention period is anonymised; its row and status stay (campaign statistics keep their counts), its
+consent records keep date, source and text version but lose the IP address, and its topics and list
+memberships go. Its campaign mail copies are anonymised with it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
+from campaigns.models import ConsentRecord, Contact, ContactTopic, list_memberships
+from extensions import db
+from mailing.models import OutgoingMessage
+from mailing.privacy import anonymise_messages
+
+
+def anonymise_contacts(*conditions: sa.ColumnElement[bool]) -> int:
+    """Replaces the personal fields of the matching contacts and drops their preferences; counts them."""
+    pending = sa.select(Contact.id).where(*conditions, ~is_anonymous(Contact.email)).scalar_subquery()
+    anonymise_messages(OutgoingMessage.campaign_id.is_not(None), OutgoingMessage.contact_id.in_(pending))
+    options = {"synchronize_session": False}
+    db.session.execute(sa.update(ConsentRecord).where(ConsentRecord.contact_id.in_(pending))
+                       .values(ip_address=None), execution_options=options)
+    db.session.execute(sa.delete(ContactTopic).where(ContactTopic.contact_id.in_(pending)), execution_options=options)
+    db.session.execute(sa.delete(list_memberships).where(list_memberships.c.contact_id.in_(pending)))
+    result = db.session.execute(
+        sa.update(Contact).where(*conditions, ~is_anonymous(Contact.email)).values(
+            email=anonymous_email(Contact.id), name=ANONYMOUS_NAME, municipality=None, confirm_nonce=None,
+        ),
+        execution_options=options,
+    )
+    db.session.expire_all()
+    return result.rowcount
+
+
+def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    return [] if scope is None else [Contact.organisation_id.in_(scope)]
+
+
+def purge(organisation_id: int, cutoff: datetime) -> int:
+    return anonymise_contacts(Contact.organisation_id == organisation_id,
+                              sa.or_(Contact.unsubscribed_at < cutoff, Contact.bounced_at < cutoff))
+
+
+def erase(email: str, scope: Scope) -> int:
+    return anonymise_contacts(Contact.email == email, *_in_scope(scope))
+
+
+def export(email: str, scope: Scope) -> list[dict[str, Any]]:
+    query = sa.select(Contact).where(Contact.email == email, *_in_scope(scope)).order_by(Contact.id)
+    return [_exported(contact) for contact in db.session.scalars(query)]
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _exported(contact: Contact) -> dict[str, Any]:
+    return {
+        "organisation_id": contact.organisation_id,
+        "email": contact.email,
+        "name": contact.name,
+        "audience": contact.audience.value if contact.audience else None,
+        "municipality": contact.municipality,
+        "status": contact.status.value,
+        "created_at": _when(contact.created_at),
+        "confirmed_at": _when(contact.confirmed_at),
+        "unsubscribed_at": _when(contact.unsubscribed_at),
+        "bounced_at": _when(contact.bounced_at),
+        "topics": [topic.value for topic in contact.topic_values],
+        "lists": [contact_list.name for contact_list in contact.lists],
+        "consents": [{"given_at": _when(consent.given_at), "source": consent.source.value,
+                      "text_version": consent.text_version, "ip_address": consent.ip_address}
+                     for consent in contact.consents],
+    }
+
+
+CONTACTS = PersonalData("contacts", purge=purge, export=export, erase=erase)
