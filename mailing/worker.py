@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from extensions import db
 from mailing.message import build_message
-from mailing.models import MessageStatus, OutgoingMessage
+from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.outbox import new_message_id
+from mailing.personalise import CompiledMail, RenderedMail, compile_rendered, from_plain, personalise, rewrite_links
+from mailing.rendering import TemplateError
 from mailing.transports import DeliveryError, Envelope, Transport, transport_from_config
 from timeutils import utcnow
 
@@ -41,6 +43,23 @@ _RECORD_SENT = (
     .values(status=MessageStatus.SENT, smtp_response=sa.bindparam("response"), sent_at=sa.bindparam("at"),
             message_id=sa.bindparam("mid"), leased_until=None, last_error=None)
 )
+
+
+# The same, storing the bodies personalised for the send: the mail catcher, exports and purges see them.
+_RECORD_SENT_PERSONALISED = _RECORD_SENT.values(html_body=sa.bindparam("html"), text_body=sa.bindparam("text"))
+MAX_CACHED_TEMPLATES = 64
+
+
+@dataclass(frozen=True)
+class Version:
+    """A stored mail template, ready to personalise: compiled, with its shared values."""
+
+    compiled: CompiledMail
+    shared: dict[str, Any]
+    redirects: dict[str, str]
+
+    def personalise(self, context: dict[str, Any]) -> RenderedMail:
+        return rewrite_links(personalise(self.compiled, self.shared | context), self.redirects)
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,7 @@ class Worker:
         self.stopping = False
         self.sent = 0
         self._next_slot = 0.0
+        self._versions: dict[int, Version] = {}
         # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
         self.results = self._results_connection()
@@ -168,16 +188,32 @@ class Worker:
     def deliver(self, message: OutgoingMessage) -> None:
         message.message_id = message.message_id or new_message_id(message.from_address)
         try:
-            envelope = Envelope(message.from_address, message.to_address, build_message(message))
+            bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
+            envelope = Envelope(message.from_address, message.to_address, build_message(message, bodies=bodies))
             response = self.transport.send(envelope)
         except DeliveryError as error:
             self._record_failure(message, error)
+        except TemplateError as error:  # the same for every try: no retry
+            self._record_failure(message, DeliveryError(None, f"template error: {error}", permanent=True))
         except ValueError as error:  # a row that cannot become a valid message (bad header)
             self._record_failure(message, DeliveryError(None, f"invalid message: {error}", permanent=True))
         else:
-            self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
-                                                "at": utcnow(), "mid": message.message_id})
+            result = {"row_id": message.id, "response": response[:500], "at": utcnow(), "mid": message.message_id}
+            if bodies is not None:
+                self.results.execute(_RECORD_SENT_PERSONALISED, result | {"html": bodies.html, "text": bodies.text})
+            else:
+                self.results.execute(_RECORD_SENT, result)
             self.sent += 1
+
+    def _version(self, template_id: int) -> Version:
+        if template_id not in self._versions:
+            if len(self._versions) >= MAX_CACHED_TEMPLATES:
+                self._versions.clear()
+            row = self.session.get_one(MailTemplate, template_id)
+            compiled = compile_rendered(row.source_hash, row.source, row.html_source, row.text_source)
+            self._versions[template_id] = Version(compiled, from_plain(row.shared), row.redirects or {})
+            self.session.commit()
+        return self._versions[template_id]
 
     def _record(self, message: OutgoingMessage, **values: Any) -> None:
         self.results.execute(

@@ -176,6 +176,7 @@ def test_invitation_links_carry_the_campaign_into_sign_ups_and_statistics(client
                            data=form_of(campaign, event_ids=[str(event.id)]))
     assert response.status_code == 302
     assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert run_worker(once=True) == 1
     (row,) = [r for r in outbox("campaign")]
     link = re.search(r'href="http://localhost(/evenementen/[^"]+)"', row.html_body).group(1)
     assert link == f"{signup_url(event)}?bron=campagne-{campaign.id}" and "Phishing-avond" in row.html_body
