@@ -5,6 +5,10 @@ lease (`status = sending`, `leased_until`), and its result is committed right af
 answered. A worker killed in between leaves at most the message in hand sent but unrecorded;
 the rest of its claimed rows are requeued when their lease expires
 (`tests/mailing/test_worker_faults.py` kills one mid-batch and counts what the relay received).
+
+A campaign row references a compiled template (`MailTemplate`) and carries its recipient's values:
+the worker personalises it here (the compiled template cached per version), sends it, and stores
+the bodies it sent on the row. A template that fails for one recipient fails only that row.
 """
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ MAX_CACHED_TEMPLATES = 64
 
 
 @dataclass(frozen=True)
-class Version:
+class TemplateVersion:
     """A stored mail template, ready to personalise: compiled, with its shared values."""
 
     compiled: CompiledMail
@@ -91,7 +95,7 @@ class Worker:
         self.stopping = False
         self.sent = 0
         self._next_slot = 0.0
-        self._versions: dict[int, Version] = {}
+        self._versions: dict[int, TemplateVersion] = {}
         # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
         self.results = self._results_connection()
@@ -205,13 +209,13 @@ class Worker:
                 self.results.execute(_RECORD_SENT, result)
             self.sent += 1
 
-    def _version(self, template_id: int) -> Version:
+    def _version(self, template_id: int) -> TemplateVersion:
         if template_id not in self._versions:
             if len(self._versions) >= MAX_CACHED_TEMPLATES:
                 self._versions.clear()
             row = self.session.get_one(MailTemplate, template_id)
             compiled = compile_rendered(row.source_hash, row.source, row.html_source, row.text_source)
-            self._versions[template_id] = Version(compiled, from_plain(row.shared), row.redirects or {})
+            self._versions[template_id] = TemplateVersion(compiled, from_plain(row.shared), row.redirects or {})
             self.session.commit()
         return self._versions[template_id]
 
