@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from mailing.models import MailTemplate
 from mailing.plaintext import html_to_text
 from mailing.rendering import TemplateError, mjml_to_html
 
@@ -64,7 +65,7 @@ class Branding:
 
 @dataclass(frozen=True)
 class RenderedMail:
-    html: str
+    html: str | None
     text: str
 
 
@@ -301,6 +302,23 @@ def rewrite_links(mail: RenderedMail, redirects: Mapping[str, str]) -> RenderedM
         html = html.replace(f'href="{escape(url)}"', f'href="{redirect}"')
         text = text.replace(f"<{url}>", f"<{redirect}>")
     return RenderedMail(html=html, text=text)
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """A stored mail template (`MailTemplate`), ready to personalise: compiled, with its shared values."""
+
+    compiled: CompiledMail
+    shared: dict[str, Any]
+    redirects: dict[str, str]
+
+    @classmethod
+    def of(cls, template: MailTemplate) -> TemplateVersion:
+        compiled = compile_rendered(template.source_hash, template.source, template.html_source, template.text_source)
+        return cls(compiled, from_plain(template.shared), template.redirects or {})
+
+    def personalise(self, context: Mapping[str, Any]) -> RenderedMail:
+        return rewrite_links(personalise(self.compiled, self.shared | dict(context)), self.redirects)
 
 
 def render_mail(content_template: str, context: Mapping[str, Any]) -> RenderedMail:

@@ -7,8 +7,9 @@ the rest of its claimed rows are requeued when their lease expires
 (`tests/mailing/test_worker_faults.py` kills one mid-batch and counts what the relay received).
 
 A campaign row references a compiled template (`MailTemplate`) and carries its recipient's values:
-the worker personalises it here (the compiled template cached per version), sends it, and stores
-the bodies it sent on the row. A template that fails for one recipient fails only that row.
+the worker personalises it here (the compiled template cached per version) and sends it. The bodies
+are not written back (that halved the throughput); the mail catcher personalises again on view.
+A template that fails for one recipient fails only that row.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from extensions import db
 from mailing.message import build_message
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.outbox import new_message_id
-from mailing.personalise import CompiledMail, RenderedMail, compile_rendered, from_plain, personalise, rewrite_links
+from mailing.personalise import TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.transports import DeliveryError, Envelope, Transport, transport_from_config
 from timeutils import utcnow
@@ -49,21 +50,7 @@ _RECORD_SENT = (
 )
 
 
-# The same, storing the bodies personalised for the send: the mail catcher, exports and purges see them.
-_RECORD_SENT_PERSONALISED = _RECORD_SENT.values(html_body=sa.bindparam("html"), text_body=sa.bindparam("text"))
 MAX_CACHED_TEMPLATES = 64
-
-
-@dataclass(frozen=True)
-class TemplateVersion:
-    """A stored mail template, ready to personalise: compiled, with its shared values."""
-
-    compiled: CompiledMail
-    shared: dict[str, Any]
-    redirects: dict[str, str]
-
-    def personalise(self, context: dict[str, Any]) -> RenderedMail:
-        return rewrite_links(personalise(self.compiled, self.shared | context), self.redirects)
 
 
 @dataclass(frozen=True)
@@ -202,20 +189,15 @@ class Worker:
         except ValueError as error:  # a row that cannot become a valid message (bad header)
             self._record_failure(message, DeliveryError(None, f"invalid message: {error}", permanent=True))
         else:
-            result = {"row_id": message.id, "response": response[:500], "at": utcnow(), "mid": message.message_id}
-            if bodies is not None:
-                self.results.execute(_RECORD_SENT_PERSONALISED, result | {"html": bodies.html, "text": bodies.text})
-            else:
-                self.results.execute(_RECORD_SENT, result)
+            self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
+                                                "at": utcnow(), "mid": message.message_id})
             self.sent += 1
 
     def _version(self, template_id: int) -> TemplateVersion:
         if template_id not in self._versions:
             if len(self._versions) >= MAX_CACHED_TEMPLATES:
                 self._versions.clear()
-            row = self.session.get_one(MailTemplate, template_id)
-            compiled = compile_rendered(row.source_hash, row.source, row.html_source, row.text_source)
-            self._versions[template_id] = TemplateVersion(compiled, from_plain(row.shared), row.redirects or {})
+            self._versions[template_id] = TemplateVersion.of(self.session.get_one(MailTemplate, template_id))
             self.session.commit()
         return self._versions[template_id]
 
