@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME, PersonalData, Scope, is_anonymous
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.services import bodies
 
 ANONYMOUS_ADDRESS = f"anoniem@{ANONYMOUS_DOMAIN}"
 
@@ -74,7 +75,7 @@ def export(email: str, scope: Scope) -> list[dict[str, Any]]:
             "to_name": message.to_name,
             "from_address": message.from_address,
             "subject": message.subject,
-            "text_body": message.text_body,
+            "text_body": bodies(message).text,
         }
         for message in db.session.scalars(query)
     ]
