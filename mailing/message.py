@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from mailing.models import OutgoingAttachment, OutgoingMessage
 from mailing.outbox import HeaderInjectionError, new_message_id
+from mailing.personalise import RenderedMail
 from timeutils import utcnow
 
 CRLF = b"\r\n"
@@ -49,9 +50,10 @@ def address(name: str | None, email_address: str) -> str:
     return formataddr((name, email_address), charset="utf-8") if name else email_address
 
 
-def build_message(message: OutgoingMessage, now: datetime | None = None) -> bytes:
-    """The whole message, ready for SMTP DATA (CRLF line ends)."""
-    content_headers, body = _body(message)
+def build_message(message: OutgoingMessage, now: datetime | None = None, bodies: RenderedMail | None = None) -> bytes:
+    """The whole message, ready for SMTP DATA (CRLF line ends); `bodies` instead of the row's own."""
+    html, text = (bodies.html, bodies.text) if bodies else (message.html_body, message.text_body)
+    content_headers, body = _body(message, html, text)
     headers = b"".join((
         header_line("From", address(message.from_name, message.from_address)),
         header_line("To", address(message.to_name, message.to_address)),
@@ -66,13 +68,13 @@ def build_message(message: OutgoingMessage, now: datetime | None = None) -> byte
     return headers + CRLF + body
 
 
-def _body(message: OutgoingMessage) -> Part:
-    text = _text_part("plain", message.text_body)
+def _body(message: OutgoingMessage, html_body: str | None, text_body: str) -> Part:
+    text = _text_part("plain", text_body)
     inline = [a for a in message.attachments if a.content_id]
     files = [a for a in message.attachments if not a.content_id]
     readable = text
-    if message.html_body is not None:
-        html = _html_part(message.html_body)
+    if html_body is not None:
+        html = _html_part(html_body)
         if inline:
             html = _multipart("related", [html, *(_attachment_part(a) for a in inline)])
         readable = _multipart("alternative", [text, html])

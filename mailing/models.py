@@ -26,6 +26,27 @@ class MessageStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class MailTemplate(db.Model):
+    """A compiled mail version (MJML rendered to HTML and text Jinja sources) that outbox rows
+    reference: they are personalised by the worker, not when they are queued. `shared` holds the
+    values every recipient sees (see `mailing.personalise.to_plain`), `redirects` the tracked links."""
+
+    __tablename__ = "mail_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # sha256 of the MJML source: the key of the worker's compiled-template cache.
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.Text)
+    html_source: Mapped[str] = mapped_column(sa.Text)
+    text_source: Mapped[str] = mapped_column(sa.Text)
+    shared: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    redirects: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutgoingMessage(db.Model):
     __tablename__ = "outgoing_messages"
 
@@ -51,6 +72,11 @@ class OutgoingMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(400))
     text_body: Mapped[str] = mapped_column(sa.Text)
     html_body: Mapped[str | None] = mapped_column(sa.Text)
+    # Set: the bodies are personalised from this template with `context` when sent, then stored.
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mail_templates.id", ondelete="CASCADE"), index=True
+    )
+    context: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     # Extra headers (List-Unsubscribe ...); values are checked for CR/LF before they are stored.
     headers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(

@@ -14,6 +14,7 @@ It travels in three steps:
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import time
@@ -22,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
+from html import escape
 from threading import Lock
 from typing import Any
 
@@ -31,6 +34,7 @@ from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from mailing.models import MailTemplate
 from mailing.plaintext import html_to_text
 from mailing.rendering import TemplateError, mjml_to_html
 
@@ -43,6 +47,7 @@ MAX_OUTPUT_CHARS = 2_000_000
 BLOCKED_METHODS = frozenset({
     "center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "replace", "join",
 })
+DATETIME_TAG = "$datetime"
 _AUTHOR_ERRORS = (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError, RecursionError)
 
 
@@ -60,7 +65,7 @@ class Branding:
 
 @dataclass(frozen=True)
 class RenderedMail:
-    html: str
+    html: str | None
     text: str
 
 
@@ -69,6 +74,8 @@ class CompiledMail:
     source: str
     html: jinja2.Template
     text: jinja2.Template
+    html_source: str
+    text_source: str
 
 
 class _Budget:
@@ -202,15 +209,27 @@ def wrap_in_layout(body: str, layout: str = DEFAULT_LAYOUT) -> str:
     return _state().layouts.get_template(layout).render(content=body)
 
 
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
 def compile_mail(source: str) -> CompiledMail:
     """Renders MJML `source` to HTML and text templates; cached per source version (its hash)."""
+    return _cached(source_hash(source), lambda environment: _compile(environment, source))
+
+
+def compile_rendered(digest: str, source: str, html: str, text: str) -> CompiledMail:
+    """The compiled templates of a stored version (`MailTemplate`), without running MJML again."""
+    return _cached(digest, lambda environment: _compiled(environment, source, html, text))
+
+
+def _cached(digest: str, compile_with: Callable[[MailEnvironment], CompiledMail]) -> CompiledMail:
     state = _state()
-    digest = hashlib.sha256(source.encode()).hexdigest()
     with state.lock:
         if digest in state.compiled:
             state.compiled.move_to_end(digest)
             return state.compiled[digest]
-    compiled = _compile(state.mails, source)
+    compiled = compile_with(state.mails)
     with state.lock:
         state.compiled[digest] = compiled
         while len(state.compiled) > state.max_compiled:
@@ -222,10 +241,16 @@ def _compile(environment: MailEnvironment, source: str) -> CompiledMail:
     _parse_or_raise(environment, source)  # syntax errors with the line as the author wrote it
     html = mjml_to_html(source)
     text = "{% autoescape false %}" + html_to_text(html) + "{% endautoescape %}"
+    return _compiled(environment, source, html, text)
+
+
+def _compiled(environment: MailEnvironment, source: str, html: str, text: str) -> CompiledMail:
     return CompiledMail(
         source=source,
         html=_parse_or_raise(environment, html),
         text=_parse_or_raise(environment, text),
+        html_source=html,
+        text_source=text,
     )
 
 
@@ -244,6 +269,56 @@ def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedM
         raise
     except _AUTHOR_ERRORS as error:
         raise TemplateError(_describe(error), _line_in_source(compiled.source, context)) from error
+
+
+def to_plain(values: Any) -> Any:
+    """Values for a JSON column: datetimes become tagged ISO strings (`from_plain` restores them)."""
+    if isinstance(values, datetime):
+        return {DATETIME_TAG: values.isoformat()}
+    if dataclasses.is_dataclass(values) and not isinstance(values, type):
+        return to_plain(dataclasses.asdict(values))
+    if isinstance(values, Mapping):
+        return {key: to_plain(value) for key, value in values.items()}
+    if isinstance(values, list | tuple):
+        return [to_plain(value) for value in values]
+    return values
+
+
+def from_plain(values: Any) -> Any:
+    if isinstance(values, Mapping):
+        if values.keys() == {DATETIME_TAG}:
+            return datetime.fromisoformat(values[DATETIME_TAG])
+        return {key: from_plain(value) for key, value in values.items()}
+    if isinstance(values, list):
+        return [from_plain(value) for value in values]
+    return values
+
+
+def rewrite_links(mail: RenderedMail, redirects: Mapping[str, str]) -> RenderedMail:
+    """Tracked links: whole href values in the HTML only (a link that starts another is never half
+    replaced); the plain-text part shows links as "text <URL>" (see mailing.plaintext)."""
+    html, text = mail.html, mail.text
+    for url, redirect in redirects.items():
+        html = html.replace(f'href="{escape(url)}"', f'href="{redirect}"')
+        text = text.replace(f"<{url}>", f"<{redirect}>")
+    return RenderedMail(html=html, text=text)
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """A stored mail template (`MailTemplate`), ready to personalise: compiled, with its shared values."""
+
+    compiled: CompiledMail
+    shared: dict[str, Any]
+    redirects: dict[str, str]
+
+    @classmethod
+    def of(cls, template: MailTemplate) -> TemplateVersion:
+        compiled = compile_rendered(template.source_hash, template.source, template.html_source, template.text_source)
+        return cls(compiled, from_plain(template.shared), template.redirects or {})
+
+    def personalise(self, context: Mapping[str, Any]) -> RenderedMail:
+        return rewrite_links(personalise(self.compiled, self.shared | dict(context)), self.redirects)
 
 
 def render_mail(content_template: str, context: Mapping[str, Any]) -> RenderedMail:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME, PersonalData, Scope, is_anonymous
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.services import bodies
 
 ANONYMOUS_ADDRESS = f"anoniem@{ANONYMOUS_DOMAIN}"
 
@@ -40,7 +41,7 @@ def anonymise_messages(*conditions: sa.ColumnElement[bool]) -> int:
     result = db.session.execute(
         sa.update(OutgoingMessage).where(pending).values(
             to_address=ANONYMOUS_ADDRESS, to_name=None, subject=ANONYMOUS_NAME, text_body="", html_body=None,
-            headers={}, last_error=None, smtp_response=None,
+            headers={}, context=sa.null(), last_error=None, smtp_response=None,
         ),
         execution_options={"synchronize_session": False},
     )
@@ -74,7 +75,7 @@ def export(email: str, scope: Scope) -> list[dict[str, Any]]:
             "to_name": message.to_name,
             "from_address": message.from_address,
             "subject": message.subject,
-            "text_body": message.text_body,
+            "text_body": bodies(message).text,
         }
         for message in db.session.scalars(query)
     ]

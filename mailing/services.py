@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.models import MailTemplate, MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.personalise import RenderedMail, TemplateVersion
+from mailing.rendering import TemplateError
 from timeutils import utcnow
 
 PAGE_SIZE = 50
@@ -107,15 +109,26 @@ def get_attachment(message_id: int, attachment_id: int) -> OutgoingAttachment | 
     )
 
 
+def bodies(message: OutgoingMessage) -> RenderedMail:
+    """What the mail says: stored, or for a campaign row personalised from its template (the
+    worker does not store what it sent); a template error shows as the text."""
+    if message.template_id is None or message.context is None:  # transactional, or purged
+        return RenderedMail(html=message.html_body, text=message.text_body)
+    try:
+        return TemplateVersion.of(db.session.get_one(MailTemplate, message.template_id)).personalise(message.context)
+    except TemplateError as error:
+        return RenderedMail(html=None, text=str(error))
+
+
 def preview_html(message: OutgoingMessage) -> str | None:
     """The stored HTML with `cid:` references to inline parts turned into data: URLs.
 
     A browser cannot resolve `cid:` outside a mail client; inlining keeps the QR ticket visible
     in the mail catcher without letting the frame load anything from elsewhere.
     """
-    if message.html_body is None:
+    html = bodies(message).html
+    if html is None:
         return None
-    html = message.html_body
     for attachment in message.attachments:
         if attachment.content_id:
             encoded = base64.b64encode(attachment.data).decode("ascii")

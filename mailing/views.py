@@ -114,7 +114,7 @@ def catcher() -> str:
 def detail(message_id: int) -> str:
     shown = _message_or_404(message_id)
     audit.record("mail.viewed", "message", shown.id, organisation_id=shown.organisation_id)
-    return render_template("mailing/message.html", message=shown,
+    return render_template("mailing/message.html", message=shown, bodies=services.bodies(shown),
                            mailbox=_mailbox_value(shown.organisation_id), MessageStatus=MessageStatus)
 
 

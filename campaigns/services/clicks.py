@@ -1,7 +1,6 @@
 """Click tracking (off unless a campaign switches it on): signed redirects per link of the campaign."""
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -22,20 +21,6 @@ def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
         redirects[url] = tokens.public_url(f"/nieuwsbrief/klik/{token}")
     db.session.flush()
     return redirects
-
-
-def rewrite_html(body: str, redirects: dict[str, str]) -> str:
-    """Whole href values only, so that a link that starts another is never half replaced."""
-    for url, redirect in redirects.items():
-        body = body.replace(f'href="{html.escape(url)}"', f'href="{redirect}"')
-    return body
-
-
-def rewrite_text(body: str, redirects: dict[str, str]) -> str:
-    """The plain-text part shows links as "text <URL>" (see mailing.plaintext)."""
-    for url, redirect in redirects.items():
-        body = body.replace(f"<{url}>", f"<{redirect}>")
-    return body
 
 
 def follow(token: str) -> str:

@@ -113,8 +113,14 @@ def set_topics(contact: Contact, topics: list[Topic]) -> None:
 
 
 def contact_from_link(salt: str, token: str) -> tuple[Contact, dict]:
-    payload = tokens.read_token(salt, token)
-    contact = db.session.get(Contact, payload["c"])
+    """The contact of an unsubscribe or preference link: a stored link token or a signed one."""
+    stored = tokens.stored_link(token)
+    if stored is None:
+        payload = tokens.read_token(salt, token)
+        contact = db.session.get(Contact, payload["c"])
+    else:
+        contact = db.session.scalar(sa.select(Contact).where(Contact.link_token == stored[0]))
+        payload = {"k": stored[1]} if stored[1] is not None else {}
     if contact is None:
         raise tokens.TokenInvalid
     return contact, payload

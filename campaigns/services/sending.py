@@ -1,16 +1,15 @@
 """Launching, scheduling, pausing, resuming and cancelling a campaign.
 
-Launching writes one outbox row per recipient with its personalised bodies, in bulk: contacts are
-read in chunks and inserted with one executemany per chunk (no ORM object per row), and
-UNIQUE(campaign_id, contact_id) with ON CONFLICT DO NOTHING makes a second write of the same
-recipient a no-op. The campaign row is locked first, so a double-click launches once.
+Launching stores the compiled mail once (`mailing.models.MailTemplate`) and writes one outbox row
+per recipient with one INSERT ... SELECT from the contacts: each row carries the template reference
+and a JSON context of plain values (name, links from the contact's stored link token), built in
+SQL; the worker personalises it when it sends. UNIQUE(campaign_id, contact_id) with ON CONFLICT DO
+NOTHING makes a second write of the same recipient a no-op. The campaign row is locked first, so a double-click launches once.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from accounts.models import Organisation
 from campaigns import tokens
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.models import Campaign, CampaignStatus, Contact
 from campaigns.services import clicks
-from campaigns.services.audiences import AudienceDefinition, recipients
+from campaigns.services.audiences import AudienceDefinition, conditions
 from campaigns.services.campaigns import (
     CampaignError,
     blocking_findings,
@@ -31,12 +30,11 @@ from campaigns.services.campaigns import (
     mail_context,
 )
 from extensions import db
-from mailing.models import MessageKind, MessageStatus, OutgoingMessage
-from mailing.outbox import header_safe, new_message_id
-from mailing.personalise import compile_mail, personalise
+from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage
+from mailing.outbox import header_safe
+from mailing.personalise import compile_mail, source_hash, to_plain
 from timeutils import utcnow
 
-CHUNK_SIZE = 1000
 TEMPLATE_NAME = "campaign"
 LAUNCHABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 # last_error of the rows a pause holds back, so that resume gives back exactly those.
@@ -120,22 +118,28 @@ def _refuse_blocking_findings(campaign: Campaign) -> None:
 
 
 def write_outbox_rows(campaign: Campaign) -> int:
+    """One INSERT ... SELECT for the whole audience: no Python per recipient, flat memory. The rows
+    reference the compiled version; the worker personalises each with its `context` when it sends."""
     organisation = db.session.get_one(Organisation, campaign.organisation_id)
-    compiled = compile_mail(campaign.mjml_source)
-    events = event_values(campaign)
-    redirects = clicks.register_links(campaign, campaign_links(campaign)) if campaign.track_clicks else {}
-    insert = _insert_ignoring_duplicates()
-    audience = recipients(campaign.organisation_id, AudienceDefinition.of(campaign))
-    # A server-side cursor on PostgreSQL: memory stays flat however large the audience.
-    for chunk in _chunks(db.session.execute(audience.execution_options(yield_per=CHUNK_SIZE))):
-        db.session.execute(insert, [_row(campaign, organisation, compiled, events, redirects, recipient)
-                                    for recipient in chunk])
+    template = _mail_template(campaign, organisation)
+    audience = AudienceDefinition.of(campaign)
+    db.session.execute(_insert_ignoring_duplicates().from_select(
+        list(ROW_COLUMNS), sa.select(*_row_values(campaign, organisation, template.id))
+        .where(*conditions(campaign.organisation_id, audience)).order_by(Contact.id)))
     return db.session.scalar(sa.select(sa.func.count()).where(OutgoingMessage.campaign_id == campaign.id)) or 0
 
 
-def _chunks(result: sa.Result) -> Iterator[Sequence[sa.Row]]:
-    while chunk := result.fetchmany(CHUNK_SIZE):
-        yield chunk
+def _mail_template(campaign: Campaign, organisation: Organisation) -> MailTemplate:
+    compiled = compile_mail(campaign.mjml_source)
+    redirects = clicks.register_links(campaign, campaign_links(campaign)) if campaign.track_clicks else {}
+    # Per recipient the worker replaces contact and links; the rest every recipient shares.
+    shared = mail_context(campaign, organisation, {}, "", "", event_values(campaign))
+    template = MailTemplate(organisation_id=campaign.organisation_id, source_hash=source_hash(compiled.source),
+                            source=compiled.source, html_source=compiled.html_source,
+                            text_source=compiled.text_source, shared=to_plain(shared), redirects=redirects)
+    db.session.add(template)
+    db.session.flush()
+    return template
 
 
 def _insert_ignoring_duplicates() -> sa.Insert:
@@ -144,31 +148,50 @@ def _insert_ignoring_duplicates() -> sa.Insert:
     return dialect.insert(table).on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
 
 
-def _row(campaign: Campaign, organisation: Organisation, compiled: Any, events: list[dict[str, Any]],
-         redirects: dict[str, str], recipient: sa.Row) -> dict[str, Any]:
-    unsubscribe = tokens.unsubscribe_url(recipient.id, campaign.id)
-    contact = {"name": recipient.name, "email": recipient.email, "municipality": recipient.municipality}
-    rendered = personalise(compiled, mail_context(campaign, organisation, contact, unsubscribe,
-                                                  tokens.preferences_url(recipient.id), events))
+ROW_COLUMNS = (
+    "organisation_id", "kind", "template", "campaign_id", "contact_id", "to_address", "to_name", "from_address",
+    "from_name", "reply_to", "subject", "text_body", "template_id", "context", "headers", "status", "attempts",
+    "next_attempt_at", "created_at",
+)
+
+
+def _row_values(campaign: Campaign, organisation: Organisation, template_id: int) -> list[sa.ColumnElement]:
+    """The columns of ROW_COLUMNS for one contact, as SQL; links from the contact's stored token."""
+    unsubscribe = _text(tokens.public_url(tokens.UNSUBSCRIBE_PATH)) + Contact.link_token + _text(f".{campaign.id}")
+    preferences = _text(tokens.public_url(tokens.PREFERENCES_PATH)) + Contact.link_token
+    mailto = f", <mailto:{organisation.reply_to}?subject=afmelden>" if organisation.reply_to else ""
+    context = _json_object(
+        contact=_json_object(name=Contact.name, email=Contact.email, municipality=Contact.municipality),
+        unsubscribe_url=unsubscribe, preferences_url=preferences,
+    )
+    headers = _json_object(**{"List-Unsubscribe": _text("<") + unsubscribe + _text(">" + mailto),
+                              "List-Unsubscribe-Post": _text("List-Unsubscribe=One-Click")})
     now = utcnow()
-    return {
+    constants = {
         "organisation_id": campaign.organisation_id, "kind": MessageKind.CAMPAIGN, "template": TEMPLATE_NAME,
-        "campaign_id": campaign.id, "contact_id": recipient.id,
-        "to_address": recipient.email, "to_name": header_safe(recipient.name) if recipient.name else None,
-        "from_address": campaign.sender_address, "from_name": header_safe(campaign.sender_name),
-        "reply_to": organisation.reply_to, "subject": header_safe(campaign.subject),
-        "text_body": clicks.rewrite_text(rendered.text, redirects),
-        "html_body": clicks.rewrite_html(rendered.html, redirects),
-        "headers": {"List-Unsubscribe": _list_unsubscribe(unsubscribe, organisation.reply_to),
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        "campaign_id": campaign.id, "from_address": campaign.sender_address,
+        "from_name": header_safe(campaign.sender_name), "reply_to": organisation.reply_to,
+        "subject": header_safe(campaign.subject), "text_body": "", "template_id": template_id,
         "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
-        "message_id": new_message_id(campaign.sender_address),
     }
+    per_contact = {
+        "contact_id": Contact.id, "to_address": Contact.email, "context": context, "headers": headers,
+        # header_safe in SQL: a line break in a name never starts a header
+        "to_name": sa.func.nullif(sa.func.replace(sa.func.replace(Contact.name, _text("\r"), _text(" ")),
+                                                  _text("\n"), _text(" ")), _text("")),
+    }
+    table = OutgoingMessage.__table__
+    values = per_contact | {name: sa.literal(value, table.c[name].type) for name, value in constants.items()}
+    return [values[name] for name in ROW_COLUMNS]
 
 
-def _list_unsubscribe(url: str, reply_to: str | None) -> str:
-    """RFC 2369/8058: the one-click https link; a mailto only to the address people there read."""
-    return f"<{url}>, <mailto:{reply_to}?subject=afmelden>" if reply_to else f"<{url}>"
+def _text(value: str) -> sa.ColumnElement[str]:
+    return sa.literal(value, sa.Text)
+
+
+def _json_object(**values: sa.ColumnElement) -> sa.ColumnElement:
+    build = sa.func.json_build_object if db.engine.dialect.name == "postgresql" else sa.func.json_object
+    return build(*(part for key, value in values.items() for part in (_text(key), value)))
 
 
 def schedule(campaign: Campaign, moment: datetime) -> None:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from campaigns.models import Campaign
 from events.models import Registration
 from extensions import db
+from mailing.services import bodies
 from mailing.worker import run_worker
 from tests.campaigns.helpers import form_of, signed_in
 from tests.conftest import LiveServer
@@ -177,8 +178,9 @@ def test_invitation_links_carry_the_campaign_into_sign_ups_and_statistics(client
     assert response.status_code == 302
     assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
     (row,) = [r for r in outbox("campaign")]
-    link = re.search(r'href="http://localhost(/evenementen/[^"]+)"', row.html_body).group(1)
-    assert link == f"{signup_url(event)}?bron=campagne-{campaign.id}" and "Phishing-avond" in row.html_body
+    html = bodies(row).html
+    link = re.search(r'href="http://localhost(/evenementen/[^"]+)"', html).group(1)
+    assert link == f"{signup_url(event)}?bron=campagne-{campaign.id}" and "Phishing-avond" in html
     visitor = client.application.test_client()
     visitor.post(link, data={"name": "Lezer", "email": "lezer@example.org"})
     registration = db.session.scalar(sa.select(Registration))

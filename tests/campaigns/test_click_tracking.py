@@ -7,13 +7,15 @@ from flask.testing import FlaskClient
 
 from campaigns import tokens
 from campaigns.services.clicks import CLICK_SALT
+from mailing.personalise import RenderedMail
+from mailing.services import bodies
 from tests.campaigns.helpers import form_of, path_of, signed_in
 from tests.factories import make_campaign, make_contact, make_organisation, outbox
 
 LINK = "https://veiliginternetten.example/tips?a=1&b=2"
 
 
-def launch_with_link(client: FlaskClient, *, track: bool) -> tuple[object, object]:
+def launch_with_link(client: FlaskClient, *, track: bool) -> tuple[object, RenderedMail]:
     organisation = make_organisation()
     make_contact(organisation)
     campaign = make_campaign(organisation)
@@ -24,19 +26,19 @@ def launch_with_link(client: FlaskClient, *, track: bool) -> tuple[object, objec
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken", data=data).status_code == 302
     assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
     (row,) = outbox("campaign")
-    return campaign, row
+    return campaign, bodies(row)
 
 
 def test_links_go_straight_to_their_target_by_default(client: FlaskClient) -> None:
-    _campaign, row = launch_with_link(client, track=False)
-    assert "/nieuwsbrief/klik/" not in row.html_body and LINK.replace("&", "&amp;") in row.html_body
+    _campaign, mail = launch_with_link(client, track=False)
+    assert "/nieuwsbrief/klik/" not in mail.html and LINK.replace("&", "&amp;") in mail.html
 
 
 def test_tracked_link_is_counted_and_leads_to_the_campaigns_url(client: FlaskClient) -> None:
-    campaign, row = launch_with_link(client, track=True)
-    (redirect,) = re.findall(r'href="(http://localhost/nieuwsbrief/klik/[^"]+)"', row.html_body)
-    assert LINK not in row.html_body and redirect in row.text_body
-    assert "/nieuwsbrief/afmelden/" in row.html_body  # the reader's own links are never rewritten
+    campaign, mail = launch_with_link(client, track=True)
+    (redirect,) = re.findall(r'href="(http://localhost/nieuwsbrief/klik/[^"]+)"', mail.html)
+    assert LINK not in mail.html and redirect in mail.text
+    assert "/nieuwsbrief/afmelden/" in mail.html  # the reader's own links are never rewritten
     for _ in range(2):
         response = client.get(path_of(redirect))
         assert response.status_code == 302 and response.location == LINK
@@ -45,8 +47,8 @@ def test_tracked_link_is_counted_and_leads_to_the_campaigns_url(client: FlaskCli
 
 
 def test_forged_or_tampered_click_links_lead_nowhere(client: FlaskClient) -> None:
-    campaign, row = launch_with_link(client, track=True)
-    (redirect,) = re.findall(r'href="http://localhost(/nieuwsbrief/klik/[^"]+)"', row.html_body)
+    campaign, mail = launch_with_link(client, track=True)
+    (redirect,) = re.findall(r'href="http://localhost(/nieuwsbrief/klik/[^"]+)"', mail.html)
     assert client.get(redirect[:-2] + "xx").status_code == 404
     unknown = tokens.make_token(CLICK_SALT, {"c": campaign.id, "p": 99})
     assert client.get(f"/nieuwsbrief/klik/{unknown}").status_code == 404
