@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 View = TypeVar("View", bound=Callable[..., Any])
+Scoped = TypeVar("Scoped")
 
 
 def organisation_ids_for(user: User, permission: Permission) -> list[int]:
@@ -71,6 +72,15 @@ def ensure_can(permission: Permission, organisation_id: int) -> None:
     """404, not 403, for another organisation's object: its existence is not revealed."""
     if not can(current_user, permission, organisation_id):
         abort(404)
+
+
+def scoped_or_404(model: type[Scoped], object_id: int, permission: Permission) -> Scoped:
+    """The row with this id if the user holds `permission` in its organisation; else 404 either way."""
+    row = db.session.get(model, object_id)
+    if row is None:
+        abort(404)
+    ensure_can(permission, row.organisation_id)  # type: ignore[attr-defined]
+    return row
 
 
 def requires(permission: Permission) -> Callable[[View], View]:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts.permissions import Permission, requires
+from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
@@ -14,7 +14,7 @@ from campaigns.services import clicks, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.contacts import lists_for
 from campaigns.services.statistics import statistics
-from campaigns.views.scope import chosen_organisation, ensure_in_scope, organisations
+from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
 from mailing.rendering import TemplateError
 from mailing.views import PREVIEW_CSP
@@ -24,11 +24,7 @@ blueprint = Blueprint("campaigns", __name__, url_prefix="/beheer/campagnes")
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    ensure_in_scope(campaign.organisation_id)
-    return campaign
+    return scoped_or_404(Campaign, campaign_id, Permission.MANAGE_CAMPAIGNS)
 
 
 @blueprint.route("/")

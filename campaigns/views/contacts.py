@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts import audit
-from accounts.permissions import Permission, requires
+from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ImportUploadForm, ListForm
 from campaigns.models import ContactList, ContactStatus
 from campaigns.services import contacts as service
@@ -34,11 +34,7 @@ IMPORTS_SESSION_KEY = "contact_imports"
 
 
 def _list_or_404(list_id: int) -> ContactList:
-    contact_list = db.session.get(ContactList, list_id)
-    if contact_list is None:
-        abort(404)
-    ensure_in_scope(contact_list.organisation_id)
-    return contact_list
+    return scoped_or_404(ContactList, list_id, Permission.MANAGE_CAMPAIGNS)
 
 
 @blueprint.route("/")

@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 
 from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisation_ids_for, organisations_for, requires
+from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
@@ -52,11 +52,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    ensure_can(Permission.MANAGE_EVENTS, event.organisation_id)
-    return event
+    return scoped_or_404(Event, event_id, Permission.MANAGE_EVENTS)
 
 
 def _question_or_404(event: Event, question_id: int) -> Question:

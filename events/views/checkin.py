@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from accounts import audit
-from accounts.permissions import Permission, can, ensure_can, organisation_ids_for, requires
+from accounts.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels
 from events.models import CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
@@ -52,11 +52,7 @@ class Outcome:
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    ensure_can(Permission.CHECK_IN, event.organisation_id)
-    return event
+    return scoped_or_404(Event, event_id, Permission.CHECK_IN)
 
 
 def _door(event: Event, nonce: str, device: str | None, scanned_at: datetime | None = None) -> checkin.Door:
