@@ -100,9 +100,21 @@ def _html_part(html: str) -> Part:
     if not html.isascii() and _NON_ASCII_RAW_TEXT.search(html):
         return _text_part("html", html)
     data = html.encode("ascii", "xmlcharrefreplace")
-    if max(map(len, data.split(b"\n"))) < MAX_LINE:
+    if _lines_fit(data):
         return _text_headers("html", "7bit"), _crlf(data)
     return _text_part("html", html)
+
+
+def _lines_fit(data: bytes) -> bool:
+    """Whether every line is shorter than MAX_LINE. Jumps from the last line break within reach to
+    the next (a few steps for 70 KB), where splitting into lines took a third of the build."""
+    start = 0
+    while len(data) - start >= MAX_LINE:
+        last_break = data.rfind(b"\n", start, start + MAX_LINE)
+        if last_break < 0:
+            return False
+        start = last_break + 1
+    return True
 
 
 def _lf(data: bytes) -> bytes:

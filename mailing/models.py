@@ -98,7 +98,7 @@ class OutgoingMessage(db.Model):
     __table_args__ = (
         # A campaign reaches a contact at most once (NULLs never collide: transactional rows).
         sa.UniqueConstraint("campaign_id", "contact_id", name="uq_outgoing_messages_campaign_contact"),
-        sa.Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
+        sa.Index("ix_outgoing_messages_due", "status", "next_attempt_at", "id"),
     )
 
 

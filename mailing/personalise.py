@@ -30,6 +30,7 @@ from typing import Any
 
 import jinja2
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -92,6 +93,14 @@ class _Budget:
 
 
 _budget: ContextVar[_Budget] = ContextVar("mail_template_budget")
+_translations: ContextVar[Any] = ContextVar("mail_translations")
+
+
+def _template_gettext(string: str, **variables: Any) -> str:
+    """`_()` in mail templates: flask_babel's gettext, with the translations looked up once per
+    personalised message instead of per call (the lookup cost a fifth of personalising)."""
+    text = _translations.get().ugettext(string)
+    return text % variables if variables else text
 
 
 def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
@@ -133,7 +142,7 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_none_as_empty)
         self.filters = {name: _size_checked(function) for name, function in self.filters.items()}
         self.filters |= {"replace": _replace, "_counted": _counted, **date_filters}
-        self.globals = {"range": self.globals["range"], "_": _, "gettext": _}
+        self.globals = {"range": self.globals["range"], "_": _template_gettext, "gettext": _template_gettext}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Every `for` loop iterates through `_counted`, which spends the render's step budget."""
@@ -263,12 +272,15 @@ def _parse_or_raise(environment: MailEnvironment, source: str) -> jinja2.Templat
 
 def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedMail:
     """HTML and text for one recipient. Raises TemplateError (with the source line where known)."""
+    token = _translations.set(get_translations())
     try:
         return RenderedMail(html=_render(compiled.html, context), text=_render(compiled.text, context))
     except TemplateError:
         raise
     except _AUTHOR_ERRORS as error:
         raise TemplateError(_describe(error), _line_in_source(compiled.source, context)) from error
+    finally:
+        _translations.reset(token)
 
 
 def to_plain(values: Any) -> Any:

@@ -80,32 +80,62 @@ class SmtpTransport:
             return self._transfer(envelope)
 
     def _transfer(self, envelope: Envelope) -> str:
+        """MAIL, RCPT and DATA, in one write when the relay offers PIPELINING (RFC 2920): two round
+        trips per message instead of four, which is what a busy worker waits on."""
         connection = self._connected()
+        commands = _envelope_commands(envelope)
+        in_first_write = len(commands) if connection.has_extn("pipelining") else 1
         try:
-            code, reply = connection.mail(envelope.sender)
+            connection.send(b"".join(commands[:in_first_write]))
+            first_reply = connection.getreply()
         except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
             self.close()
             raise _StaleConnection() from error
         try:
-            self._expect(code, reply, (250,))
-            self._expect(*connection.rcpt(envelope.recipient), (250, 251))
+            replies = self._envelope_replies(connection, commands, in_first_write, first_reply)
+            self._accept_envelope(connection, replies)
             code, reply = self._data(connection, envelope.data)
             self._expect(code, reply, (250,))
-        except smtplib.SMTPResponseException as error:  # data() raises on anything but 354
-            self._after_refusal(error.smtp_code)
-            raise _reply_error(error.smtp_code, error.smtp_error) from error
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             raise DeliveryError(None, f"{type(error).__name__}: {error}", permanent=False) from error
         return f"{code} {reply.decode('utf-8', 'replace')}"
 
     @staticmethod
+    def _envelope_replies(connection: smtplib.SMTP, commands: list[bytes], in_first_write: int,
+                          first_reply: tuple[int, bytes]) -> list[tuple[int, bytes]]:
+        """One reply per command, up to the first refusal when not pipelined (the rest is not sent)
+        or up to a 421 (the relay hangs up and answers nothing more)."""
+        replies = [first_reply]
+        for index in range(1, len(commands)):
+            code = replies[-1][0]
+            if code == 421 or (index >= in_first_write and code not in _ACCEPTED[index - 1]):
+                break
+            if index >= in_first_write:
+                connection.send(commands[index])
+            replies.append(connection.getreply())
+        return replies
+
+    def _accept_envelope(self, connection: smtplib.SMTP, replies: list[tuple[int, bytes]]) -> None:
+        """Raises the first refusal. A relay that said 354 to a pipelined DATA after refusing the
+        envelope gets an empty message, which it cannot deliver for lack of a recipient."""
+        refusals = ((code, reply) for (code, reply), accepted in zip(replies, _ACCEPTED, strict=False)
+                    if code not in accepted)
+        refusal = next(refusals, None)
+        if refusal is None:  # every reply read and accepted: the replies stop only at a refusal
+            return
+        if replies[-1][0] == 354:
+            connection.send(b".\r\n")
+            connection.getreply()
+        code, reply = refusal
+        self._after_refusal(code)
+        raise _reply_error(code, reply)
+
+    @staticmethod
     def _data(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
-        """DATA as `smtplib.SMTP.data()` does it, with the dot-stuffing done by bytes.replace instead
-        of a regular expression, which took as long as building the whole message."""
-        code, reply = connection.docmd("data")
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
+        """The message after DATA's 354, as `smtplib.SMTP.data()` sends it, with the dot-stuffing
+        done by bytes.replace instead of a regular expression, which took as long as building the
+        whole message."""
         stuffed = (b"." if data.startswith(b".") else b"") + data.replace(b"\r\n.", b"\r\n..")
         connection.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
         return connection.getreply()
@@ -161,6 +191,20 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError):
             self._connection.close()
         self._connection = None
+
+
+_ACCEPTED = ((250,), (250, 251), (354,))  # the replies that let MAIL, RCPT and DATA go on
+
+
+def _envelope_commands(envelope: Envelope) -> list[bytes]:
+    """MAIL, RCPT and DATA for bare addresses (the outbox stores no display names in them). An
+    address that is not ASCII or could end or extend the command is refused with a ValueError:
+    the message is invalid, not the relay."""
+    for address in (envelope.sender, envelope.recipient):
+        if not address.isascii() or any(character in address for character in "<>\r\n \t"):
+            raise ValueError(f"not a bare address: {address!r}")
+    lines = (f"MAIL FROM:<{envelope.sender}>", f"RCPT TO:<{envelope.recipient}>", "DATA")
+    return [f"{line}\r\n".encode("ascii") for line in lines]
 
 
 class _StaleConnection(Exception):

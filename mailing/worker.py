@@ -51,6 +51,9 @@ _RECORD_SENT = (
 
 
 MAX_CACHED_TEMPLATES = 64
+# How often a running worker looks for expired leases: far below any sensible lease, and not per
+# batch (under a steady stream that scan of the index's dead entries cost 0.1 ms per message).
+REQUEUE_EVERY_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Worker:
         self.stopping = False
         self.sent = 0
         self._next_slot = 0.0
+        self._next_requeue = 0.0
         self._versions: dict[int, TemplateVersion] = {}
         # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
@@ -106,7 +110,9 @@ class Worker:
         """Works until stopped; with `once`, until nothing is due. Returns the number sent."""
         try:
             while not self.stopping:
-                self.requeue_expired_leases()
+                if time.monotonic() >= self._next_requeue:
+                    self.requeue_expired_leases()
+                    self._next_requeue = time.monotonic() + REQUEUE_EVERY_SECONDS
                 batch = self.claim()
                 if batch:
                     self.deliver_batch(batch)

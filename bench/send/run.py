@@ -128,25 +128,74 @@ def floor(count: int, port: int) -> tuple[float, int]:
     return count / elapsed, len(data)
 
 
-def run_workers(processes: int, database_url: str, port: int, batch_size: int) -> dict[str, Any]:
+def run_workers(processes: int, database_url: str, port: int, batch_size: int, sink_pid: int) -> dict[str, Any]:
     environment = os.environ | {
         "FLASK_APP": "app:create_app", "FLASK_CONFIG": "development",
         "DATABASE_URL": database_url, "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
     }
     command = [sys.executable, "-m", "flask", "mailing", "worker", "--once", "--batch-size", str(batch_size)]
+    before = cpu_snapshot(sink_pid)
     workers = [subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL) for _ in range(processes)]
-    peak_kb = [0] * processes
-    while any(worker.poll() is None for worker in workers):
-        peak_kb = [max(peak, high_water_kb(worker.pid)) for peak, worker in zip(peak_kb, workers, strict=True)]
-        time.sleep(0.1)
-    if any(worker.returncode != 0 for worker in workers):
-        raise RuntimeError(f"a worker failed: {[worker.returncode for worker in workers]}")
+    peak_kb, worker_user, worker_system = wait_for(workers)
+    after = cpu_snapshot(sink_pid)
     first, last, sent = db.session.execute(
         sa.select(sa.func.min(OutgoingMessage.sent_at), sa.func.max(OutgoingMessage.sent_at), sa.func.count())
         .where(OutgoingMessage.status == MessageStatus.SENT)
     ).one()
+    per_message_ms = {name: round((after[name] - before[name]) * 1000 / sent, 3) for name in ("sink", "postgres")}
     return {"sent": sent, "per_second": round((sent - 1) / (last - first).total_seconds(), 1),
-            "peak_mb": [round(kb / 1024, 1) for kb in peak_kb]}
+            "peak_mb": [round(kb / 1024, 1) for kb in peak_kb],
+            "cpu_ms_per_message": {"workers": round((sum(worker_user) + sum(worker_system)) * 1000 / sent, 3),
+                                   "workers_system": round(sum(worker_system) * 1000 / sent, 3)} | per_message_ms,
+            "host_busy": round(1 - (after["idle"] - before["idle"]) / (after["total"] - before["total"]), 3)}
+
+
+def wait_for(workers: list[subprocess.Popen]) -> tuple[list[int], list[float], list[float]]:
+    """Waits for the workers; returns each one's peak memory (kB), user and system CPU time (s, from wait4)."""
+    peak_kb, user_seconds, system_seconds = [0] * len(workers), [0.0] * len(workers), [0.0] * len(workers)
+    pending = dict(enumerate(workers))
+    while pending:
+        for index, worker in list(pending.items()):
+            peak_kb[index] = max(peak_kb[index], high_water_kb(worker.pid))
+            pid, status, usage = os.wait4(worker.pid, os.WNOHANG)
+            if pid:
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise RuntimeError(f"worker {pid} failed: {os.waitstatus_to_exitcode(status)}")
+                user_seconds[index], system_seconds[index] = usage.ru_utime, usage.ru_stime
+                worker.returncode = 0
+                del pending[index]
+        time.sleep(0.1)
+    return peak_kb, user_seconds, system_seconds
+
+
+def cpu_snapshot(sink_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by smtp-sink and by all PostgreSQL processes, ended ones included
+    (the postmaster's children time; on a shared host this includes other databases' work), and
+    the host's idle and total CPU time."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    snapshot = {"sink": process_cpu(sink_pid) / ticks, "postgres": 0.0,
+                "idle": (int(fields[3]) + int(fields[4])) / ticks, "total": sum(map(int, fields[:8])) / ticks}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdecimal() and read_or_empty(entry / "comm").strip() == "postgres":
+            snapshot["postgres"] += process_cpu(int(entry.name), with_ended_children=True) / ticks
+    return snapshot
+
+
+def process_cpu(pid: int, *, with_ended_children: bool = False) -> int:
+    """utime + stime of a process in clock ticks (0 once it is gone), optionally with cutime +
+    cstime: the time of its children that ended (for the postmaster: closed connections)."""
+    fields = read_or_empty(Path(f"/proc/{pid}/stat")).rsplit(")", 1)[-1].split()
+    if len(fields) < 15:
+        return 0
+    return sum(map(int, fields[11:15] if with_ended_children else fields[11:13]))
+
+
+def read_or_empty(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def high_water_kb(pid: int) -> int:
@@ -177,23 +226,23 @@ def main() -> None:
     recreate_database(args.database_url)
     sink = start_sink(args.sink_port)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": normalise_database_url(args.database_url)})
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average": os.getloadavg()}
     try:
         with app.app_context():
             db.create_all()
             results["queue_per_second"] = round(queue_campaign(args.messages), 1)
             analyze()
             results["floor_per_second"], results["message_bytes"] = floor(args.messages, args.sink_port)
-            results["one_worker"] = run_workers(1, args.database_url, args.sink_port, args.batch_size)
+            results["one_worker"] = run_workers(1, args.database_url, args.sink_port, args.batch_size, sink.pid)
             requeue_all()
             analyze()
-            results["two_workers"] = run_workers(2, args.database_url, args.sink_port, args.batch_size)
+            results["two_workers"] = run_workers(2, args.database_url, args.sink_port, args.batch_size, sink.pid)
             if args.memory_check:
                 db.session.execute(sa.delete(OutgoingMessage))
                 db.session.commit()
                 queue_campaign(args.memory_check, first_contact=10**6)
                 analyze()
-                results["memory_check"] = run_workers(1, args.database_url, args.sink_port, args.batch_size)
+                results["memory_check"] = run_workers(1, args.database_url, args.sink_port, args.batch_size, sink.pid)
                 results["memory_check"]["messages"] = args.memory_check
     finally:
         sink.terminate()
@@ -205,16 +254,20 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
     floor_rate = results["floor_per_second"]
     one, two = results["one_worker"], results["two_workers"]
     print(f"{args.messages} messages of {results['message_bytes'] / 1024:.1f} KB, batch size {args.batch_size}")
-    print("| run | messages/second | vs floor | peak worker memory (MB) |")
-    print("| --- | ---: | ---: | ---: |")
-    print(f"| smtplib floor (one connection, pre-built) | {floor_rate:.0f} | 100% | |")
-    print(f"| one worker | {one['per_second']:.0f} | {one['per_second'] / floor_rate:.0%} | {one['peak_mb'][0]} |")
-    print(f"| two workers | {two['per_second']:.0f} | {two['per_second'] / floor_rate:.0%} "
-          f"({two['per_second'] / one['per_second']:.2f}x one) | {' / '.join(map(str, two['peak_mb']))} |")
+    print("| run | messages/second | vs floor | peak worker memory (MB) | CPU ms/message: workers / sink / PostgreSQL "
+          "| host CPU busy |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| smtplib floor (one connection, pre-built) | {floor_rate:.0f} | 100% | | | |")
+    rows = [("one worker", one), ("two workers", two)]
     if "memory_check" in results:
-        check = results["memory_check"]
-        print(f"| one worker, {check['messages']} messages | {check['per_second']:.0f} | "
-              f"{check['per_second'] / floor_rate:.0%} | {check['peak_mb'][0]} |")
+        rows.append((f"one worker, {results['memory_check']['messages']} messages", results["memory_check"]))
+    for label, run in rows:
+        scaling = f" ({run['per_second'] / one['per_second']:.2f}x one)" if run is two else ""
+        cpu = run["cpu_ms_per_message"]
+        print(f"| {label} | {run['per_second']:.0f} | {run['per_second'] / floor_rate:.0%}{scaling} | "
+              f"{' / '.join(map(str, run['peak_mb']))} | {cpu['workers']:.2f} (system {cpu['workers_system']:.2f}) / "
+              f"{cpu['sink']:.2f} / {cpu['postgres']:.2f} | {run['host_busy']:.0%} |")
+    print(f"load average before the run: {results['load_average']}")
     print(f"queueing (insert, personalised by the worker): {results['queue_per_second']:.0f} messages/second")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,8 @@ class RecordingRelay:
     "reset" (at DATA: the connection is reset without a reply) or "hangup" (accepts the message,
     then closes the connection, as a relay does with idle clients)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool) -> None:
+        self.pipelining = pipelining
         self.deliveries: list[tuple[str, bytes]] = []  # (recipient, message), parsed on demand
         self.scripts: dict[str, list[str]] = {}
         self.lock = threading.Lock()
@@ -52,6 +53,12 @@ class RecordingRelay:
             if (stage == "DATA") != at_data:
                 return None
             return script.pop(0)
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        """Offers PIPELINING (RFC 2920) as Postfix does, unless told not to."""
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING"] + responses[-1:] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
         reply = self._next_reply(address, "RCPT")
@@ -81,8 +88,8 @@ class RecordingRelay:
 
 
 class Relay:
-    def __init__(self, **options: Any) -> None:
-        self.handler = RecordingRelay()
+    def __init__(self, *, pipelining: bool = True, **options: Any) -> None:
+        self.handler = RecordingRelay(pipelining)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      server_hostname="relay.test", **options)
@@ -101,8 +108,9 @@ class Relay:
 
 
 @pytest.fixture
-def relay() -> Iterator[Relay]:
-    server = Relay()
+def relay(request: pytest.FixtureRequest) -> Iterator[Relay]:
+    """Offers PIPELINING; `@pytest.mark.parametrize("relay", [False], indirect=True)` turns it off."""
+    server = Relay(pipelining=getattr(request, "param", True))
     server.controller.start()
     yield server
     server.controller.stop()

@@ -23,6 +23,10 @@ from tests.factories import make_event, make_organisation, outbox, queue_mail, s
 from tests.mailing.conftest import Relay, free_port, worker_process
 from timeutils import utcnow
 
+# The refusal paths with a relay that offers PIPELINING (commands in one write, replies read
+# after) and with one that does not (each command waits for its reply).
+BOTH_MODES = pytest.mark.parametrize("relay", [True, False], indirect=True, ids=["pipelining", "one-at-a-time"])
+
 
 def rows() -> list[OutgoingMessage]:
     db.session.expire_all()
@@ -74,6 +78,7 @@ def test_relay_down_at_signup_keeps_the_mail_until_the_relay_is_back(app: Flask,
     assert rows()[0].status == MessageStatus.SENT and len(relay.received) == 1
 
 
+@BOTH_MODES
 def test_temporary_refusal_is_retried_later_with_growing_delay(smtp_app: Flask, relay: Relay) -> None:
     (message,) = queue_mail()
     relay.refuse(message.to_address, "450 4.2.1 Mailbox busy, try later", "451 4.3.0 Still busy")
@@ -91,6 +96,7 @@ def test_temporary_refusal_is_retried_later_with_growing_delay(smtp_app: Flask, 
     assert rows()[0].status == MessageStatus.SENT and len(relay.received) == 1
 
 
+@BOTH_MODES
 def test_permanent_refusal_fails_at_once_and_reports_a_hard_bounce(smtp_app: Flask, relay: Relay) -> None:
     bounced, other = queue_mail(2)
     relay.refuse(bounced.to_address, "550 5.1.1 No such user")
@@ -107,6 +113,7 @@ def test_permanent_refusal_fails_at_once_and_reports_a_hard_bounce(smtp_app: Fla
     assert [m["To"].addresses[0].addr_spec for m in relay.received] == [other.to_address]
 
 
+@BOTH_MODES
 def test_policy_refusal_fails_without_marking_a_bounce(smtp_app: Flask, relay: Relay) -> None:
     (message,) = queue_mail()
     relay.refuse(message.to_address, "554 5.7.1 Message refused")
@@ -116,6 +123,7 @@ def test_policy_refusal_fails_without_marking_a_bounce(smtp_app: Flask, relay: R
     assert rows()[0].status == MessageStatus.FAILED and reported == []
 
 
+@BOTH_MODES
 def test_421_mid_session_and_connection_reset_are_retried_and_the_batch_goes_on(smtp_app: Flask,
                                                                                relay: Relay) -> None:
     closing, reset, fine = queue_mail(3)
@@ -222,6 +230,7 @@ def test_sigterm_finishes_the_message_in_hand_and_gives_the_rest_back(app: Flask
     assert {(row.status, row.attempts, row.leased_until) for row in waiting} == {(MessageStatus.QUEUED, 0, None)}
 
 
+@BOTH_MODES
 def test_connection_dropped_by_the_relay_is_reopened_for_the_next_message(smtp_app: Flask, relay: Relay) -> None:
     first, second = queue_mail(2)
     relay.refuse(first.to_address, "hangup")
