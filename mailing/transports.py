@@ -136,7 +136,8 @@ class SmtpTransport:
         """The message after DATA's 354, as `smtplib.SMTP.data()` sends it, with the dot-stuffing
         done by bytes.replace instead of a regular expression, which took as long as building the
         whole message."""
-        stuffed = (b"." if data.startswith(b".") else b"") + data.replace(b"\r\n.", b"\r\n..")
+        stuffed = (b"." if data.startswith(b".") else b"") + (
+            data.replace(b"\r\n.", b"\r\n..") if b"\r\n." in data else data)  # a search costs a fifth of a copy
         connection.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
         return connection.getreply()
 
