@@ -22,6 +22,16 @@ def organisation_sender(organisation: Organisation | None) -> Sender:
     )
 
 
+def sender_domain(organisation: Organisation | None) -> str:
+    """The one domain the organisation's mail may come from: its own sender's (SPF and DMARC of
+    the relay are set up for it), the platform's without one."""
+    return organisation_sender(organisation).address.rpartition("@")[2].lower()
+
+
+def may_send_as(organisation: Organisation | None, address: str) -> bool:
+    return address.rpartition("@")[2].lower() == sender_domain(organisation)
+
+
 def organisation_branding(organisation: Organisation | None) -> Branding:
     default_address = current_app.config["MAIL_DEFAULT_SENDER"]
     if organisation is None:

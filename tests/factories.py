@@ -104,6 +104,8 @@ def make_registration(event: Event, **fields: Any) -> Registration:
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """`user` logged in on `client`, whoever was before (the login page sends a logged-in user on)."""
+    client.post("/beheer/uitloggen")
     response = client.post("/beheer/inloggen", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
 

@@ -12,11 +12,11 @@ from bs4 import BeautifulSoup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from accounts.branding import may_send_as, organisation_branding, organisation_sender, sender_domain
 from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, Contact
 from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
-from campaigns.services.mails import branding_for, default_sender_address
 from events.models import Event, EventStatus
 from extensions import db
 from mailing.models import MessageKind
@@ -45,6 +45,10 @@ class CampaignLocked(CampaignError):
     """The campaign is sending or done: its content and audience can no longer change."""
 
 
+class SenderNotAllowed(CampaignError):
+    """The sender address is not on the organisation's mail domain."""
+
+
 @dataclass(frozen=True)
 class CampaignContent:
     name: str
@@ -70,8 +74,8 @@ def create_campaign(organisation: Organisation, name: str, template_key: str) ->
         raise CampaignError(_("Kies een van de sjablonen."))
     campaign = Campaign(
         organisation_id=organisation.id, name=name, template_key=template_key, subject=name, preheader="",
-        sender_name=organisation.mail_from_name or organisation.name,
-        sender_address=default_sender_address(organisation),
+        sender_name=organisation_sender(organisation).name,
+        sender_address=organisation_sender(organisation).address,
         mjml_source=compose(f"mail/campaigns/library/{template_key}.mjml"), event_ids=[],
     )
     db.session.add(campaign)
@@ -88,6 +92,9 @@ def ensure_editable(campaign: Campaign) -> None:
 def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     """Stores the new content only when it renders; a TemplateError (with its line) leaves all as it was."""
     ensure_editable(campaign)
+    organisation = db.session.get_one(Organisation, campaign.organisation_id)
+    if not may_send_as(organisation, content.sender_address):
+        raise SenderNotAllowed(_sender_refusal(organisation))
     rendered = render_sample(campaign, content.mjml_source, list(content.event_ids), content.preheader)
     campaign.name = content.name
     campaign.subject = content.subject
@@ -163,7 +170,7 @@ def mail_context(campaign: Campaign, organisation: Organisation, contact: Mappin
                  unsubscribe_url: str, preferences_url: str, events: list[dict[str, Any]],
                  preheader: str | None = None) -> dict[str, Any]:
     return {
-        "contact": dict(contact), "branding": branding_for(organisation), "events": events,
+        "contact": dict(contact), "branding": organisation_branding(organisation), "events": events,
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
         "preheader": campaign.preheader if preheader is None else preheader,
     }
@@ -194,7 +201,7 @@ def preflight(campaign: Campaign, *, check_links: bool = True) -> list[Finding]:
     except TemplateError as error:
         return [Finding(False, _("De template geeft een fout: %(error)s", error=str(error)), blocking=True)]
     soup = BeautifulSoup(rendered.html, "html.parser")
-    findings = [_subject_finding(campaign), _unsubscribe_finding(soup), _recipients_finding(campaign),
+    findings = [_subject_finding(campaign), _sender_finding(campaign), _unsubscribe_finding(soup), _recipients_finding(campaign),
                 _alt_text_finding(soup), *_empty_value_findings(campaign)]
     if check_links:
         findings.append(_links_finding(soup))
@@ -212,6 +219,20 @@ def _subject_finding(campaign: Campaign) -> Finding:
         return Finding(False, _("Het onderwerp is %(length)s tekens; na %(max)s tekens wordt het vaak afgekapt.",
                                 length=len(campaign.subject), max=SUBJECT_MAX_ADVISED))
     return Finding(True, _("Het onderwerp heeft een goede lengte."))
+
+
+def _sender_refusal(organisation: Organisation) -> str:
+    return _("Het afzenderadres moet op @%(domain)s eindigen: alleen voor dat domein mag de mailserver van "
+             "uw organisatie versturen (anders belandt de mail als vervalst in de spam).",
+             domain=sender_domain(organisation))
+
+
+def _sender_finding(campaign: Campaign) -> Finding:
+    """Also for campaigns saved before the organisation changed its sender address."""
+    organisation = db.session.get_one(Organisation, campaign.organisation_id)
+    if may_send_as(organisation, campaign.sender_address):
+        return Finding(True, _("Het afzenderadres hoort bij het maildomein van uw organisatie."))
+    return Finding(False, _sender_refusal(organisation), blocking=True)
 
 
 def _unsubscribe_finding(soup: BeautifulSoup) -> Finding:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from accounts.branding import organisation_branding, organisation_sender
 from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import (
@@ -27,7 +28,6 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.services.contacts import get_or_create_contact
-from campaigns.services.mails import branding_for, organisation_sender
 from extensions import db
 from mailing.models import MessageKind, MessageStatus, OutgoingMessage
 from mailing.outbox import Mail, queue
@@ -67,7 +67,7 @@ def request_subscription(organisation: Organisation, subscription: Subscription)
     }
     confirm_url = tokens.public_url(f"/nieuwsbrief/bevestigen/{tokens.make_token(tokens.CONFIRM_SALT, payload)}")
     mail = render_mail("mail/campaigns/confirm_subscription.mjml",
-                       {"branding": branding_for(organisation), "confirm_url": confirm_url})
+                       {"branding": organisation_branding(organisation), "confirm_url": confirm_url})
     queue(Mail(
         to_address=contact.email, to_name=contact.name,
         subject=_("Bevestig uw aanmelding bij %(name)s", name=organisation.name),

@@ -116,6 +116,9 @@ def edit(campaign_id: int) -> Response | tuple[str, int] | str:
         return render_template("campaigns/edit.html", **page)
     try:
         service.update_campaign(campaign, _content(form))
+    except service.SenderNotAllowed as error:
+        form.sender_address.errors = [str(error)]
+        return render_template("campaigns/edit.html", **page), 400
     except TemplateError as error:
         db.session.rollback()
         page["template_error"] = error

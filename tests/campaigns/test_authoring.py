@@ -144,6 +144,31 @@ def test_campaign_without_unsubscribe_link_cannot_launch(client: FlaskClient) ->
     assert outbox() == []
 
 
+def test_sender_must_be_on_the_organisations_mail_domain(client: FlaskClient) -> None:
+    organisation = make_organisation(mail_from_address="nieuws@gemeente-test.nl")
+    campaign = make_campaign(organisation)
+    assert campaign.sender_address == "nieuws@gemeente-test.nl"
+    signed_in(client, organisation)
+    url = f"/beheer/campagnes/{campaign.id}/bewerken"
+    spoofed = client.post(url, data=form_of(campaign, sender_address="info@politie.nl", subject="Nieuw"))
+    assert spoofed.status_code == 400 and "@gemeente-test.nl" in spoofed.get_data(as_text=True)
+    assert fresh(campaign).sender_address == "nieuws@gemeente-test.nl" and fresh(campaign).subject != "Nieuw"
+    own = client.post(url, data=form_of(campaign, sender_address="Veilig@Gemeente-Test.nl"))
+    assert own.status_code == 302 and fresh(campaign).sender_address == "Veilig@Gemeente-Test.nl"
+
+
+def test_a_sender_left_behind_by_a_new_organisation_address_blocks_the_launch(client: FlaskClient) -> None:
+    organisation = make_organisation(mail_from_address="nieuws@oud-domein.nl")
+    make_contact(organisation)
+    campaign = make_campaign(organisation)
+    organisation.mail_from_address = "nieuws@nieuw-domein.nl"
+    db.session.commit()
+    signed_in(client, organisation)
+    assert "@nieuw-domein.nl" in client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
+    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    assert response.status_code == 409 and outbox() == []
+
+
 def test_test_send_reaches_the_chosen_addresses_marked_as_test(smtp_app: Flask, client: FlaskClient,
                                                               relay: Relay) -> None:
     organisation = make_organisation()

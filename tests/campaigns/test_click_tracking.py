@@ -36,7 +36,7 @@ def test_links_go_straight_to_their_target_by_default(client: FlaskClient) -> No
 
 def test_tracked_link_is_counted_and_leads_to_the_campaigns_url(client: FlaskClient) -> None:
     campaign, mail = launch_with_link(client, track=True)
-    (redirect,) = re.findall(r'href="(http://localhost/nieuwsbrief/klik/[^"]+)"', mail.html)
+    (redirect,) = re.findall(r'href="(http://localhost/nieuwsbrief/klik/[^"]+)"[^>]*>Meer tips', mail.html)
     assert LINK not in mail.html and redirect in mail.text
     assert "/nieuwsbrief/afmelden/" in mail.html  # the reader's own links are never rewritten
     for _ in range(2):
@@ -48,7 +48,7 @@ def test_tracked_link_is_counted_and_leads_to_the_campaigns_url(client: FlaskCli
 
 def test_forged_or_tampered_click_links_lead_nowhere(client: FlaskClient) -> None:
     campaign, mail = launch_with_link(client, track=True)
-    (redirect,) = re.findall(r'href="http://localhost(/nieuwsbrief/klik/[^"]+)"', mail.html)
+    (redirect,) = re.findall(r'href="http://localhost(/nieuwsbrief/klik/[^"]+)"[^>]*>Meer tips', mail.html)
     assert client.get(redirect[:-2] + "xx").status_code == 404
     unknown = tokens.make_token(CLICK_SALT, {"c": campaign.id, "p": 99})
     assert client.get(f"/nieuwsbrief/klik/{unknown}").status_code == 404

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Role
 from campaigns.models import Campaign, Contact, ContactStatus
 from extensions import db
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.services import bodies
 from mailing.worker import run_worker
 from tests.campaigns.helpers import path_of, signed_in
-from tests.factories import make_campaign, make_contact, make_organisation
+from tests.factories import login, make_campaign, make_contact, make_organisation, make_user
 from tests.mailing.conftest import Relay
 
 
@@ -101,3 +101,21 @@ def test_unsubscribe_link_of_a_sent_mail_shows_the_page_and_takes_the_one_click_
     preferences = mail.get_body(("html",)).get_content()
     assert f"/nieuwsbrief/voorkeuren/{anna.link_token}" in preferences
     assert visitor.get(f"/nieuwsbrief/voorkeuren/{anna.link_token}").status_code == 200
+
+
+def test_mail_catcher_shows_a_campaign_row_personalised_to_the_organisations_admin(client: FlaskClient) -> None:
+    """Viewing the outbox takes VIEW_MAIL, which admins hold; a communications officer launches
+    the campaign and sees its statistics, not the organisation's whole outbox."""
+    organisation = make_organisation()
+    anna = make_contact(organisation, email="anna@example.org", name="Anna")
+    campaign = make_campaign(organisation)
+    (row,) = launched(client, organisation, campaign)
+    assert client.get(f"/beheer/mail/{row.id}").status_code == 403  # the officer: "geen toegang"
+    login(client, make_user(organisation, Role.ADMIN))
+    listing = client.get(f"/beheer/mail/?organisatie={organisation.id}")
+    assert listing.status_code == 200 and "anna@example.org" in listing.get_data(as_text=True)
+    page = client.get(f"/beheer/mail/{row.id}").get_data(as_text=True)
+    assert "Beste Anna" in page and f"afmelden/{anna.link_token}.{campaign.id}" in page
+    assert "List-Unsubscribe-Post" in page
+    html = client.get(f"/beheer/mail/{row.id}/html")
+    assert html.status_code == 200 and "Beste Anna" in html.get_data(as_text=True)
