@@ -13,7 +13,7 @@ from accounts import audit
 from accounts.models import Organisation
 from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ContactForm
-from campaigns.models import Contact, ContactStatus, Topic
+from campaigns.models import Contact, Topic
 from campaigns.services import contact_admin as service
 from campaigns.services.contacts import ContactError, lists_for
 from campaigns.services.tags import tags_for
@@ -46,7 +46,7 @@ def _render(contact: Contact, form: ContactForm, status: int = 200) -> tuple[str
         unsubscribed_via=service.unsubscribed_via(contact),
         erased=service.is_erased(contact), can_resend=service.can_resend_confirmation(contact),
         can_unsubscribe=contact.status in service.STILL_MAILABLE,
-        mail_status_labels=MAIL_STATUS_LABELS, ContactStatus=ContactStatus,
+        mail_status_labels=MAIL_STATUS_LABELS,
     ), status
 
 
