@@ -103,8 +103,10 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views.privacy import blueprint as privacy_blueprint
     from campaigns.receivers import connect_receivers
     from campaigns.views.admin import blueprint as campaigns_blueprint
+    from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
+    from campaigns.views.tags import blueprint as tags_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
@@ -124,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(contacts_blueprint)
+    app.register_blueprint(contact_blueprint)
+    app.register_blueprint(tags_blueprint)
     connect_receivers()
 
 

@@ -14,7 +14,15 @@ from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from accounts.services import set_password
-from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactList, ContactStatus
+from campaigns.models import (
+    ConsentRecord,
+    ConsentSource,
+    Contact,
+    ContactAudience,
+    ContactList,
+    ContactStatus,
+    ContactTag,
+)
 from campaigns.services.campaigns import create_campaign, invitation_events, source_tag
 from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
 from campaigns.services.sending import launch, progress
@@ -326,17 +334,20 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
 
 
 def create_contacts_and_campaign(organisation: Organisation) -> None:
-    """Newsletter readers (with their consent records), one list, and an invitation campaign that
+    """Newsletter readers (with their consent records), one list, a few tags, and an invitation campaign that
     was sent: its outbox rows are marked sent as the worker would, two readers signed up through
     its links and one unsubscribed through it, so its statistics page has something to show."""
     newsletter = ContactList(organisation_id=organisation.id, name="Nieuwsbrief")
     db.session.add(newsletter)
+    tags = [ContactTag(organisation_id=organisation.id, name=name)
+            for name in ("Pilot Noord", "Ondernemersvereniging", "Buurtpreventie")]
     for n, name in enumerate(PEOPLE[:10]):
         status = ContactStatus.UNCONFIRMED if n == 9 else ContactStatus.SUBSCRIBED
         contact = Contact(organisation_id=organisation.id, email=reader_address(name), name=name,
                           audience=ContactAudience.SME if n % 3 == 0 else ContactAudience.CITIZEN,
                           municipality="Oosterwaarde", status=status, lists=[newsletter],
-                          confirmed_at=utcnow() if status == ContactStatus.SUBSCRIBED else None)
+                          confirmed_at=utcnow() if status == ContactStatus.SUBSCRIBED else None,
+                          tags=[tag for k, tag in enumerate(tags) if n % (k + 2) == 0])
         if status == ContactStatus.SUBSCRIBED:
             contact.consents.append(ConsentRecord(text_version=CONSENT_TEXT_VERSION,
                                                   source=ConsentSource.SUBSCRIBE_FORM))

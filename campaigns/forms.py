@@ -14,6 +14,7 @@ from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABEL
 from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
+from campaigns.services.tags import NAME_LENGTH as TAG_NAME_LENGTH
 from events.forms.admin import label_choices, local_datetime_field
 from events.forms.public import MultiCheckboxField, SingleChoiceField, optional_str
 from webutils import NOT_OFFERED, single_line, strip
@@ -90,6 +91,7 @@ class CampaignForm(FlaskForm):
                                                             Length(max=200_000)],
                                 render_kw={"rows": 30, "spellcheck": "false"})
     list_id = SelectField(_l("Lijst"), coerce=_int_or_none, validate_choice=True, invalid_choice_message=NOT_OFFERED)
+    tag_id = SelectField(_l("Label"), coerce=_int_or_none, validate_choice=True, invalid_choice_message=NOT_OFFERED)
     audience_type = SelectField(_l("Doelgroep"), coerce=_enum_or_none(ContactAudience),
                                 choices=_with_empty(_l("Iedereen"), AUDIENCE_LABELS),
                                 invalid_choice_message=NOT_OFFERED)
@@ -143,3 +145,29 @@ class ListForm(FlaskForm):
 class ImportUploadForm(FlaskForm):
     file = FileField(_l("CSV-bestand"), validators=[FileRequired(_l("Kies een bestand."))],
                      description=_l("Met kopregel; gescheiden door komma's of puntkomma's. UTF-8 of Windows-1252."))
+
+
+class TagForm(FlaskForm):
+    name = StringField(_l("Naam van het label"), validators=[
+        InputRequired(_l("Geef het label een naam.")),
+        Length(max=TAG_NAME_LENGTH, message=_l("Een label heeft hoogstens %(max)s tekens.", max=TAG_NAME_LENGTH)),
+    ], filters=[single_line])
+
+
+class BulkTagForm(FlaskForm):
+    """A tag put on, or taken off, every contact the contacts page's filters find."""
+
+    tag_id = SelectField(_l("Label"), coerce=int, validate_choice=True, invalid_choice_message=NOT_OFFERED)
+
+
+class ContactForm(FlaskForm):
+    """What an admin may change of a contact; never the address (consent belongs to an address)."""
+
+    name = StringField(_l("Naam"), validators=[Optional(), Length(max=200)], filters=[single_line])
+    audience = SelectField(_l("Doelgroep"), coerce=_enum_or_none(ContactAudience),
+                           choices=_with_empty(_l("Onbekend"), AUDIENCE_LABELS), invalid_choice_message=NOT_OFFERED)
+    municipality = StringField(_l("Woonplaats of gemeente"), validators=[Optional(), Length(max=100)],
+                               filters=[single_line])
+    topics = topics_field()
+    list_ids = MultiCheckboxField(_l("Lijsten"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED)
+    tag_ids = MultiCheckboxField(_l("Labels"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED)

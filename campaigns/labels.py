@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from campaigns.models import CampaignStatus, ContactAudience, ContactStatus, EventRelation, Topic
+from campaigns.models import CampaignStatus, ConsentSource, ContactAudience, ContactStatus, EventRelation, Topic
 
 AUDIENCE_LABELS = {
     ContactAudience.CITIZEN: _l("Inwoner"),
@@ -37,6 +37,12 @@ EVENT_RELATION_LABELS = {
     EventRelation.ATTENDED: _l("aanwezig geweest bij"),
     EventRelation.ABSENT: _l("aangemeld maar niet gekomen bij"),
 }
+CONSENT_SOURCE_LABELS = {
+    ConsentSource.SUBSCRIBE_FORM: _l("Aanmeldformulier"),
+    ConsentSource.EVENT_SIGNUP: _l("Aanmelding voor een bijeenkomst"),
+    ConsentSource.IMPORT: _l("Import (toestemming elders gegeven)"),
+    ConsentSource.ADMIN_RESEND: _l("Bevestigingsmail, opnieuw verstuurd door een beheerder"),
+}
 
 
 def template_labels() -> dict[str, dict[str, LazyString]]:
@@ -46,4 +52,5 @@ def template_labels() -> dict[str, dict[str, LazyString]]:
         "topic_labels": TOPIC_LABELS,
         "campaign_status_labels": CAMPAIGN_STATUS_LABELS,
         "event_relation_labels": EVENT_RELATION_LABELS,
+        "consent_source_labels": CONSENT_SOURCE_LABELS,
     }

@@ -31,6 +31,8 @@ class ConsentSource(enum.StrEnum):
     SUBSCRIBE_FORM = "subscribe_form"
     EVENT_SIGNUP = "event_signup"
     IMPORT = "import"
+    # The person confirmed a confirmation mail that an admin sent again.
+    ADMIN_RESEND = "admin_resend"
 
 
 class Topic(enum.StrEnum):
@@ -99,6 +101,7 @@ class Contact(db.Model):
         back_populates="contact", cascade="all, delete-orphan", order_by="ConsentRecord.given_at"
     )
     lists: Mapped[list[ContactList]] = relationship(secondary=list_memberships, back_populates="contacts")
+    tags: Mapped[list[ContactTag]] = relationship(secondary="contact_tag_memberships", order_by="ContactTag.name")
 
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "email"),
@@ -189,6 +192,7 @@ class Campaign(db.Model):
     topic: Mapped[Topic | None] = mapped_column(enum_type(Topic, "campaign_topic"))
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
     event_relation: Mapped[EventRelation | None] = mapped_column(enum_type(EventRelation, "campaign_event_relation"))
+    tag_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_tags.id", ondelete="SET NULL"))
     # Events listed in an invitation, in this order.
     event_ids: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Off by default (privacy): when on, links go through signed redirects counted per link, not per person.
@@ -199,3 +203,24 @@ class Campaign(db.Model):
     @property
     def editable(self) -> bool:
         return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+
+tag_memberships = sa.Table(
+    "contact_tag_memberships",
+    db.metadata,
+    sa.Column("tag_id", sa.ForeignKey("contact_tags.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("contact_id", sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class ContactTag(db.Model):
+    """A label an admin puts on contacts for segments ("pilot Noord", "ondernemersvereniging")."""
+
+    __tablename__ = "contact_tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)

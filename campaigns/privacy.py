@@ -2,8 +2,8 @@
 
 Registered with `accounts.privacy` in `app.py`. A contact unsubscribed or bounced longer ago than the
 retention period is anonymised; its row and status stay (campaign statistics keep their counts), its
-consent records keep date, source and text version but lose the IP address, and its topics and list
-memberships go. Its campaign mail copies are anonymised with it.
+consent records keep date, source and text version but lose the IP address, and its topics, list
+memberships and tags go. Its campaign mail copies are anonymised with it.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
-from campaigns.models import ConsentRecord, Contact, ContactTopic, list_memberships
+from campaigns.models import ConsentRecord, Contact, ContactTopic, list_memberships, tag_memberships
 from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.privacy import anonymise_messages
@@ -28,6 +28,7 @@ def anonymise_contacts(*conditions: sa.ColumnElement[bool]) -> int:
                        .values(ip_address=None), execution_options=options)
     db.session.execute(sa.delete(ContactTopic).where(ContactTopic.contact_id.in_(pending)), execution_options=options)
     db.session.execute(sa.delete(list_memberships).where(list_memberships.c.contact_id.in_(pending)))
+    db.session.execute(sa.delete(tag_memberships).where(tag_memberships.c.contact_id.in_(pending)))
     result = db.session.execute(
         sa.update(Contact).where(*conditions, ~is_anonymous(Contact.email)).values(
             email=anonymous_email(Contact.id), name=ANONYMOUS_NAME, municipality=None, confirm_nonce=None,
@@ -74,6 +75,7 @@ def _exported(contact: Contact) -> dict[str, Any]:
         "bounced_at": _when(contact.bounced_at),
         "topics": [topic.value for topic in contact.topic_values],
         "lists": [contact_list.name for contact_list in contact.lists],
+        "tags": [tag.name for tag in contact.tags],
         "consents": [{"given_at": _when(consent.given_at), "source": consent.source.value,
                       "text_version": consent.text_version, "ip_address": consent.ip_address}
                      for consent in contact.consents],

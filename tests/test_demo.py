@@ -100,11 +100,13 @@ def test_demo_has_held_events_with_attendance_for_the_results_dashboard(app: Fla
 
 
 def test_demo_has_contacts_a_list_and_a_sent_campaign_with_statistics(app: Flask) -> None:
-    from campaigns.models import Campaign, CampaignStatus, Contact, ContactList, ContactStatus
+    from campaigns.models import Campaign, CampaignStatus, Contact, ContactList, ContactStatus, ContactTag, tag_memberships
     from campaigns.services.statistics import statistics
 
     assert load_demo(app).exit_code == 0
     assert count(ContactList) == 1
+    assert count(ContactTag) == 3
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(tag_memberships.c.tag_id)))) == 3
     assert count(Contact, Contact.status == ContactStatus.SUBSCRIBED) >= 5
     assert count(Contact, Contact.status == ContactStatus.UNCONFIRMED) >= 1
     (campaign,) = db.session.scalars(sa.select(Campaign))

@@ -21,7 +21,7 @@ from werkzeug.routing import Rule
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.permissions import ROLE_PERMISSIONS, Permission
-from campaigns.models import Campaign, ContactList
+from campaigns.models import Campaign, Contact, ContactList, ContactTag
 from campaigns.views.contacts import IMPORTS_SESSION_KEY
 from events.models import Event, Question, Registration
 from extensions import db
@@ -45,7 +45,7 @@ OTHER_ORGANISATION = "admin-of-another-organisation"
 CALLERS = [ANONYMOUS, *(role.value for role in Role), OTHER_ORGANISATION]
 # Text only organisation A's objects carry: never on a page shown to organisation B.
 A_MARKERS = ("Gemeente Alfa", "Alfa-avond", "alfa-deelnemer@example.org", "Alfa-bericht", "Alfa-campagne",
-             "Alfa-lijst", "alfa-lezer@example.org")
+             "Alfa-lijst", "alfa-lezer@example.org", "Alfa-label")
 # Plausible form fields for every POST, pointing at organisation A where a form names an organisation.
 POST_FIELDS = ("name", "email", "role", "reason", "richting", "title", "label", "kind", "organisation_id",
                "organisatie", "wissen-email", "wissen-organisation_id", "wissen-confirm")
@@ -63,6 +63,8 @@ class World:
     membership: Membership
     campaign: Campaign
     contact_list: ContactList
+    contact: Contact
+    tag: ContactTag
     import_key: str
     users: dict[str, User]
 
@@ -77,6 +79,8 @@ PARAMETERS: dict[str, Callable[[World], int | str]] = {
     "membership_id": lambda world: world.membership.id,
     "campaign_id": lambda world: world.campaign.id,
     "list_id": lambda world: world.contact_list.id,
+    "contact_id": lambda world: world.contact.id,
+    "tag_id": lambda world: world.tag.id,
     "key": lambda world: world.import_key,
 }
 
@@ -117,13 +121,17 @@ def build_world() -> World:
     users[OTHER_ORGANISATION] = make_user(other, Role.ADMIN)
     colleague = make_user(organisation, Role.ORGANISER)
     contact_list = make_contact_list(organisation, name="Alfa-lijst")
-    make_contact(organisation, email="alfa-lezer@example.org", lists=[contact_list])
+    tag = ContactTag(organisation_id=organisation.id, name="Alfa-label")
+    db.session.add(tag)
+    contact = make_contact(organisation, email="alfa-lezer@example.org", lists=[contact_list])
+    contact.tags = [tag]
+    db.session.commit()
     return World(
         organisation=organisation, other=other, event=event, registration=registration,
         question=make_question(event), message=message, attachment=message.attachments[0],
         membership=db.session.scalar(sa.select(Membership).where(Membership.user_id == colleague.id)),
-        campaign=make_campaign(organisation, name="Alfa-campagne"), contact_list=contact_list,
-        import_key=store_import(), users=users,
+        campaign=make_campaign(organisation, name="Alfa-campagne"), contact_list=contact_list, contact=contact,
+        tag=tag, import_key=store_import(), users=users,
     )
 
 

@@ -14,6 +14,7 @@ from campaigns.models import (
     EventRelation,
     Topic,
     list_memberships,
+    tag_memberships,
 )
 from events.models import Registration, RegistrationStatus
 from extensions import db
@@ -27,12 +28,13 @@ class AudienceDefinition:
     topic: Topic | None = None
     event_id: int | None = None
     event_relation: EventRelation | None = None
+    tag_id: int | None = None
 
     @classmethod
     def of(cls, campaign: Campaign) -> AudienceDefinition:
         return cls(list_id=campaign.list_id, audience_type=campaign.audience_type,
                    municipality=campaign.municipality, topic=campaign.topic,
-                   event_id=campaign.event_id, event_relation=campaign.event_relation)
+                   event_id=campaign.event_id, event_relation=campaign.event_relation, tag_id=campaign.tag_id)
 
 
 def _event_condition(event_id: int, relation: EventRelation) -> sa.ColumnElement[bool]:
@@ -52,6 +54,9 @@ def conditions(organisation_id: int, definition: AudienceDefinition) -> list[sa.
     if definition.list_id is not None:
         where.append(sa.exists().where(list_memberships.c.contact_id == Contact.id,
                                        list_memberships.c.list_id == definition.list_id))
+    if definition.tag_id is not None:
+        where.append(sa.exists().where(tag_memberships.c.contact_id == Contact.id,
+                                       tag_memberships.c.tag_id == definition.tag_id))
     if definition.audience_type is not None:
         where.append(Contact.audience == definition.audience_type)
     if definition.municipality:

@@ -106,6 +106,7 @@ def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     campaign.track_clicks = content.track_clicks
     audience = content.audience
     campaign.list_id = audience.list_id
+    campaign.tag_id = audience.tag_id
     campaign.audience_type = audience.audience_type
     campaign.municipality = audience.municipality
     campaign.topic = audience.topic

@@ -14,6 +14,7 @@ from campaigns.services import clicks, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.contacts import lists_for
 from campaigns.services.statistics import statistics
+from campaigns.services.tags import tags_for
 from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
 from mailing.rendering import TemplateError
@@ -77,6 +78,8 @@ def _campaign_form(campaign: Campaign) -> CampaignForm:
     organisation_id = campaign.organisation_id
     form.list_id.choices = [SelectChoice("", _("Alle contacten")),
                             *(SelectChoice(str(c.id), c.name) for c, _n in lists_for(organisation_id))]
+    form.tag_id.choices = [SelectChoice("", _("Geen label")),
+                           *(SelectChoice(str(t.id), t.name) for t, _n in tags_for(organisation_id))]
     form.event_id.choices = [SelectChoice("", _("Geen")),
                              *(SelectChoice(str(e.id), e.title) for e in service.audience_events(organisation_id))]
     form.event_ids.choices = [SelectChoice(e.id, e.title) for e in service.invitation_events(organisation_id)]
@@ -94,7 +97,7 @@ def _content(form: CampaignForm) -> service.CampaignContent:
 
 
 def _audience(form: CampaignForm) -> AudienceDefinition:
-    return AudienceDefinition(list_id=form.list_id.data, audience_type=form.audience_type.data,
+    return AudienceDefinition(list_id=form.list_id.data, tag_id=form.tag_id.data, audience_type=form.audience_type.data,
                               municipality=form.municipality.data or None, topic=form.topic.data,
                               event_id=form.event_id.data, event_relation=form.event_relation.data)
 
@@ -144,7 +147,7 @@ def recipient_count_json(campaign_id: int) -> Response:
         return int(value) if value.isdecimal() and len(value) < 10 else None
 
     definition = AudienceDefinition(
-        list_id=int_arg("list_id"), audience_type=enum_arg("audience_type", ContactAudience),
+        list_id=int_arg("list_id"), tag_id=int_arg("tag_id"), audience_type=enum_arg("audience_type", ContactAudience),
         municipality=args.get("municipality", "").strip()[:100] or None, topic=enum_arg("topic", Topic),
         event_id=int_arg("event_id"), event_relation=enum_arg("event_relation", EventRelation),
     )

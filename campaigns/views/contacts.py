@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -25,12 +26,27 @@ from campaigns.forms import ImportUploadForm, ListForm
 from campaigns.models import ContactList, ContactStatus
 from campaigns.services import contacts as service
 from campaigns.services import importing
+from campaigns.services.tags import tags_for
 from campaigns.views.scope import chosen_organisation, ensure_in_scope, organisations
 from extensions import db
 from webutils import page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 IMPORTS_SESSION_KEY = "contact_imports"
+
+
+def _id_or_none(value: str) -> int | None:
+    return int(value) if value.isdecimal() and len(value) < 10 else None
+
+
+def contact_filters(values: Mapping[str, str]) -> service.ContactFilters:
+    """The filters of the contacts page (query string), also as a bulk action's hidden fields carry them."""
+    status = values.get("status", "")
+    return service.ContactFilters(
+        search=values.get("zoek", "").strip()[:100] or None,
+        status=ContactStatus(status) if status in ContactStatus._value2member_map_ else None,
+        list_id=_id_or_none(values.get("lijst", "")), tag_id=_id_or_none(values.get("label", "")),
+    )
 
 
 def _list_or_404(list_id: int) -> ContactList:
@@ -41,13 +57,7 @@ def _list_or_404(list_id: int) -> ContactList:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def index() -> str:
     organisation = chosen_organisation()
-    status = request.args.get("status", "")
-    list_arg = request.args.get("lijst", "")
-    filters = service.ContactFilters(
-        search=request.args.get("zoek", "").strip()[:100] or None,
-        status=ContactStatus(status) if status in ContactStatus._value2member_map_ else None,
-        list_id=int(list_arg) if list_arg.isdecimal() and len(list_arg) < 10 else None,
-    )
+    filters = contact_filters(request.args)
     page = page_number()
     contacts, total = service.contact_page(organisation.id, filters, page)
     audit.record("contacts.viewed", organisation_id=organisation.id, page=page)
@@ -55,7 +65,7 @@ def index() -> str:
                            contacts=contacts, total=total, page=page, filters=filters,
                            pages=max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1),
                            counts=service.status_counts(organisation.id), lists=service.lists_for(organisation.id),
-                           ContactStatus=ContactStatus)
+                           tags=tags_for(organisation.id), ContactStatus=ContactStatus)
 
 
 @blueprint.route("/lijsten", methods=["GET", "POST"])

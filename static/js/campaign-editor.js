@@ -6,7 +6,7 @@
   if (!form) { return; }
   var countOutput = document.getElementById("recipient-count");
   var previewStatus = document.getElementById("preview-status");
-  var audienceFields = ["list_id", "audience_type", "municipality", "topic", "event_relation", "event_id"];
+  var audienceFields = ["list_id", "tag_id", "audience_type", "municipality", "topic", "event_relation", "event_id"];
 
   function debounce(action, wait) {
     var timer = null;

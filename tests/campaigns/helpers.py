@@ -12,7 +12,7 @@ def form_of(campaign: Campaign, **changes: object) -> dict[str, object]:
     values = {
         "name": campaign.name, "subject": campaign.subject, "preheader": campaign.preheader,
         "sender_name": campaign.sender_name, "sender_address": campaign.sender_address,
-        "mjml_source": campaign.mjml_source, "list_id": "", "audience_type": "", "municipality": "", "topic": "",
+        "mjml_source": campaign.mjml_source, "list_id": "", "tag_id": "", "audience_type": "", "municipality": "", "topic": "",
         "event_relation": "", "event_id": "", "actie": "opslaan",
     }
     return values | changes

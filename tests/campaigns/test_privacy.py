@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import Organisation
 from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME
-from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus, ContactTopic, Topic
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus, ContactTag, ContactTopic, Topic
 from extensions import db
 from mailing.models import OutgoingMessage
 from tests.factories import login, make_campaign, make_contact, make_contact_list, make_message, make_organisation, make_user
@@ -24,6 +24,7 @@ def contact_with_everything(organisation: Organisation, **fields: object) -> Con
     contact = make_contact(organisation, email=PERSON, name="Lotte Lezer", municipality="Alfadorp",
                            lists=[make_contact_list(organisation, name="Nieuwsbrief")], **fields)
     contact.topics = [ContactTopic(topic=list(Topic)[0])]
+    contact.tags = [ContactTag(organisation_id=organisation.id, name="Pilot")]
     contact.consents = [ConsentRecord(text_version="v1", source=ConsentSource(list(ConsentSource)[0]),
                                       ip_address="192.0.2.7")]
     make_message(organisation, template="campaign", to_address=PERSON, to_name="Lotte Lezer",
@@ -39,7 +40,8 @@ def fresh(contact_id: int) -> Contact:
 
 def assert_anonymised(contact_id: int) -> None:
     contact = fresh(contact_id)
-    assert (contact.name, contact.municipality, contact.topics, contact.lists) == (ANONYMOUS_NAME, None, [], [])
+    assert (contact.name, contact.municipality, contact.topics, contact.lists, contact.tags) == (
+        ANONYMOUS_NAME, None, [], [], [])
     assert contact.email.endswith(ANONYMOUS_DOMAIN)
     assert [(c.text_version, c.ip_address) for c in contact.consents] == [("v1", None)]
     [mail] = db.session.scalars(sa.select(OutgoingMessage).where(OutgoingMessage.contact_id == contact_id))
@@ -54,7 +56,8 @@ def test_export_holds_the_contact_with_consents_lists_and_topics(app: Flask, cli
     response = client.post("/beheer/privacy/export", data={"email": PERSON, "organisation_id": organisation.id})
 
     [contact] = json.loads(response.get_data(as_text=True))["data"]["contacts"]
-    assert (contact["name"], contact["municipality"], contact["lists"]) == ("Lotte Lezer", "Alfadorp", ["Nieuwsbrief"])
+    assert (contact["name"], contact["municipality"], contact["lists"], contact["tags"]) == (
+        "Lotte Lezer", "Alfadorp", ["Nieuwsbrief"], ["Pilot"])
     assert [c["ip_address"] for c in contact["consents"]] == ["192.0.2.7"] and len(contact["topics"]) == 1
 
 
