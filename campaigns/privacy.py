@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
-from campaigns.models import ConsentRecord, Contact, ContactTopic, list_memberships, tag_memberships
+from campaigns.models import ConsentRecord, Contact, ContactStatus, ContactTopic, list_memberships, tag_memberships
+from campaigns.services import consent
 from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.privacy import anonymise_messages
@@ -49,7 +50,13 @@ def purge(organisation_id: int, cutoff: datetime) -> int:
 
 
 def erase(email: str, scope: Scope) -> int:
-    return anonymise_contacts(Contact.email == email, *_in_scope(scope))
+    """An erasure withdraws consent too: the contact is unsubscribed first (its queued campaign mail
+    cancelled), so no campaign is ever addressed to the placeholder it becomes."""
+    conditions = (Contact.email == email, *_in_scope(scope))
+    mailable = (ContactStatus.SUBSCRIBED, ContactStatus.UNCONFIRMED)
+    for contact in db.session.scalars(sa.select(Contact).where(*conditions, Contact.status.in_(mailable))):
+        consent.unsubscribe(contact)
+    return anonymise_contacts(*conditions)
 
 
 def export(email: str, scope: Scope) -> list[dict[str, Any]]:

@@ -117,9 +117,7 @@ def resend_confirmation(organisation: Organisation, contact: Contact) -> None:
 
 
 def erase(contact: Contact) -> int:
-    """Unsubscribes the contact (so no campaign is ever addressed to the placeholder), then the
-    organisation's contact erasure of `campaigns.privacy` anonymises it; returns the contacts anonymised."""
+    """The organisation's contact erasure of `campaigns.privacy` (which unsubscribes first); returns
+    the contacts anonymised."""
     _ensure_not_erased(contact)
-    if contact.status in STILL_MAILABLE:
-        consent.unsubscribe(contact)
     return privacy.erase(contact.email, [contact.organisation_id])
