@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import select
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -40,9 +41,13 @@ def _reply_error(code: int, reply: bytes | str) -> DeliveryError:
     return DeliveryError(code, " ".join(text.split()), permanent=500 <= code < 600)
 
 
+Addresses = tuple[str, str]  # (sender, recipient)
+
+
 class Transport(Protocol):
-    def send(self, envelope: Envelope) -> str:
-        """Delivers one message; returns the relay's reply, raises DeliveryError."""
+    def send(self, envelope: Envelope, following: Addresses | None = None) -> str:
+        """Delivers one message; returns the relay's reply, raises DeliveryError. `following` names
+        the message that will be sent next, if known, so that its envelope can travel with this one."""
 
     def close(self) -> None: ...
 
@@ -50,15 +55,33 @@ class Transport(Protocol):
 class OutboxTransport:
     """Development: the message stays in the outbox, where the admin mail catcher shows it."""
 
-    def send(self, envelope: Envelope) -> str:
+    def send(self, envelope: Envelope, following: Addresses | None = None) -> str:
         return OUTBOX_RESPONSE
 
     def close(self) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class _OpenedEnvelope:
+    """The next message's MAIL, RCPT and DATA, sent behind the previous message and answered."""
+
+    addresses: Addresses
+    replies: list[tuple[int, bytes]]
+
+    @property
+    def awaiting_data(self) -> bool:
+        return self.replies[-1][0] == 354
+
+
 class SmtpTransport:
-    """One connection to the relay, reused for every message and reopened when it drops."""
+    """One connection to the relay, reused for every message and reopened when it drops.
+
+    With PIPELINING (RFC 2920) the envelope goes in one write, and the envelope of the following
+    message travels right behind this message's content: one round trip per message instead of
+    four, which is what a busy worker waits on. Only content ends a transaction; an envelope opened
+    for a message that is then not sent is abandoned by dropping the connection (never by an empty
+    message: anything written after DATA's 354 would become the content)."""
 
     def __init__(self, host: str, port: int, *, security: str = "none", username: str = "",
                  password: str = "", timeout: float = 30.0, ca_file: str = "") -> None:
@@ -68,22 +91,55 @@ class SmtpTransport:
         self.username, self.password, self.timeout = username, password, timeout
         self.ca_file = ca_file
         self._connection: smtplib.SMTP | None = None
+        self._opened: _OpenedEnvelope | None = None
 
-    def send(self, envelope: Envelope) -> str:
+    def send(self, envelope: Envelope, following: Addresses | None = None) -> str:
         reused = self._connection is not None
         try:
-            return self._transfer(envelope)
+            return self._transfer(envelope, following)
         except _StaleConnection:
             if not reused:
                 raise DeliveryError(None, "the relay closed the connection", permanent=False) from None
             # The relay dropped an idle connection before it saw anything of this message.
-            return self._transfer(envelope)
+            return self._transfer(envelope, following)
 
-    def _transfer(self, envelope: Envelope) -> str:
-        """MAIL, RCPT and DATA, in one write when the relay offers PIPELINING (RFC 2920): two round
-        trips per message instead of four, which is what a busy worker waits on."""
+    def _transfer(self, envelope: Envelope, following: Addresses | None) -> str:
+        opened_replies = self._take_opened((envelope.sender, envelope.recipient))
         connection = self._connected()
-        commands = _envelope_commands(envelope)
+        try:
+            replies = opened_replies or self._send_envelope(connection, envelope)
+            self._accept_envelope(connection, replies)
+            next_commands = self._commands_to_open(connection, following)
+            code, reply = self._data(connection, envelope.data, next_commands)
+            if following and next_commands:
+                self._read_opened(connection, following, next_commands, code)
+            self._expect(code, reply, (250,))
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise DeliveryError(None, f"{type(error).__name__}: {error}", permanent=False) from error
+        return f"{code} {reply.decode('utf-8', 'replace')}"
+
+    def _take_opened(self, addresses: Addresses) -> list[tuple[int, bytes]] | None:
+        """The replies to this message's envelope if it was opened ahead; an envelope opened for
+        another message (the worker stopped or could not build it) is abandoned."""
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return None
+        if opened.addresses == addresses and not self._relay_spoke():
+            return opened.replies
+        self._drop()
+        return None
+
+    def _relay_spoke(self) -> bool:
+        """Whether the relay sent something unasked (it hung up, or announced it will): then the
+        opened transaction is not to be trusted with the content."""
+        if self._connection is None:
+            return True
+        readable, _writable, _failed = select.select([self._connection.sock], [], [], 0)
+        return bool(readable)
+
+    def _send_envelope(self, connection: smtplib.SMTP, envelope: Envelope) -> list[tuple[int, bytes]]:
+        commands = _envelope_commands((envelope.sender, envelope.recipient))
         in_first_write = len(commands) if connection.has_extn("pipelining") else 1
         try:
             connection.send(b"".join(commands[:in_first_write]))
@@ -91,15 +147,30 @@ class SmtpTransport:
         except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
             self.close()
             raise _StaleConnection() from error
+        return self._envelope_replies(connection, commands, in_first_write, first_reply)
+
+    @staticmethod
+    def _commands_to_open(connection: smtplib.SMTP, following: Addresses | None) -> list[bytes]:
+        if following is None or not connection.has_extn("pipelining"):
+            return []
         try:
-            replies = self._envelope_replies(connection, commands, in_first_write, first_reply)
-            self._accept_envelope(connection, replies)
-            code, reply = self._data(connection, envelope.data)
-            self._expect(code, reply, (250,))
-        except (smtplib.SMTPException, OSError) as error:
-            self.close()
-            raise DeliveryError(None, f"{type(error).__name__}: {error}", permanent=False) from error
-        return f"{code} {reply.decode('utf-8', 'replace')}"
+            return _envelope_commands(following)
+        except ValueError:  # refused when its own turn comes
+            return []
+
+    def _read_opened(self, connection: smtplib.SMTP, following: Addresses, commands: list[bytes],
+                     data_code: int) -> None:
+        """Reads the replies to the envelope sent behind the content. After a refused content, or
+        when the relay hangs up after taking it, the next message simply opens a new connection."""
+        if data_code != 250:
+            self._drop()
+            return
+        try:
+            replies = self._envelope_replies(connection, commands, len(commands), connection.getreply())
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+            return
+        self._opened = _OpenedEnvelope(following, replies)
 
     @staticmethod
     def _envelope_replies(connection: smtplib.SMTP, commands: list[bytes], in_first_write: int,
@@ -132,13 +203,14 @@ class SmtpTransport:
         raise _reply_error(code, reply)
 
     @staticmethod
-    def _data(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    def _data(connection: smtplib.SMTP, data: bytes, next_commands: list[bytes]) -> tuple[int, bytes]:
         """The message after DATA's 354, as `smtplib.SMTP.data()` sends it, with the dot-stuffing
         done by bytes.replace instead of a regular expression, which took as long as building the
-        whole message."""
+        whole message; `next_commands` go in the same write."""
         stuffed = (b"." if data.startswith(b".") else b"") + (
             data.replace(b"\r\n.", b"\r\n..") if b"\r\n." in data else data)  # a search costs a fifth of a copy
-        connection.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        line_end = b"" if stuffed.endswith(b"\r\n") else b"\r\n"
+        connection.send(b"".join((stuffed, line_end, b".\r\n", *next_commands)))
         return connection.getreply()
 
     def _expect(self, code: int, reply: bytes, accepted: tuple[int, ...]) -> None:
@@ -187,24 +259,36 @@ class SmtpTransport:
     def close(self) -> None:
         if self._connection is None:
             return
+        if self._opened is not None and self._opened.awaiting_data:
+            self._drop()  # a QUIT now would be taken as the content of the opened message
+            return
         try:
             self._connection.quit()
         except (smtplib.SMTPException, OSError):
             self._connection.close()
         self._connection = None
+        self._opened = None
+
+    def _drop(self) -> None:
+        """Closes the connection without a word: the relay discards an unfinished transaction."""
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+        self._opened = None
 
 
 _ACCEPTED = ((250,), (250, 251), (354,))  # the replies that let MAIL, RCPT and DATA go on
 
 
-def _envelope_commands(envelope: Envelope) -> list[bytes]:
+def _envelope_commands(addresses: Addresses) -> list[bytes]:
     """MAIL, RCPT and DATA for bare addresses (the outbox stores no display names in them). An
     address that is not ASCII or could end or extend the command is refused with a ValueError:
     the message is invalid, not the relay."""
-    for address in (envelope.sender, envelope.recipient):
+    for address in addresses:
         if not address.isascii() or any(character in address for character in "<>\r\n \t"):
             raise ValueError(f"not a bare address: {address!r}")
-    lines = (f"MAIL FROM:<{envelope.sender}>", f"RCPT TO:<{envelope.recipient}>", "DATA")
+    sender, recipient = addresses
+    lines = (f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA")
     return [f"{line}\r\n".encode("ascii") for line in lines]
 
 

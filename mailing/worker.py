@@ -32,7 +32,7 @@ from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.outbox import new_message_id
 from mailing.personalise import TemplateVersion
 from mailing.rendering import TemplateError
-from mailing.transports import DeliveryError, Envelope, Transport, transport_from_config
+from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
 from timeutils import utcnow
 
 signals = Namespace()
@@ -180,14 +180,22 @@ class Worker:
                 self.release(batch[position:])
                 return
             self._pace()
-            self.deliver(message)
+            self.deliver(message, self._following(batch, position))
 
-    def deliver(self, message: OutgoingMessage) -> None:
+    def _following(self, batch: list[OutgoingMessage], position: int) -> Addresses | None:
+        """The next message's addresses, so that its envelope can travel with this message; not
+        under a rate limit, which would keep a transaction open at the relay while waiting."""
+        if self.settings.rate_per_second or position + 1 >= len(batch):
+            return None
+        following = batch[position + 1]
+        return following.from_address, following.to_address
+
+    def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
         message.message_id = message.message_id or new_message_id(message.from_address)
         try:
             bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
             envelope = Envelope(message.from_address, message.to_address, build_message(message, bodies=bodies))
-            response = self.transport.send(envelope)
+            response = self.transport.send(envelope, following)
         except DeliveryError as error:
             self._record_failure(message, error)
         except TemplateError as error:  # the same for every try: no retry

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.outbox import Attachment, HeaderInjectionError, Mail, Sender, queue
-from mailing.transports import OUTBOX_RESPONSE
+from mailing.transports import OUTBOX_RESPONSE, Envelope, SmtpTransport
 from mailing.worker import message_bounced, run_worker
 from tests.factories import make_event, make_organisation, outbox, queue_mail, signup_url
 from tests.mailing.conftest import Relay, free_port, worker_process
@@ -188,6 +188,34 @@ def test_line_breaks_can_reach_no_header(smtp_app: Flask, relay: Relay) -> None:
     (row,) = rows()
     assert row.status == MessageStatus.FAILED and "line break" in row.last_error
     assert relay.received == []
+
+
+@BOTH_MODES
+def test_a_message_that_cannot_be_built_between_two_good_ones_sends_nothing_of_its_own(smtp_app: Flask,
+                                                                                      relay: Relay) -> None:
+    """With PIPELINING its envelope was already opened behind the first message: it is abandoned
+    by dropping the connection, never finished with an empty message."""
+    first, broken, last = queue_mail(3)
+    db.session.execute(sa.update(OutgoingMessage).where(OutgoingMessage.id == broken.id)
+                       .values(headers={"X-Tag": "a\nBcc: victim@example.org"}))
+    db.session.commit()
+    assert run_worker(once=True) == 2
+    assert relay.handler.count_by_recipient() == {first.to_address: 1, last.to_address: 1}
+    assert all(message.get_body(("plain",)) is not None for message in relay.received)
+    assert {row.to_address: row.status for row in rows()}[broken.to_address] == MessageStatus.FAILED
+
+
+def test_an_envelope_opened_for_a_message_never_sent_delivers_nothing(relay: Relay) -> None:
+    """The worker stopped after a message whose follower's envelope went with it (SIGTERM)."""
+    transport = SmtpTransport("127.0.0.1", relay.port, timeout=5.0)
+    data = b"Subject: een\r\n\r\nTekst\r\n"
+    assert transport.send(Envelope("n@example.org", "een@example.org", data),
+                          following=("n@example.org", "twee@example.org")).startswith("250")
+    transport.close()
+    time.sleep(0.2)  # the relay notices the dropped connection
+    assert relay.handler.count_by_recipient() == {"een@example.org": 1}
+    transport.send(Envelope("n@example.org", "twee@example.org", data))  # a new connection works
+    assert relay.handler.count_by_recipient() == {"een@example.org": 1, "twee@example.org": 1}
 
 
 def test_outbox_transport_marks_mail_sent_for_the_catcher_without_network(app: Flask) -> None:
