@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from campaigns.models import CampaignStatus, ContactAudience, ContactStatus, EventRelation, Topic
+from campaigns.models import CampaignStatus, ContactAudience, ContactStatus, EventRelation, ImportStatus, Topic
 
 AUDIENCE_LABELS = {
     ContactAudience.CITIZEN: _l("Inwoner"),
@@ -37,6 +37,13 @@ EVENT_RELATION_LABELS = {
     EventRelation.ATTENDED: _l("aanwezig geweest bij"),
     EventRelation.ABSENT: _l("aangemeld maar niet gekomen bij"),
 }
+IMPORT_STATUS_LABELS = {
+    ImportStatus.UPLOADED: _l("Kolommen nog niet gekozen"),
+    ImportStatus.QUEUED: _l("In de wachtrij"),
+    ImportStatus.RUNNING: _l("Bezig"),
+    ImportStatus.DONE: _l("Klaar"),
+    ImportStatus.FAILED: _l("Mislukt"),
+}
 
 
 def template_labels() -> dict[str, dict[str, LazyString]]:
@@ -46,4 +53,5 @@ def template_labels() -> dict[str, dict[str, LazyString]]:
         "topic_labels": TOPIC_LABELS,
         "campaign_status_labels": CAMPAIGN_STATUS_LABELS,
         "event_relation_labels": EVENT_RELATION_LABELS,
+        "import_status_labels": IMPORT_STATUS_LABELS,
     }
