@@ -134,12 +134,15 @@ def register_blueprints(app: Flask) -> None:
 def register_personal_data(app: Flask) -> None:
     """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
     from accounts import privacy
-    from campaigns.privacy import CONTACTS
+    from campaigns.privacy import CONTACTS, IMPORTS
     from events.services.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     privacy.register(app, REGISTRATIONS)
     privacy.register(app, OUTBOX)
+    # Imports before contacts: an erasure stops a running import of the address (waiting for the chunk
+    # it is writing) before the contacts are anonymised, so that chunk cannot bring the address back.
+    privacy.register(app, IMPORTS)
     privacy.register(app, CONTACTS)
 
 

@@ -96,6 +96,8 @@ class Config:
     CONTACT_CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
     # A launch to more recipients is left to `flask campaigns tick` (about 3,000 rows/s, bench/README.md).
     CAMPAIGN_INLINE_LAUNCH_LIMIT = int(os.environ.get("CAMPAIGN_INLINE_LAUNCH_LIMIT", "10000"))
+    # The mapping page starts the contact import in a thread of the web process; off, `flask campaigns tick` runs it.
+    CONTACT_IMPORT_THREAD = env_bool("CONTACT_IMPORT_THREAD", True)
     # Uploads (contact CSV files) and forms above this answer 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
 
@@ -114,6 +116,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     LOCK_TIMEOUT_SECONDS = 2
+    CONTACT_IMPORT_THREAD = False  # tests run imports through the tick, or turn the thread on to test it
     PASSWORD_RESET_MIN_SECONDS = 0.01
     BASE_URL = "http://localhost"
     SERVER_NAME = None

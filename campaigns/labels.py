@@ -4,7 +4,15 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from campaigns.models import CampaignStatus, ConsentSource, ContactAudience, ContactStatus, EventRelation, Topic
+from campaigns.models import (
+    CampaignStatus,
+    ConsentSource,
+    ContactAudience,
+    ContactStatus,
+    EventRelation,
+    ImportStatus,
+    Topic,
+)
 
 AUDIENCE_LABELS = {
     ContactAudience.CITIZEN: _l("Inwoner"),
@@ -43,6 +51,13 @@ CONSENT_SOURCE_LABELS = {
     ConsentSource.IMPORT: _l("Import (toestemming elders gegeven)"),
     ConsentSource.ADMIN_RESEND: _l("Bevestigingsmail, opnieuw verstuurd door een beheerder"),
 }
+IMPORT_STATUS_LABELS = {
+    ImportStatus.UPLOADED: _l("Kolommen nog niet gekozen"),
+    ImportStatus.QUEUED: _l("In de wachtrij"),
+    ImportStatus.RUNNING: _l("Bezig"),
+    ImportStatus.DONE: _l("Klaar"),
+    ImportStatus.FAILED: _l("Mislukt"),
+}
 
 
 def template_labels() -> dict[str, dict[str, LazyString]]:
@@ -53,4 +68,5 @@ def template_labels() -> dict[str, dict[str, LazyString]]:
         "campaign_status_labels": CAMPAIGN_STATUS_LABELS,
         "event_relation_labels": EVENT_RELATION_LABELS,
         "consent_source_labels": CONSENT_SOURCE_LABELS,
+        "import_status_labels": IMPORT_STATUS_LABELS,
     }

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts.models import User
 from dbtypes import enum_type
 from extensions import db
 from timeutils import UTCDateTime, utcnow
@@ -224,3 +225,64 @@ class ContactTag(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+
+class ImportStatus(enum.StrEnum):
+    UPLOADED = "uploaded"  # parsed and stored; the columns are not chosen yet
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ContactImport(db.Model):
+    """One CSV import of contacts, from upload to report (`campaigns.services.import_jobs`).
+
+    The file is kept in the row rather than on a disk: whichever machine runs the import (a thread
+    of the web process that took the upload, or `flask campaigns tick` elsewhere) reads it from the
+    database, and deleting the row or clearing `data` removes the personal data with it. It is
+    cleared as soon as the import ends; an upload that is never mapped goes after a day.
+    """
+
+    __tablename__ = "contact_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus, "import_status"), default=ImportStatus.UPLOADED)
+    filename: Mapped[str] = mapped_column(sa.String(100))
+    # Deferred: the progress page and its JSON poll never load the file.
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    # Field name -> column index in the file, as chosen on the mapping page.
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_lists.id", ondelete="SET NULL"))
+    total_rows: Mapped[int] = mapped_column(default=0)
+    # Rows whose contacts are committed; a resumed import continues from here.
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    # The counts of `importing.ImportReport` and its first invalid and duplicate lines, as far as processed.
+    report: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    # The runner holding the import (a random token per claim) and how often it was claimed.
+    runner: Mapped[str | None] = mapped_column(sa.String(32))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Renewed with every chunk; a running import whose heartbeat is stale lost its runner.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_contact_imports_organisation_created", "organisation_id", "created_at"),
+        sa.Index("ix_contact_imports_status", "status"),
+        sa.CheckConstraint("processed_rows <= total_rows", name="processed_within_total"),
+    )
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.processed_rows // self.total_rows if self.total_rows else 100
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

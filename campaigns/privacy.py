@@ -4,17 +4,34 @@ Registered with `accounts.privacy` in `app.py`. A contact unsubscribed or bounce
 retention period is anonymised; its row and status stay (campaign statistics keep their counts), its
 consent records keep date, source and text version but lose the IP address, and its topics, list
 memberships and tags go. Its campaign mail copies are anonymised with it.
+
+Contact imports hold personal data in two places: the uploaded file, kept only until the import ends
+(or a day, when its columns are never chosen), and the report's example lines (invalid and duplicate
+addresses with their line numbers), kept until the retention period has passed since the import.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import undefer
 
 from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
-from campaigns.models import ConsentRecord, Contact, ContactStatus, ContactTopic, list_memberships, tag_memberships
-from campaigns.services import consent
+from accounts.services import normalise_email
+from campaigns.models import (
+    ConsentRecord,
+    Contact,
+    ContactImport,
+    ContactStatus,
+    ContactTopic,
+    ImportStatus,
+    list_memberships,
+    tag_memberships,
+)
+from campaigns.services import consent, import_jobs, importing
 from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.privacy import anonymise_messages
@@ -90,3 +107,61 @@ def _exported(contact: Contact) -> dict[str, Any]:
 
 
 CONTACTS = PersonalData("contacts", purge=purge, export=export, erase=erase)
+
+
+def purge_imports(organisation_id: int, cutoff: datetime) -> int:
+    """Deletes the imports that ended before the cutoff: their reports name addresses from the file."""
+    return db.session.execute(
+        sa.delete(ContactImport).where(ContactImport.organisation_id == organisation_id, ContactImport.finished_at < cutoff),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+
+
+def _import_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    return [] if scope is None else [ContactImport.organisation_id.in_(scope)]
+
+
+def _report_lines(job: ContactImport, email: str) -> list[int]:
+    report = job.report or {}
+    return [line for line, value in report.get("invalid_lines", []) + report.get("duplicate_lines", [])
+            if normalise_email(value) == email]
+
+
+def _in_file(job: ContactImport, email: str) -> bool:
+    if job.data is None:
+        return False
+    text, _encoding = importing.decode(job.data)
+    return re.search(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", text, re.IGNORECASE) is not None
+
+
+def _imports_naming(email: str, scope: Scope) -> list[tuple[ContactImport, list[int], bool]]:
+    query = (sa.select(ContactImport).where(*_import_scope(scope)).options(undefer(ContactImport.data))
+             .order_by(ContactImport.id))
+    found = ((job, _report_lines(job, email), _in_file(job, email)) for job in db.session.scalars(query))
+    return [(job, lines, in_file) for job, lines, in_file in found if lines or in_file]
+
+
+def export_imports(email: str, scope: Scope) -> list[dict[str, Any]]:
+    return [{"organisation_id": job.organisation_id, "filename": job.filename, "created_at": _when(job.created_at),
+             "report_lines": lines, "in_stored_file": in_file} for job, lines, in_file in _imports_naming(email, scope)]
+
+
+def erase_imports(email: str, scope: Scope) -> int:
+    """Removes the address from import reports; an unfinished import whose file holds it stops, and loses the file."""
+    changed = 0
+    for job, lines, in_file in _imports_naming(email, scope):
+        changed += 1
+        if lines:
+            report = dict(job.report or {})
+            for key in report.keys() & {"invalid_lines", "duplicate_lines"}:
+                report[key] = [[line, value] for line, value in report[key] if normalise_email(value) != email]
+            job.report = report
+        if in_file and job.status == ImportStatus.UPLOADED:
+            db.session.delete(job)
+        elif in_file:
+            import_jobs.stop(job, _("Gestopt: er kwam een verzoek om de gegevens van een adres in dit bestand te wissen."))
+    db.session.flush()
+    return changed
+
+
+IMPORTS = PersonalData("contact_imports", purge=purge_imports, export=export_imports, erase=erase_imports)

@@ -15,7 +15,7 @@ from ipaddress import ip_address
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
@@ -85,12 +85,19 @@ def _only_on_postgresql(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def app(database_url: str, schema: None) -> Iterator[Flask]:
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.teardown_request(_forget_user)
     with app.app_context():
         yield app
         db.session.rollback()
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+def _forget_user(_error: BaseException | None) -> None:
+    """Requests run inside the test's app context and share its `g`, where Flask-Login caches the
+    signed-in user: without this, a second client in the same test would act as the first one's user."""
+    g.pop("_login_user", None)
 
 
 def _empty_tables() -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
-from campaigns.models import Campaign, Contact, ContactAudience, ContactList, ContactStatus
+from campaigns.models import Campaign, Contact, ContactAudience, ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services.campaigns import create_campaign
 from events.models import (
     Audience,
@@ -211,3 +211,13 @@ def make_campaign(organisation: Organisation, template: str = "awareness", **fie
         setattr(campaign, name, value)
     db.session.commit()
     return campaign
+
+
+def make_import(organisation: Organisation, data: bytes = b"email;naam\r\nalfa-lezer@example.org;Alfa\r\n",
+                **fields: Any) -> ContactImport:
+    """A contacts file as the upload step leaves it (its columns not chosen yet), unless told otherwise."""
+    defaults: dict[str, Any] = {"filename": "contacten.csv", "status": ImportStatus.UPLOADED, "total_rows": 1}
+    job = ContactImport(organisation_id=organisation.id, data=data, **(defaults | fields))
+    db.session.add(job)
+    db.session.commit()
+    return job

@@ -1,22 +1,25 @@
 """CSV import and export of contacts.
 
 An import reads the whole file (the upload limit, MAX_CONTENT_LENGTH, bounds it), maps its
-columns, and writes in bulk. A row counts as proof of consent only when its consent column says
-so; without it the contact is stored unconfirmed and receives nothing until it confirms. An
-address that unsubscribed or bounced stays so: only a new double opt-in brings it back.
+columns, and writes in bulk, CHUNK_SIZE rows at a time (`import_jobs` commits each chunk). A row
+counts as proof of consent only when its consent column says so; without it the contact is stored
+unconfirmed and receives nothing until it confirms. An address that unsubscribed or bounced stays
+so: only a new double opt-in brings it back.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
 from campaigns.services.contacts import valid_email
+from dbtypes import insert_ignoring_duplicates
 from events.services.export import BOM, neutralise
 from extensions import db
 from timeutils import utcnow
@@ -48,15 +51,84 @@ class ParsedFile:
 
 @dataclass
 class ImportReport:
-    rows: int = 0
+    """The outcome of an import so far; the lines are the first REPORT_EXAMPLES invalid and duplicate ones."""
+
     created: int = 0
     existing: int = 0
     subscribed: int = 0
     unconfirmed: int = 0
     withdrawn_kept: int = 0
-    invalid: list[tuple[int, str]] = field(default_factory=list)
-    duplicates: list[tuple[int, str]] = field(default_factory=list)
     without_consent: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    invalid_lines: list[tuple[int, str]] = field(default_factory=list)
+    duplicate_lines: list[tuple[int, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> ImportReport:
+        report = cls(**(data or {}))
+        report.invalid_lines = [(line, value) for line, value in report.invalid_lines]
+        report.duplicate_lines = [(line, value) for line, value in report.duplicate_lines]
+        return report
+
+    def add_invalid(self, line: int, value: str) -> None:
+        self.invalid += 1
+        if len(self.invalid_lines) < REPORT_EXAMPLES:
+            self.invalid_lines.append((line, value[:80]))
+
+    def add_duplicate(self, line: int, address: str) -> None:
+        self.duplicates += 1
+        if len(self.duplicate_lines) < REPORT_EXAMPLES:
+            self.duplicate_lines.append((line, address))
+
+
+@dataclass
+class RowWriter:
+    """Writes an import's rows chunk by chunk; what it learns (known and seen addresses, the report)
+    carries from one chunk to the next. Make one with `row_writer`."""
+
+    organisation_id: int
+    mapping: dict[str, int | None]
+    text_version: str
+    list_id: int | None
+    report: ImportReport
+    # The organisation's addresses -> (contact id, status), growing with every chunk.
+    known: dict[str, tuple[int, ContactStatus]]
+    # The valid addresses of the file's rows written so far: a later row with one is a duplicate.
+    seen: set[str]
+
+    def write(self, rows: list[list[str]], first_line: int) -> None:
+        """Validates and writes `rows` (the file's line `first_line` onwards); flushes, never commits."""
+        wanted = self._wanted(rows, first_line)
+        contact_ids = _import_chunk(self.organisation_id, wanted, self.report, self.known, self.text_version)
+        if self.list_id is not None and contact_ids:
+            db.session.execute(insert_ignoring_duplicates(list_memberships, "list_id", "contact_id"),
+                               [{"list_id": self.list_id, "contact_id": contact_id} for contact_id in contact_ids])
+
+    def _wanted(self, rows: list[list[str]], first_line: int) -> dict[str, dict[str, object]]:
+        wanted: dict[str, dict[str, object]] = {}
+        for number, row in enumerate(rows, start=first_line):
+            raw = _cell(row, self.mapping["email"])
+            address = valid_email(raw)
+            if address is None:
+                self.report.add_invalid(number, raw)
+                continue
+            if address in self.seen:
+                self.report.add_duplicate(number, address)
+                continue
+            self.seen.add(address)
+            consent = _cell(row, self.mapping.get("consent")).lower() in CONSENT_YES
+            self.report.without_consent += not consent
+            wanted[address] = {
+                "name": " ".join(_cell(row, self.mapping.get("name")).split())[:200] or None,
+                "audience": AUDIENCE_WORDS.get(_cell(row, self.mapping.get("audience")).lower()),
+                "municipality": " ".join(_cell(row, self.mapping.get("municipality")).split())[:100] or None,
+                "consent": consent,
+            }
+        return wanted
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -105,42 +177,15 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
-def import_contacts(organisation_id: int, parsed: ParsedFile, mapping: dict[str, int | None],
-                    source_name: str, list_id: int | None = None) -> ImportReport:
-    report = ImportReport(rows=len(parsed.rows))
-    wanted: dict[str, dict[str, object]] = {}
-    for number, row in enumerate(parsed.rows, start=2):  # line 1 is the header
-        raw = _cell(row, mapping["email"])
-        address = valid_email(raw)
-        if address is None:
-            report.invalid.append((number, raw[:80]))
-            continue
-        if address in wanted:
-            report.duplicates.append((number, address))
-            continue
-        consent = _cell(row, mapping.get("consent")).lower() in CONSENT_YES
-        report.without_consent += not consent
-        wanted[address] = {
-            "name": " ".join(_cell(row, mapping.get("name")).split())[:200] or None,
-            "audience": AUDIENCE_WORDS.get(_cell(row, mapping.get("audience")).lower()),
-            "municipality": " ".join(_cell(row, mapping.get("municipality")).split())[:100] or None,
-            "consent": consent,
-        }
+def row_writer(organisation_id: int, mapping: dict[str, int | None], source_name: str, list_id: int | None,
+               report: ImportReport, rows_done: list[list[str]]) -> RowWriter:
+    """A writer for an import that has already written `rows_done` (none for a new import) with `report`."""
     # The organisation's addresses, read once: a lookup per chunk would be planned on the table's
     # statistics from before the import and turn into a sequential scan per chunk (quadratic).
     known = {email: (contact_id, status) for contact_id, email, status in db.session.execute(
         sa.select(Contact.id, Contact.email, Contact.status).where(Contact.organisation_id == organisation_id))}
-    contact_ids: list[int] = []
-    for chunk in _chunks(list(wanted.items())):
-        contact_ids += _import_chunk(organisation_id, dict(chunk), report, known, f"import: {source_name}"[:40])
-    if list_id is not None:
-        _add_to_list(list_id, contact_ids)
-    return report
-
-
-def _chunks(items: list) -> Iterator[list]:
-    for start in range(0, len(items), CHUNK_SIZE):
-        yield items[start:start + CHUNK_SIZE]
+    seen = {address for row in rows_done if (address := valid_email(_cell(row, mapping["email"])))}
+    return RowWriter(organisation_id, mapping, f"import: {source_name}"[:40], list_id, report, known, seen)
 
 
 def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], report: ImportReport,
@@ -175,15 +220,6 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
              "source": ConsentSource.IMPORT, "ip_address": None} for address in consent_now])
     report.subscribed += len(consent_now)
     return [known[address][0] for address in wanted]
-
-
-def _add_to_list(list_id: int, contact_ids: list[int]) -> None:
-    query = sa.select(list_memberships.c.contact_id).where(list_memberships.c.list_id == list_id)
-    present = set(db.session.scalars(query))
-    members = [{"list_id": list_id, "contact_id": contact_id} for contact_id in contact_ids
-               if contact_id not in present]
-    for chunk in _chunks(members):
-        db.session.execute(list_memberships.insert(), chunk)
 
 
 EXPORT_HEADER = ["email", "naam", "doelgroep", "gemeente", "status", "bevestigd_op"]

@@ -14,7 +14,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from accounts.models import Organisation
@@ -29,6 +28,7 @@ from campaigns.services.campaigns import (
     event_values,
     mail_context,
 )
+from dbtypes import insert_ignoring_duplicates
 from extensions import db
 from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage
 from mailing.outbox import header_safe
@@ -123,7 +123,7 @@ def write_outbox_rows(campaign: Campaign) -> int:
     organisation = db.session.get_one(Organisation, campaign.organisation_id)
     template = _mail_template(campaign, organisation)
     audience = AudienceDefinition.of(campaign)
-    db.session.execute(_insert_ignoring_duplicates().from_select(
+    db.session.execute(insert_ignoring_duplicates(OutgoingMessage.__table__, "campaign_id", "contact_id").from_select(
         list(ROW_COLUMNS), sa.select(*_row_values(campaign, organisation, template.id))
         .where(*conditions(campaign.organisation_id, audience)).order_by(Contact.id)))
     return db.session.scalar(sa.select(sa.func.count()).where(OutgoingMessage.campaign_id == campaign.id)) or 0
@@ -140,12 +140,6 @@ def _mail_template(campaign: Campaign, organisation: Organisation) -> MailTempla
     db.session.add(template)
     db.session.flush()
     return template
-
-
-def _insert_ignoring_duplicates() -> sa.Insert:
-    table = OutgoingMessage.__table__
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
 
 
 ROW_COLUMNS = (

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -58,7 +59,7 @@ def show(campaign_id: int) -> str:
     stats = statistics(campaign)
     db.session.commit()  # progress() may have marked the campaign sent
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=stats,
-                           links=clicks.link_clicks(campaign),
+                           progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=TestSendForm(),
                            schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus)
 
@@ -69,8 +70,14 @@ def progress_json(campaign_id: int) -> Response:
     campaign = _campaign_or_404(campaign_id)
     progress = sending.progress(campaign)
     db.session.commit()
-    return jsonify(status=progress.status.value, total=progress.total, done=progress.done,
-                   percent=progress.percent, counts={status.value: n for status, n in progress.counts.items()})
+    return jsonify(status=progress.status.value, running=progress.status == CampaignStatus.SENDING,
+                   total=progress.total, done=progress.done, percent=progress.percent, text=_progress_text(progress),
+                   counts={status.value: n for status, n in progress.counts.items()})
+
+
+def _progress_text(progress: sending.Progress) -> str:
+    return _("%(done)s van %(total)s afgehandeld (%(percent)s%%).", done=format_number(progress.done),
+             total=format_number(progress.total), percent=progress.percent)
 
 
 def _campaign_form(campaign: Campaign) -> CampaignForm:
@@ -207,7 +214,7 @@ def _show_with_errors(campaign: Campaign, *, test_form: TestSendForm | None = No
                       schedule_form: ScheduleForm | None = None, status: int = 400) -> tuple[str, int]:
     progress = sending.progress(campaign)
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=statistics(campaign),
-                           links=clicks.link_clicks(campaign),
+                           progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=test_form or TestSendForm(),
                            schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus), status
 

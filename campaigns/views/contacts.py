@@ -1,38 +1,28 @@
 """Admin pages for contacts: the list of contacts, lists with CSV export, and CSV import."""
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Mapping
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    stream_with_context,
-    url_for,
-)
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from accounts import audit
+from accounts.models import Organisation
 from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ImportUploadForm, ListForm
-from campaigns.models import ContactList, ContactStatus
+from campaigns.models import ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services import contacts as service
-from campaigns.services import importing
+from campaigns.services import import_jobs, importing
 from campaigns.services.tags import tags_for
-from campaigns.views.scope import chosen_organisation, ensure_in_scope, organisations
+from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
 from webutils import page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
-IMPORTS_SESSION_KEY = "contact_imports"
+RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 def _id_or_none(value: str) -> int | None:
@@ -100,22 +90,13 @@ def export(list_id: int) -> Response:
     return response
 
 
-def _imports_dir() -> str:
-    path = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(path, exist_ok=True)
-    return path
+def _import_or_404(import_id: int) -> ContactImport:
+    return scoped_or_404(ContactImport, import_id, Permission.MANAGE_CAMPAIGNS)
 
 
-def _stored_import(key: str) -> tuple[int, str]:
-    """The organisation and file of an upload this session made; anything else is a 404."""
-    stored = session.get(IMPORTS_SESSION_KEY, {}).get(key)
-    if not stored or not key.replace("-", "").replace("_", "").isalnum():
-        abort(404)
-    ensure_in_scope(stored["organisation_id"])
-    path = os.path.join(_imports_dir(), f"{key}.csv")
-    if not os.path.exists(path):
-        abort(404)
-    return stored["organisation_id"], path
+def _upload_page(organisation: Organisation, form: ImportUploadForm) -> str:
+    return render_template("campaigns/import_upload.html", organisation=organisation, form=form,
+                           imports=import_jobs.recent(organisation.id), progress_text=_progress_text)
 
 
 @blueprint.route("/import", methods=["GET", "POST"])
@@ -124,50 +105,67 @@ def upload() -> Response | tuple[str, int] | str:
     organisation = chosen_organisation()
     form = ImportUploadForm()
     if request.method == "GET":
-        return render_template("campaigns/import_upload.html", organisation=organisation, form=form)
+        return _upload_page(organisation, form)
     if not form.validate_on_submit():
-        return render_template("campaigns/import_upload.html", organisation=organisation, form=form), 400
-    data = form.file.data.read()
+        return _upload_page(organisation, form), 400
     try:
-        importing.parse(data)
+        job = import_jobs.upload(organisation.id, current_user.id, form.file.data.filename or "import.csv",
+                                 form.file.data.read())
     except importing.ImportFileError as error:
         form.file.errors = [str(error)]
-        return render_template("campaigns/import_upload.html", organisation=organisation, form=form), 400
-    key = secrets.token_urlsafe(16)
-    with open(os.path.join(_imports_dir(), f"{key}.csv"), "wb") as file:
-        file.write(data)
-    session[IMPORTS_SESSION_KEY] = session.get(IMPORTS_SESSION_KEY, {}) | {
-        key: {"organisation_id": organisation.id, "filename": (form.file.data.filename or "import.csv")[:100]}}
-    return redirect(url_for("contacts.mapping", key=key))
+        return _upload_page(organisation, form), 400
+    db.session.commit()
+    return redirect(url_for("contacts.mapping", import_id=job.id))
 
 
-@blueprint.route("/import/<key>", methods=["GET", "POST"])
+@blueprint.route("/import/<int:import_id>/kolommen", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CAMPAIGNS)
-def mapping(key: str) -> Response | tuple[str, int] | str:
-    """Preview and column mapping; the POST imports (synchronously) and shows the report."""
-    organisation_id, path = _stored_import(key)
-    with open(path, "rb") as file:
-        parsed = importing.parse(file.read())
-    lists = service.lists_for(organisation_id)
-    page = {"key": key, "parsed": parsed, "preview": parsed.rows[:importing.PREVIEW_ROWS], "lists": lists,
-            "fields": importing.FIELDS, "mapping": importing.guess_mapping(parsed.header), "error": None}
-    audit.record("contacts.import_previewed", organisation_id=organisation_id)
+def mapping(import_id: int) -> Response | tuple[str, int] | str:
+    """Preview and column mapping; the POST queues the import and shows its progress."""
+    job = _import_or_404(import_id)
+    if job.status != ImportStatus.UPLOADED:
+        return redirect(url_for("contacts.import_progress", import_id=job.id))
+    parsed = import_jobs.parsed_file(job)
+    page = {"job": job, "parsed": parsed, "preview": parsed.rows[:importing.PREVIEW_ROWS],
+            "lists": service.lists_for(job.organisation_id), "fields": importing.FIELDS,
+            "mapping": importing.guess_mapping(parsed.header), "error": None}
+    audit.record("contacts.import_previewed", "contact_import", job.id, organisation_id=job.organisation_id)
     if request.method == "GET":
         return render_template("campaigns/import_mapping.html", **page)
     chosen = {name: _column(request.form.get(f"kolom_{name}", ""), len(parsed.header)) for name in importing.FIELDS}
     list_id = _column(request.form.get("lijst", ""), 2**31)
-    if chosen["email"] is None or (list_id is not None and list_id not in {c.id for c, _n in lists}):
-        page["mapping"] = chosen
-        no_email = chosen["email"] is None
-        page["error"] = _("Kies de kolom met het e-mailadres.") if no_email else _("Kies een van de lijsten.")
+    try:
+        import_jobs.queue(job, chosen, list_id)
+    except import_jobs.ImportJobError as error:
+        page |= {"mapping": chosen, "error": str(error)}
         return render_template("campaigns/import_mapping.html", **page), 400
-    filename = session[IMPORTS_SESSION_KEY][key]["filename"]
-    report = importing.import_contacts(organisation_id, parsed, chosen, filename, list_id)
-    audit.record("contacts.imported", organisation_id=organisation_id, list_id=list_id)
+    audit.record("contacts.imported", "contact_import", job.id, organisation_id=job.organisation_id, list_id=list_id)
     db.session.commit()
-    os.remove(path)
-    session[IMPORTS_SESSION_KEY] = {k: v for k, v in session[IMPORTS_SESSION_KEY].items() if k != key}
-    return render_template("campaigns/import_report.html", report=report, organisation_id=organisation_id)
+    import_jobs.start_in_background(job.id)
+    return redirect(url_for("contacts.import_progress", import_id=job.id))
+
+
+@blueprint.route("/import/<int:import_id>")
+@requires(Permission.MANAGE_CAMPAIGNS)
+def import_progress(import_id: int) -> str:
+    """The progress bar while the import runs (refreshing itself), then its report."""
+    job = _import_or_404(import_id)
+    if job.finished:  # the report lists addresses from the file
+        audit.record("contacts.import_report_viewed", "contact_import", job.id, organisation_id=job.organisation_id)
+    return render_template("campaigns/import_progress.html", job=job, progress_text=_progress_text(job),
+                           report=importing.ImportReport.from_json(job.report), ImportStatus=ImportStatus)
+
+
+@blueprint.route("/import/<int:import_id>/voortgang.json")
+@requires(Permission.MANAGE_CAMPAIGNS)
+def import_progress_json(import_id: int) -> Response:
+    job = _import_or_404(import_id)
+    return jsonify(status=job.status.value, running=job.status in RUNNING, total=job.total_rows,
+                   done=job.processed_rows, percent=job.percent, text=_progress_text(job))
+
+
+def _progress_text(job: ContactImport) -> str:
+    return _("%(done)s van %(total)s rijen", done=format_number(job.processed_rows), total=format_number(job.total_rows))
 
 
 def _column(value: str, limit: int) -> int | None:

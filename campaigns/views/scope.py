@@ -25,7 +25,3 @@ def chosen_organisation(value: str | None = None) -> Organisation:
 
 def organisations() -> list[Organisation]:
     return organisations_for(current_user, Permission.MANAGE_CAMPAIGNS)
-
-
-def ensure_in_scope(organisation_id: int) -> None:
-    ensure_can(Permission.MANAGE_CAMPAIGNS, organisation_id)

@@ -43,10 +43,11 @@ def test_viewing_registrations_records_who_what_which_record_and_from_where(app:
     event = make_event(organisation)
     make_registration(event)
     admin = make_user(organisation)
+    # The whole session from one browser: a login's session is bound to its address and browser.
+    client.environ_base |= {"REMOTE_ADDR": "192.0.2.7", "HTTP_USER_AGENT": LONG_AGENT}
     login(client, admin)
 
-    response = client.get(admin_url(event, "aanmeldingen"), headers={"User-Agent": LONG_AGENT},
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    response = client.get(admin_url(event, "aanmeldingen"))
 
     assert response.status_code == 200
     [entry] = entries()
@@ -248,12 +249,17 @@ def test_contact_list_export_and_import_are_audited(app: Flask, client: FlaskCli
     upload = client.post(f"/beheer/contacten/import?organisatie={organisation.id}", content_type="multipart/form-data",
                          data={"file": (io.BytesIO(b"email\r\nlezer@example.org\r\n"), "c.csv")})
     assert client.get(upload.location).status_code == 200
-    assert client.post(upload.location, data={"kolom_email": "0"}).status_code == 200
+    progress = client.post(upload.location, data={"kolom_email": "0"}).location
+    app.test_cli_runner().invoke(args=["campaigns", "tick"])
+    assert client.get(f"{progress}/voortgang.json").status_code == 200  # counts only: not recorded
+    assert client.get(progress).status_code == 200  # the report, with lines from the file
 
     assert [(e.action, e.record_type, e.organisation_id) for e in entries()] == [
         ("contacts.viewed", None, organisation.id), ("contacts.exported", "contact_list", organisation.id),
-        ("contacts.import_previewed", None, organisation.id), ("contacts.import_previewed", None, organisation.id),
-        ("contacts.imported", None, organisation.id)]
+        ("contacts.import_previewed", "contact_import", organisation.id),
+        ("contacts.import_previewed", "contact_import", organisation.id),
+        ("contacts.imported", "contact_import", organisation.id),
+        ("contacts.import_report_viewed", "contact_import", organisation.id)]
 
 
 def test_door_search_and_walk_in_are_audited(app: Flask, client: FlaskClient) -> None:

@@ -1,4 +1,4 @@
-"""Public, login, two-factor, privacy and accessibility pages, the audit log and AVG requests: no axe-core violations.
+"""Public, login, two-factor and privacy pages, the audit log, AVG requests, contact imports: no axe-core violations.
 
 WCAG 2.x A and AA; nothing scrolls sideways at 320 px.
 
@@ -16,14 +16,17 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page
 
-from accounts.models import Role, User
+from accounts.models import Organisation, Role, User
 from campaigns import tokens
+from campaigns.models import ContactImport, ImportStatus
 from events.tokens import manage_token
+from extensions import db
 from tests.conftest import LiveServer
 from tests.factories import (
     PASSWORD,
     make_contact,
     make_event,
+    make_import,
     make_organisation,
     make_question,
     make_registration,
@@ -51,6 +54,11 @@ def _log_in(page: Page, server: LiveServer, user: User) -> None:
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def _running_import(organisation: Organisation) -> ContactImport:
+    return make_import(organisation, status=ImportStatus.RUNNING, mapping={"email": 0}, total_rows=2500,
+                       processed_rows=1000, report={}, heartbeat_at=utcnow())
 
 
 def _open(page: Page, server: LiveServer, name: str) -> None:
@@ -112,12 +120,27 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             _log_in(page, server, make_user(organisation, Role.ORGANISER))
             page.goto(f"{url}/beheer/check-in/{event.id}")
             assert page.locator("#door").count() == 1
+        case "import-progress":
+            job = _running_import(organisation)
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/import/{job.id}")
+        case "import-report":
+            job = make_import(organisation, status=ImportStatus.DONE, data=None, total_rows=3, processed_rows=3,
+                              report={"created": 1, "invalid": 1, "invalid_lines": [[3, "geen-adres"]], "duplicates": 1,
+                                      "duplicate_lines": [[4, "anna@example.org"]]})
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/import/{job.id}")
+        case "import-upload-with-recent":
+            _running_import(organisation)
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/import?organisatie={organisation.id}")
 
 
 PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login", "password-reset",
          "two-factor-setup", "two-factor-code-error", "privacy-statement", "accessibility-statement", "audit-log",
          "privacy-requests-errors", "newsletter-subscribe", "newsletter-check-mailbox", "newsletter-preferences",
-         "newsletter-unsubscribe", "door"]
+         "newsletter-unsubscribe", "door", "import-progress", "import-report",
+         "import-upload-with-recent"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -186,3 +209,22 @@ def test_door_on_a_phone_checks_in_a_typed_code_in_large_type_and_updates_the_co
     assert float(headline.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")) >= 24
     page.wait_for_function("() => document.querySelector('[data-count=\"checked_in\"]').textContent.trim() === '1'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_import_progress_bar_follows_the_json_and_the_page_shows_the_report_when_done(
+    app: Flask, live_server: LiveServer, page: Page
+) -> None:
+    organisation = make_organisation()
+    job = _running_import(organisation)
+    _log_in(page, live_server, make_user(organisation, Role.COMMUNICATIONS))
+    page.goto(f"{live_server.url}/beheer/contacten/import/{job.id}")
+    assert page.locator("[role=status]").inner_text() == "1.000 van 2.500 rijen"
+
+    job.processed_rows = 2000
+    db.session.commit()
+    page.wait_for_function("() => document.querySelector('[role=status]').textContent === '2.000 van 2.500 rijen'")
+    assert page.locator("progress").evaluate("(bar) => bar.value") == 80
+
+    job.processed_rows, job.status, job.finished_at = 2500, ImportStatus.DONE, utcnow()
+    db.session.commit()
+    page.get_by_role("heading", name="Importverslag").wait_for()  # the page reloaded with the outcome

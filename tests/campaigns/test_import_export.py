@@ -1,4 +1,6 @@
-"""CSV import (preview, mapping, report, encodings, consent rules, limits) and CSV export of a list."""
+"""CSV import (preview, mapping, report, encodings, consent rules, limits) and CSV export of a list.
+
+The background run itself (progress, resuming, claims, clean-up) is in test_import_jobs.py."""
 from __future__ import annotations
 
 import io
@@ -9,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation
-from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus
+from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactImport, ContactStatus, ImportStatus
 from extensions import db
 from tests.campaigns.helpers import signed_in
 from tests.factories import make_campaign, make_contact, make_contact_list, make_organisation, outbox
@@ -34,7 +36,15 @@ def contacts() -> dict[str, Contact]:
     return {contact.email: contact for contact in db.session.scalars(sa.select(Contact))}
 
 
+def run_tick(client: FlaskClient) -> str:
+    """`flask campaigns tick`, which runs queued imports (the tests start no thread: CONTACT_IMPORT_THREAD)."""
+    result = client.application.test_cli_runner().invoke(args=["campaigns", "tick"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def run_import(client: FlaskClient, organisation: Organisation, data: bytes, **mapping: str) -> str:
+    """Upload, map (the guessed columns unless given), let the tick import, and return the report page."""
     response = upload(client, organisation, data)
     assert response.status_code == 302, response.get_data(as_text=True)
     form = {f"kolom_{name}": value for name, value in mapping.items()}
@@ -42,8 +52,11 @@ def run_import(client: FlaskClient, organisation: Organisation, data: bytes, **m
         page = client.get(response.location).get_data(as_text=True)
         form = {name: value for name, value in re.findall(
             r'name="(kolom_\w+)">.*?(?:<option value="(\d*)" selected>|</select>)', page, re.DOTALL)}
-    result = client.post(response.location, data=form)
-    assert result.status_code == 200, result.get_data(as_text=True)
+    queued = client.post(response.location, data=form)
+    assert queued.status_code == 302, queued.get_data(as_text=True)
+    run_tick(client)
+    result = client.get(queued.location)
+    assert result.status_code == 200 and "Importverslag" in result.get_data(as_text=True)
     return result.get_data(as_text=True)
 
 
@@ -107,6 +120,7 @@ def test_import_adds_to_a_list_once(client: FlaskClient) -> None:
     for _ in range(2):
         response = upload(client, organisation, b"email\nlid@example.org\n")
         client.post(response.location, data={"kolom_email": "0", "lijst": str(members.id)})
+        run_tick(client)
     db.session.expire_all()
     assert [contact.email for contact in db.session.get(type(members), members.id).contacts] == ["lid@example.org"]
 
@@ -145,14 +159,31 @@ def test_a_file_above_the_limit_gets_a_dutch_413(app: Flask, client: FlaskClient
     assert contacts() == {}
 
 
-def test_another_sessions_upload_cannot_be_used(client: FlaskClient, app: Flask) -> None:
+def test_another_organisations_user_gets_404_for_the_upload_its_progress_and_json(client: FlaskClient,
+                                                                                 app: Flask) -> None:
     organisation = make_organisation()
     signed_in(client, organisation)
-    location = upload(client, organisation, CSV.encode()).location
+    mapping_url = upload(client, organisation, CSV.encode()).location
+    progress_url = client.post(mapping_url, data={"kolom_email": "0"}).location
     stranger = app.test_client()
-    signed_in(stranger, organisation)
-    assert stranger.get(location).status_code == 404
-    assert client.get(location.replace("/import/", "/import/x")).status_code == 404
+    signed_in(stranger, make_organisation())
+    assert client.get(mapping_url).location == progress_url  # queued: the mapping step is over
+    for url in (mapping_url, progress_url, f"{progress_url}/voortgang.json"):
+        assert stranger.get(url).status_code == 404, url
+    assert client.get(f"{progress_url}/voortgang.json").get_json()["status"] == "queued"
+    assert stranger.post(mapping_url, data={"kolom_email": "0"}).status_code == 404
+    assert client.get(progress_url.replace("/import/", "/import/9")).status_code == 404
+
+
+def test_a_second_mapping_post_does_not_queue_again(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    mapping_url = upload(client, organisation, CSV.encode()).location
+    progress_url = client.post(mapping_url, data={"kolom_email": "0"}).location
+    again = client.post(mapping_url, data={"kolom_email": "1"})
+    assert again.status_code == 302 and again.location == progress_url
+    (job,) = db.session.scalars(sa.select(ContactImport))
+    assert job.mapping["email"] == 0 and job.status == ImportStatus.QUEUED
 
 
 def test_export_streams_the_list_for_dutch_excel(client: FlaskClient) -> None:
