@@ -193,17 +193,16 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
     """Writes one chunk; returns the ids of its contacts. `known` (address -> id, status) grows."""
     table = Contact.__table__
     now = utcnow()
-    existing = {address: known[address] for address in wanted if address in known}
     new_rows = [
         {"organisation_id": organisation_id, "email": address, "name": values["name"], "audience": values["audience"],
          "municipality": values["municipality"], "created_at": now,
          "status": ContactStatus.SUBSCRIBED if values["consent"] else ContactStatus.UNCONFIRMED,
          "confirmed_at": now if values["consent"] else None}
-        for address, values in wanted.items() if address not in existing
+        for address, values in wanted.items() if address not in known
     ]
-    if new_rows:
-        inserted = db.session.execute(table.insert().returning(table.c.id, table.c.email, table.c.status), new_rows)
-        known.update({email: (contact_id, status) for contact_id, email, status in inserted})
+    created = _insert_new(organisation_id, new_rows, known)
+    new_rows = [row for row in new_rows if row["email"] in created]
+    existing = {address: known[address] for address in wanted if address not in created}
     report.created += len(new_rows)
     report.existing += len(existing)
     report.withdrawn_kept += sum(1 for _id, status in existing.values() if status in WITHDRAWN)
@@ -220,6 +219,26 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
              "source": ConsentSource.IMPORT, "ip_address": None} for address in consent_now])
     report.subscribed += len(consent_now)
     return [known[address][0] for address in wanted]
+
+
+def _insert_new(organisation_id: int, new_rows: list[dict[str, object]],
+                known: dict[str, tuple[int, ContactStatus]]) -> set[str]:
+    """Inserts the new contacts and returns the addresses inserted. One that another request added
+    since the import read the organisation's addresses (the subscribe form) is left as it is and
+    read back: it counts as existing, instead of failing the import on the unique address."""
+    if not new_rows:
+        return set()
+    table = Contact.__table__
+    statement = insert_ignoring_duplicates(table, "organisation_id", "email").returning(
+        table.c.id, table.c.email, table.c.status)
+    inserted = {email: (contact_id, status) for contact_id, email, status in db.session.execute(statement, new_rows)}
+    known.update(inserted)
+    raced = [row["email"] for row in new_rows if row["email"] not in inserted]
+    if raced:
+        known.update({email: (contact_id, status) for contact_id, email, status in db.session.execute(
+            sa.select(Contact.id, Contact.email, Contact.status)
+            .where(Contact.organisation_id == organisation_id, Contact.email.in_(raced)))})
+    return set(inserted)
 
 
 EXPORT_HEADER = ["email", "naam", "doelgroep", "gemeente", "status", "bevestigd_op"]

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import Organisation
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactImport, ContactStatus, ImportStatus
+from campaigns.services.importing import ImportReport, row_writer
 from extensions import db
 from tests.campaigns.helpers import signed_in
 from tests.factories import make_campaign, make_contact, make_contact_list, make_organisation, outbox
@@ -206,3 +207,17 @@ def test_lists_are_created_once_per_name(client: FlaskClient) -> None:
     assert client.post(url, data={"name": "Nieuwsbrief"}).status_code == 302
     again = client.post(url, data={"name": "nieuwsbrief"})
     assert again.status_code == 400 and "al een lijst" in again.get_data(as_text=True)
+
+
+def test_an_address_that_subscribes_while_the_import_runs_counts_as_existing(app: Flask) -> None:
+    """The import read the organisation's addresses before the subscribe form added one of its rows."""
+    organisation = make_organisation()
+    report = ImportReport()
+    writer = row_writer(organisation.id, {"email": 0, "name": 1, "consent": 2}, "lijst.csv", None, report, [])
+    make_contact(organisation, email="bob@example.org", name="Bob zelf", status=ContactStatus.UNCONFIRMED)
+    writer.write([["anna@example.org", "Anna", "ja"], ["bob@example.org", "Bob", "ja"]], first_line=2)
+    db.session.commit()
+    assert (report.created, report.existing, report.subscribed) == (1, 1, 2)
+    stored = contacts()
+    assert stored["bob@example.org"].name == "Bob zelf" and stored["bob@example.org"].status == ContactStatus.SUBSCRIBED
+    assert stored["anna@example.org"].status == ContactStatus.SUBSCRIBED
