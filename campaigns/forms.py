@@ -15,8 +15,7 @@ from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
 from campaigns.services.tags import NAME_LENGTH as TAG_NAME_LENGTH
-from events.forms.admin import label_choices, local_datetime_field
-from events.forms.public import MultiCheckboxField, SingleChoiceField, optional_str
+from formutils import MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
 from webutils import NOT_OFFERED, single_line, strip
 
 MAX_TEST_ADDRESSES = 10

@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from accounts.models import Organisation
 from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
+from csvutils import BOM, csv_line
 from events.labels import AUDIENCE_LABELS, KIND_LABELS
-from events.services.export import BOM, csv_line
 from results import services
 from timeutils import to_local, utcnow
 

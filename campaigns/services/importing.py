@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
 from campaigns.services.contacts import valid_email
+from csvutils import BOM, csv_line
 from dbtypes import insert_ignoring_duplicates
-from events.services.export import BOM, neutralise
 from extensions import db
 from timeutils import utcnow
 
@@ -248,7 +248,7 @@ def export_rows(organisation_id: int, list_id: int) -> Iterator[str]:
     """The list as CSV for Dutch Excel (like the registrations export), streamed in chunks.
 
     Its header names are the ones `guess_mapping` recognises, so an export imports again as it is."""
-    yield BOM + _line(EXPORT_HEADER)
+    yield BOM + csv_line(EXPORT_HEADER)
     query = (
         sa.select(Contact.email, Contact.name, Contact.audience, Contact.municipality, Contact.status,
                   Contact.confirmed_at)
@@ -257,11 +257,5 @@ def export_rows(organisation_id: int, list_id: int) -> Iterator[str]:
         .order_by(Contact.email)
     )
     for row in db.session.execute(query.execution_options(yield_per=CHUNK_SIZE)):
-        yield _line([row.email, row.name or "", row.audience or "", row.municipality or "", row.status,
-                     row.confirmed_at.isoformat() if row.confirmed_at else ""])
-
-
-def _line(cells: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(neutralise(str(cell)) for cell in cells)
-    return buffer.getvalue()
+        yield csv_line([row.email, row.name or "", row.audience or "", row.municipality or "", row.status,
+                         row.confirmed_at.isoformat() if row.confirmed_at else ""])

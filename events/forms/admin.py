@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -25,25 +24,12 @@ from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
 from events.services.lifecycle import MAX_REMINDER_HOURS
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
-from timeutils import LOCAL_TZ, local_to_utc
+from formutils import label_choices, local_datetime_field
+from timeutils import local_to_utc
 from webutils import single_line, strip
 
 MAX_OPTIONS = 30
 DEFAULT_REMINDER_HOURS = 24
-INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")
-YEARS = range(2000, 2100)
-
-
-def plausible_year(form: FlaskForm, field: DateTimeLocalField) -> None:
-    if field.data and field.data.year not in YEARS:
-        raise ValidationError(_l("Kies een datum tussen 2000 en 2099."))
-
-
-def local_datetime_field(label: Any, *validators: Any) -> DateTimeLocalField:
-    """`<input type="datetime-local">` read and shown as Europe/Amsterdam wall-clock time."""
-    return DateTimeLocalField(label, validators=[*validators, plausible_year],
-                              format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], tz=LOCAL_TZ,
-                              invalid_value_message=INVALID_MOMENT)
 
 
 def optional_utc(moment: datetime | None) -> datetime | None:
@@ -63,10 +49,6 @@ def http_url(form: FlaskForm, field: Any) -> None:
 
 def organisation_choices(organisations: list[Organisation]) -> list[SelectChoice]:
     return [SelectChoice(organisation.id, organisation.name) for organisation in organisations]
-
-
-def label_choices(labels: dict[str, Any]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class EventForm(FlaskForm):

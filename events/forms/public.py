@@ -9,34 +9,15 @@ from wtforms import (
     BooleanField,
     EmailField,
     Field,
-    RadioField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from events.models import Audience, Event, Question, QuestionKind
+from formutils import MultiCheckboxField, SingleChoiceField, optional_str
 from webutils import NOT_OFFERED, single_line, strip
-
-
-def optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-class SingleChoiceField(RadioField):
-    """Radio buttons whose emptiness is left to the validators (WTForms calls None "not a choice")."""
-
-    def pre_validate(self, form: FlaskForm) -> None:
-        if self.data is not None:
-            super().pre_validate(form)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SignupForm(FlaskForm):

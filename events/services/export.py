@@ -6,10 +6,8 @@ from `registration_rows`, and both neutralise would-be formulas.
 """
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,21 +16,14 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from csvutils import BOM, csv_line, neutralise
 from events.labels import REGISTRATION_STATUS_LABELS
 from events.models import Event, Question, Registration
 from extensions import db
 from timeutils import to_local
 
-BOM = "\ufeff"
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_SIZE = 500
 XLSX_CHUNK_BYTES = 64 * 1024
-
-
-def neutralise(cell: str) -> str:
-    """Prefixes a would-be formula with an apostrophe, so Excel shows it as text."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def registration_rows(event: Event) -> Iterator[list[str]]:
@@ -130,8 +121,3 @@ def _local(moment: datetime | None) -> str:
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def csv_line(cells: Iterable[str]) -> str:
-    """One `;`-separated line for Dutch Excel, would-be formulas neutralised."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(neutralise(cell) for cell in cells)
-    return buffer.getvalue()
