@@ -105,8 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.admin import blueprint as campaigns_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
-    from campaigns.views.tags import blueprint as tags_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
@@ -127,7 +127,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
-    app.register_blueprint(tags_blueprint)
+    app.register_blueprint(group_blueprint(LIST_PAGES))
+    app.register_blueprint(group_blueprint(TAG_PAGES))
     connect_receivers()
 
 

@@ -14,7 +14,6 @@ from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABEL
 from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
-from campaigns.services.tags import NAME_LENGTH as TAG_NAME_LENGTH
 from formutils import MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
 from webutils import NOT_OFFERED, single_line, strip
 
@@ -136,27 +135,9 @@ class ScheduleForm(FlaskForm):
     moment = local_datetime_field(_l("Versturen op"), InputRequired(_l("Kies een datum en tijd.")))
 
 
-class ListForm(FlaskForm):
-    name = StringField(_l("Naam van de lijst"), validators=[InputRequired(_l("Geef de lijst een naam.")),
-                                                             Length(max=200)], filters=[single_line])
-
-
 class ImportUploadForm(FlaskForm):
     file = FileField(_l("CSV-bestand"), validators=[FileRequired(_l("Kies een bestand."))],
                      description=_l("Met kopregel; gescheiden door komma's of puntkomma's. UTF-8 of Windows-1252."))
-
-
-class TagForm(FlaskForm):
-    name = StringField(_l("Naam van het label"), validators=[
-        InputRequired(_l("Geef het label een naam.")),
-        Length(max=TAG_NAME_LENGTH, message=_l("Een label heeft hoogstens %(max)s tekens.", max=TAG_NAME_LENGTH)),
-    ], filters=[single_line])
-
-
-class BulkTagForm(FlaskForm):
-    """A tag put on, or taken off, every contact the contacts page's filters find."""
-
-    tag_id = SelectField(_l("Label"), coerce=int, validate_choice=True, invalid_choice_message=NOT_OFFERED)
 
 
 class ContactForm(FlaskForm):

@@ -12,10 +12,9 @@ from sqlalchemy.orm import contains_eager
 from accounts.models import Organisation
 from accounts.privacy import ANONYMOUS_DOMAIN
 from campaigns import privacy
-from campaigns.models import Campaign, ConsentSource, Contact, ContactAudience, ContactList, ContactStatus, Topic
-from campaigns.services import consent
+from campaigns.models import Campaign, ConsentSource, Contact, ContactAudience, ContactStatus, Topic
+from campaigns.services import consent, groups
 from campaigns.services.contacts import ContactError
-from campaigns.services.tags import organisation_tags
 from events.models import Event, Registration
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
@@ -81,13 +80,11 @@ def _ensure_not_erased(contact: Contact) -> None:
 def update_contact(contact: Contact, changes: ContactChanges) -> None:
     """Changes name, audience, municipality, topics, lists and tags; the lists and tags must be the organisation's."""
     _ensure_not_erased(contact)
-    lists = list(db.session.scalars(sa.select(ContactList).where(
-        ContactList.organisation_id == contact.organisation_id, ContactList.id.in_(changes.list_ids))))
-    if len(lists) != len(set(changes.list_ids)):
-        raise ContactError(_("Kies een van de lijsten."))
+    lists = groups.of_organisation(groups.LISTS, contact.organisation_id, changes.list_ids)
+    tags = groups.of_organisation(groups.TAGS, contact.organisation_id, changes.tag_ids)
     contact.name = changes.name or None
     contact.lists = lists
-    contact.tags = organisation_tags(contact.organisation_id, changes.tag_ids)
+    contact.tags = tags
     consent.update_preferences(contact, changes.audience, changes.municipality or None, changes.topics)
 
 

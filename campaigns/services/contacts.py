@@ -5,11 +5,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from campaigns.models import Contact, ContactList, ContactStatus, list_memberships, tag_memberships
+from campaigns.models import Contact, ContactStatus, list_memberships, tag_memberships
 from extensions import db
 
 PAGE_SIZE = 50
@@ -99,36 +98,3 @@ def status_counts(organisation_id: int) -> dict[ContactStatus, int]:
         .group_by(Contact.status)
     ).all()
     return {status: 0 for status in ContactStatus} | dict(rows)
-
-
-def lists_for(organisation_id: int) -> list[tuple[ContactList, int]]:
-    """The organisation's lists with their number of members, by name."""
-    members = (sa.select(sa.func.count()).where(list_memberships.c.list_id == ContactList.id)
-               .correlate(ContactList).scalar_subquery())
-    rows = db.session.execute(
-        sa.select(ContactList, members).where(ContactList.organisation_id == organisation_id).order_by(ContactList.name)
-    ).all()
-    return [(contact_list, count) for contact_list, count in rows]
-
-
-def create_list(organisation_id: int, name: str) -> ContactList:
-    exists = db.session.scalar(sa.select(ContactList.id).where(
-        ContactList.organisation_id == organisation_id, sa.func.lower(ContactList.name) == name.lower()))
-    if exists:
-        raise ContactError(_("Er is al een lijst met deze naam."))
-    contact_list = ContactList(organisation_id=organisation_id, name=name)
-    db.session.add(contact_list)
-    db.session.flush()
-    return contact_list
-
-
-def add_to_list(list_id: int, contact_ids: list[int]) -> None:
-    """Adds contacts to a list in bulk; those already on it stay once."""
-    if not contact_ids:
-        return
-    present = set(db.session.scalars(sa.select(list_memberships.c.contact_id).where(
-        list_memberships.c.list_id == list_id, list_memberships.c.contact_id.in_(contact_ids))))
-    rows = [{"list_id": list_id, "contact_id": contact_id} for contact_id in dict.fromkeys(contact_ids)
-            if contact_id not in present]
-    if rows:
-        db.session.execute(list_memberships.insert(), rows)

@@ -11,11 +11,9 @@ from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
-from campaigns.services import clicks, sending
+from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
-from campaigns.services.contacts import lists_for
 from campaigns.services.statistics import statistics
-from campaigns.services.tags import tags_for
 from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
 from mailing.rendering import TemplateError
@@ -84,9 +82,9 @@ def _campaign_form(campaign: Campaign) -> CampaignForm:
     form = CampaignForm(obj=campaign)
     organisation_id = campaign.organisation_id
     form.list_id.choices = [SelectChoice("", _("Alle contacten")),
-                            *(SelectChoice(str(c.id), c.name) for c, _n in lists_for(organisation_id))]
+                            *(SelectChoice(str(c.id), c.name) for c, _n in groups.counted(groups.LISTS, organisation_id))]
     form.tag_id.choices = [SelectChoice("", _("Geen label")),
-                           *(SelectChoice(str(t.id), t.name) for t, _n in tags_for(organisation_id))]
+                           *(SelectChoice(str(t.id), t.name) for t, _n in groups.counted(groups.TAGS, organisation_id))]
     form.event_id.choices = [SelectChoice("", _("Geen")),
                              *(SelectChoice(str(e.id), e.title) for e in service.audience_events(organisation_id))]
     form.event_ids.choices = [SelectChoice(e.id, e.title) for e in service.invitation_events(organisation_id)]

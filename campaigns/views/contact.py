@@ -15,8 +15,8 @@ from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ContactForm
 from campaigns.models import Contact, Topic
 from campaigns.services import contact_admin as service
-from campaigns.services.contacts import ContactError, lists_for
-from campaigns.services.tags import tags_for
+from campaigns.services import groups
+from campaigns.services.contacts import ContactError
 from extensions import db
 from mailing.views import STATUS_LABELS as MAIL_STATUS_LABELS
 
@@ -33,8 +33,8 @@ def _form(contact: Contact) -> ContactForm:
         "topics": [topic.value for topic in contact.topic_values],
         "list_ids": [contact_list.id for contact_list in contact.lists], "tag_ids": [tag.id for tag in contact.tags],
     })
-    form.list_ids.choices = [SelectChoice(c.id, c.name) for c, _n in lists_for(contact.organisation_id)]
-    form.tag_ids.choices = [SelectChoice(t.id, t.name) for t, _n in tags_for(contact.organisation_id)]
+    form.list_ids.choices = [SelectChoice(c.id, c.name) for c, _n in groups.counted(groups.LISTS, contact.organisation_id)]
+    form.tag_ids.choices = [SelectChoice(t.id, t.name) for t, _n in groups.counted(groups.TAGS, contact.organisation_id)]
     return form
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,11 +12,10 @@ from werkzeug.wrappers import Response
 from accounts import audit
 from accounts.models import Organisation
 from accounts.permissions import Permission, requires, scoped_or_404
-from campaigns.forms import ImportUploadForm, ListForm
+from campaigns.forms import ImportUploadForm
 from campaigns.models import ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services import contacts as service
-from campaigns.services import import_jobs, importing
-from campaigns.services.tags import tags_for
+from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
 from webutils import page_number
@@ -54,29 +53,8 @@ def index() -> str:
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
                            contacts=contacts, total=total, page=page, filters=filters,
                            pages=max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1),
-                           counts=service.status_counts(organisation.id), lists=service.lists_for(organisation.id),
-                           tags=tags_for(organisation.id), ContactStatus=ContactStatus)
-
-
-@blueprint.route("/lijsten", methods=["GET", "POST"])
-@requires(Permission.MANAGE_CAMPAIGNS)
-def lists() -> Response | tuple[str, int] | str:
-    organisation = chosen_organisation()
-    form = ListForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                service.create_list(organisation.id, form.name.data)
-            except service.ContactError as error:
-                form.name.errors = [str(error)]
-            else:
-                db.session.commit()
-                flash(_("De lijst is aangemaakt."), "success")
-                return redirect(url_for("contacts.lists", organisatie=organisation.id))
-        return render_template("campaigns/lists.html", organisation=organisation, form=form,
-                               lists=service.lists_for(organisation.id)), 400
-    return render_template("campaigns/lists.html", organisation=organisation, form=form,
-                           lists=service.lists_for(organisation.id))
+                           counts=service.status_counts(organisation.id), lists=groups.counted(groups.LISTS, organisation.id),
+                           tags=groups.counted(groups.TAGS, organisation.id), ContactStatus=ContactStatus)
 
 
 @blueprint.route("/lijsten/<int:list_id>/export.csv")
@@ -127,7 +105,7 @@ def mapping(import_id: int) -> Response | tuple[str, int] | str:
         return redirect(url_for("contacts.import_progress", import_id=job.id))
     parsed = import_jobs.parsed_file(job)
     page = {"job": job, "parsed": parsed, "preview": parsed.rows[:importing.PREVIEW_ROWS],
-            "lists": service.lists_for(job.organisation_id), "fields": importing.FIELDS,
+            "lists": groups.counted(groups.LISTS, job.organisation_id), "fields": importing.FIELDS,
             "mapping": importing.guess_mapping(parsed.header), "error": None}
     audit.record("contacts.import_previewed", "contact_import", job.id, organisation_id=job.organisation_id)
     if request.method == "GET":
