@@ -18,13 +18,15 @@ from playwright.sync_api import Page
 
 from accounts.models import Organisation, Role, User
 from campaigns import tokens
-from campaigns.models import ContactImport, ImportStatus
+from campaigns.models import ContactImport, ContactTag, ImportStatus
 from events.tokens import manage_token
 from extensions import db
 from tests.conftest import LiveServer
 from tests.factories import (
     PASSWORD,
+    make_campaign,
     make_contact,
+    make_contact_list,
     make_event,
     make_import,
     make_organisation,
@@ -134,13 +136,33 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             _running_import(organisation)
             _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
             page.goto(f"{url}/beheer/contacten/import?organisatie={organisation.id}")
+        case "contacts-with-bulk-forms":
+            contact_list = make_contact_list(organisation, name="Nieuwsbrief")
+            make_contact(organisation, lists=[contact_list])
+            db.session.add(ContactTag(organisation_id=organisation.id, name="Pilot"))
+            db.session.commit()
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/?organisatie={organisation.id}")
+            assert page.locator("#list_id").count() == 1 and page.locator("#tag_id").count() == 1
+        case "lists-refused-delete":
+            contact_list = make_contact_list(organisation, name="In gebruik")
+            make_campaign(organisation, name="Decembermail", list_id=contact_list.id)
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/lijsten?organisatie={organisation.id}")
+            page.click(f"#groep-{contact_list.id} form[action$='verwijderen'] button")
+            page.wait_for_load_state()
+            assert page.locator("[role=alert]").count() == 1
+        case "contact-page":
+            contact = make_contact(organisation)
+            _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
+            page.goto(f"{url}/beheer/contacten/{contact.id}")
 
 
 PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login", "password-reset",
          "two-factor-setup", "two-factor-code-error", "privacy-statement", "accessibility-statement", "audit-log",
          "privacy-requests-errors", "newsletter-subscribe", "newsletter-check-mailbox", "newsletter-preferences",
          "newsletter-unsubscribe", "door", "import-progress", "import-report",
-         "import-upload-with-recent"]
+         "import-upload-with-recent", "contacts-with-bulk-forms", "lists-refused-delete", "contact-page"]
 
 
 @pytest.mark.parametrize("name", PAGES)
