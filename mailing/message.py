@@ -16,6 +16,7 @@ from email.header import Header
 from email.utils import encode_rfc2231, format_datetime, formataddr
 from functools import lru_cache
 
+from mailing.addresses import ascii_address
 from mailing.models import OutgoingAttachment, OutgoingMessage
 from mailing.outbox import HeaderInjectionError, new_message_id
 from mailing.personalise import RenderedMail
@@ -47,6 +48,7 @@ def header_line(name: str, value: str) -> bytes:
 def address(name: str | None, email_address: str) -> str:
     if "\r" in email_address or "\n" in email_address:
         raise HeaderInjectionError("address contains a line break")
+    email_address = ascii_address(email_address)
     return formataddr((name, email_address), charset="utf-8") if name else email_address
 
 

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mailing.addresses import ascii_address
+
 OUTBOX_RESPONSE = "250 kept in the outbox (development mail catcher)"
 _ENHANCED_STATUS = re.compile(r"^([245])\.(\d{1,3})\.\d{1,3}\b")
 
@@ -284,10 +286,10 @@ def _envelope_commands(addresses: Addresses) -> list[bytes]:
     """MAIL, RCPT and DATA for bare addresses (the outbox stores no display names in them). An
     address that is not ASCII or could end or extend the command is refused with a ValueError:
     the message is invalid, not the relay."""
-    for address in addresses:
+    sender, recipient = (ascii_address(address) for address in addresses)
+    for address in (sender, recipient):
         if not address.isascii() or any(character in address for character in "<>\r\n \t"):
             raise ValueError(f"not a bare address: {address!r}")
-    sender, recipient = addresses
     lines = (f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA")
     return [f"{line}\r\n".encode("ascii") for line in lines]
 

@@ -218,6 +218,24 @@ def test_an_envelope_opened_for_a_message_never_sent_delivers_nothing(relay: Rel
     assert relay.handler.count_by_recipient() == {"een@example.org": 1, "twee@example.org": 1}
 
 
+def test_an_address_on_an_international_domain_travels_in_its_ascii_form(smtp_app: Flask, relay: Relay) -> None:
+    queue_mail(to_address="jan@müller.example", to_name="Jan Müller")
+    assert run_worker(once=True) == 1
+    (received,) = relay.received
+    assert relay.handler.count_by_recipient() == {"jan@xn--mller-kva.example": 1}
+    assert received["To"].addresses[0].addr_spec == "jan@xn--mller-kva.example"
+    assert received["To"].addresses[0].display_name == "Jan Müller"
+
+
+def test_a_local_part_that_is_not_ascii_fails_as_not_sendable(smtp_app: Flask, relay: Relay) -> None:
+    """It would need the relay's SMTPUTF8; it fails at once instead of being retried for days."""
+    queue_mail(to_address="zoë@example.org")
+    run_worker(once=True)
+    (row,) = rows()
+    assert row.status == MessageStatus.FAILED and row.last_error.startswith("invalid message")
+    assert relay.received == []
+
+
 def test_outbox_transport_marks_mail_sent_for_the_catcher_without_network(app: Flask) -> None:
     assert app.config["MAIL_TRANSPORT"] == "outbox"
     queue_mail(2)
