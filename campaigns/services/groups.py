@@ -85,6 +85,11 @@ def counted(grouping: Grouping, organisation_id: int) -> list[tuple[Group, int]]
     return [(group, count) for group, count in rows]
 
 
+def member_count(grouping: Grouping, group: Group) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(grouping.memberships)
+                             .where(grouping.member_group == group.id))
+
+
 def _checked_name(grouping: Grouping, organisation_id: int, name: str, group_id: int | None = None) -> str:
     """`name` trimmed; refused when empty, too long, or (in any case) the name of another group."""
     name = name.strip()

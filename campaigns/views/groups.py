@@ -47,7 +47,9 @@ def _list_texts() -> dict[str, str]:
     return {
         "title": _("Lijsten"), "heading": _("Lijsten van %(name)s"), "group": _("Lijst"), "new": _("Nieuwe lijst"),
         "name": _("Naam van de lijst"), "create": _("Lijst aanmaken"), "created": _("De lijst is aangemaakt."),
-        "deleted": _("De lijst is verwijderd."), "renamed": _("De lijst heet nu %(name)s."),
+        "deleted": _("De lijst is verwijderd."), "confirm": _("Lijst %(name)s verwijderen?"),
+        "members": _("Contacten op deze lijst: %(num)s. Zij blijven bestaan; alleen de lijst verdwijnt."),
+        "renamed": _("De lijst heet nu %(name)s."),
         "intro": _("Een lijst verzamelt contacten, bijvoorbeeld uit een import. Een campagne kan naar één lijst "
                    "gaan. Op de pagina Contacten zet u alle gevonden contacten tegelijk op een lijst."),
     }
@@ -57,7 +59,9 @@ def _tag_texts() -> dict[str, str]:
     return {
         "title": _("Labels"), "heading": _("Labels van %(name)s"), "group": _("Label"), "new": _("Nieuw label"),
         "name": _("Naam van het label"), "create": _("Label aanmaken"), "created": _("Het label is aangemaakt."),
-        "deleted": _("Het label is verwijderd."), "renamed": _("Het label heet nu %(name)s."),
+        "deleted": _("Het label is verwijderd."), "confirm": _("Label %(name)s verwijderen?"),
+        "members": _("Contacten met dit label: %(num)s. Zij blijven bestaan; alleen het label verdwijnt."),
+        "renamed": _("Het label heet nu %(name)s."),
         "intro": _("Met labels deelt u contacten zelf in, bijvoorbeeld per wijk of vereniging. Een campagne kan "
                    "naar de contacten met één label gaan. Op de pagina Contacten geeft u alle gevonden contacten "
                    "tegelijk een label."),
@@ -138,11 +142,18 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
         return render(organisation, GroupNameForm(formdata=None), 400, failed_id=group.id,
                       error=" ".join(map(str, form.errors.get("csrf_token", []))))
 
-    @blueprint.post(f"/<int:{key}>/verwijderen")
+    @blueprint.route(f"/<int:{key}>/verwijderen", methods=["GET", "POST"])
     @requires(Permission.MANAGE_CAMPAIGNS)
-    def delete(**ids: int) -> Response | tuple[str, int]:
+    def delete(**ids: int) -> Response | tuple[str, int] | str:
+        """GET asks for confirmation, saying how many contacts are in the group; POST deletes."""
         group = group_or_404(ids[key])
         organisation = db.session.get_one(Organisation, group.organisation_id)
+        if request.method == "GET":
+            return render_template("campaigns/group_delete.html", organisation=organisation, group=group,
+                                   members=service.member_count(grouping, group), texts=pages.texts(),
+                                   endpoints=pages.blueprint_name, key=key, form=FlaskForm())
+        if not FlaskForm().validate_on_submit():
+            abort(400)
         try:
             service.delete(grouping, group)
         except ContactError as error:

@@ -149,7 +149,9 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             make_campaign(organisation, name="Decembermail", list_id=contact_list.id)
             _log_in(page, server, make_user(organisation, Role.COMMUNICATIONS))
             page.goto(f"{url}/beheer/contacten/lijsten?organisatie={organisation.id}")
-            page.click(f"#groep-{contact_list.id} form[action$='verwijderen'] button")
+            page.click(f"#groep-{contact_list.id} a[href$='verwijderen']")
+            page.wait_for_load_state()
+            page.click("form button[type=submit]")
             page.wait_for_load_state()
             assert page.locator("[role=alert]").count() == 1
         case "contact-page":

@@ -52,6 +52,9 @@ def test_a_list_in_use_by_a_draft_campaign_or_a_running_import_is_not_deleted(cl
     assert refused.status_code == 409 and "Decembermail" in refused.get_data(as_text=True)
     importing = client.post(f"{LISTS_URL}/{filling.id}/verwijderen")
     assert importing.status_code == 409 and "leden.csv" in importing.get_data(as_text=True)
+    confirm = client.get(f"{LISTS_URL}/{free.id}/verwijderen").get_data(as_text=True)
+    assert "Lijst Vrij verwijderen?" in confirm and "Contacten op deze lijst: 1." in confirm
+    assert list_names(organisation) == ["Gebruikt", "Vrij", "Vult"]  # asking deletes nothing
     assert client.post(f"{LISTS_URL}/{free.id}/verwijderen").status_code == 302
     assert list_names(organisation) == ["Gebruikt", "Vult"] and members(free) == 0
 
