@@ -259,17 +259,13 @@ class SmtpTransport:
         return connection
 
     def close(self) -> None:
-        if self._connection is None:
-            return
-        if self._opened is not None and self._opened.awaiting_data:
-            self._drop()  # a QUIT now would be taken as the content of the opened message
-            return
-        try:
-            self._connection.quit()
-        except (smtplib.SMTPException, OSError):
-            self._connection.close()
-        self._connection = None
-        self._opened = None
+        # Not while an opened envelope awaits its content: a QUIT would be taken as that content.
+        if self._connection is not None and not (self._opened and self._opened.awaiting_data):
+            try:
+                self._connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # _drop closes it
+        self._drop()
 
     def _drop(self) -> None:
         """Closes the connection without a word: the relay discards an unfinished transaction."""

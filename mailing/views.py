@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -147,30 +148,28 @@ def attachment(message_id: int, attachment_id: int) -> Response:
                      download_name=part.filename)
 
 
-@blueprint.post("/<int:message_id>/opnieuw")
-@requires(Permission.VIEW_MAIL)
-def retry(message_id: int) -> Response:
+def _change_message(message_id: int, change: Callable[[OutgoingMessage], None], done: str) -> Response:
+    """Retry or cancel one message; a message in a state that does not allow it is a 409."""
     message = _message_or_404(message_id)
     try:
-        services.retry(message)
+        change(message)
     except services.MailStateError as error:
         abort(409, description=str(error))
     db.session.commit()
-    flash(_("Het bericht staat weer in de wachtrij."), "success")
+    flash(done, "success")
     return redirect(url_for("mailing.detail", message_id=message_id))
+
+
+@blueprint.post("/<int:message_id>/opnieuw")
+@requires(Permission.VIEW_MAIL)
+def retry(message_id: int) -> Response:
+    return _change_message(message_id, services.retry, _("Het bericht staat weer in de wachtrij."))
 
 
 @blueprint.post("/<int:message_id>/annuleren")
 @requires(Permission.VIEW_MAIL)
 def cancel(message_id: int) -> Response:
-    message = _message_or_404(message_id)
-    try:
-        services.cancel(message)
-    except services.MailStateError as error:
-        abort(409, description=str(error))
-    db.session.commit()
-    flash(_("Het bericht is geannuleerd en wordt niet verstuurd."), "success")
-    return redirect(url_for("mailing.detail", message_id=message_id))
+    return _change_message(message_id, services.cancel, _("Het bericht is geannuleerd en wordt niet verstuurd."))
 
 
 @blueprint.post("/opnieuw")
