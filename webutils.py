@@ -29,6 +29,12 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def optional_id(value: str) -> int | None:
+    """An id typed in a query string or form field, or None when it is not one: at most 9 digits,
+    so always inside the 32-bit key range."""
+    return int(value) if value.isdecimal() and len(value) < 10 else None
+
+
 def page_number(name: str = "pagina") -> int:
     """The 1-based page from the query string; a page below 1 or beyond any real list is a 404."""
     page = request.args.get(name, 1, type=int)

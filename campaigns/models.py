@@ -28,6 +28,11 @@ class ContactStatus(enum.StrEnum):
     COMPLAINED = "complained"
 
 
+# The statuses a campaign may still reach one day: an unsubscribe (or an erasure) changes only these;
+# a bounced or complained address keeps what it is.
+STILL_MAILABLE = (ContactStatus.SUBSCRIBED, ContactStatus.UNCONFIRMED)
+
+
 class ConsentSource(enum.StrEnum):
     SUBSCRIBE_FORM = "subscribe_form"
     EVENT_SIGNUP = "event_signup"

@@ -22,10 +22,10 @@ from sqlalchemy.orm import undefer
 from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
 from accounts.services import normalise_email
 from campaigns.models import (
+    STILL_MAILABLE,
     ConsentRecord,
     Contact,
     ContactImport,
-    ContactStatus,
     ContactTopic,
     ImportStatus,
     list_memberships,
@@ -70,8 +70,7 @@ def erase(email: str, scope: Scope) -> int:
     """An erasure withdraws consent too: the contact is unsubscribed first (its queued campaign mail
     cancelled), so no campaign is ever addressed to the placeholder it becomes."""
     conditions = (Contact.email == email, *_in_scope(scope))
-    mailable = (ContactStatus.SUBSCRIBED, ContactStatus.UNCONFIRMED)
-    for contact in db.session.scalars(sa.select(Contact).where(*conditions, Contact.status.in_(mailable))):
+    for contact in db.session.scalars(sa.select(Contact).where(*conditions, Contact.status.in_(STILL_MAILABLE))):
         consent.unsubscribe(contact)
     return anonymise_contacts(*conditions)
 

@@ -16,6 +16,7 @@ from campaigns.models import (
     list_memberships,
     tag_memberships,
 )
+from campaigns.services.contacts import in_group
 from events.models import Registration, RegistrationStatus
 from extensions import db
 
@@ -52,11 +53,9 @@ def conditions(organisation_id: int, definition: AudienceDefinition) -> list[sa.
     """Only ever subscribed contacts: unconfirmed, unsubscribed and bounced addresses are never in."""
     where = [Contact.organisation_id == organisation_id, Contact.status == ContactStatus.SUBSCRIBED]
     if definition.list_id is not None:
-        where.append(sa.exists().where(list_memberships.c.contact_id == Contact.id,
-                                       list_memberships.c.list_id == definition.list_id))
+        where.append(in_group(list_memberships, "list_id", definition.list_id))
     if definition.tag_id is not None:
-        where.append(sa.exists().where(tag_memberships.c.contact_id == Contact.id,
-                                       tag_memberships.c.tag_id == definition.tag_id))
+        where.append(in_group(tag_memberships, "tag_id", definition.tag_id))
     if definition.audience_type is not None:
         where.append(Contact.audience == definition.audience_type)
     if definition.municipality:

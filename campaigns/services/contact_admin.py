@@ -12,14 +12,12 @@ from sqlalchemy.orm import contains_eager
 from accounts.models import Organisation
 from accounts.privacy import ANONYMOUS_DOMAIN
 from campaigns import privacy
-from campaigns.models import Campaign, ConsentSource, Contact, ContactAudience, ContactStatus, Topic
+from campaigns.models import STILL_MAILABLE, Campaign, ConsentSource, Contact, ContactAudience, ContactStatus, Topic
 from campaigns.services import consent, groups
 from campaigns.services.contacts import ContactError
 from events.models import Event, Registration
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
-
-STILL_MAILABLE = (ContactStatus.SUBSCRIBED, ContactStatus.UNCONFIRMED)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,11 @@ class ContactFilters:
     tag_id: int | None = None
 
 
+def in_group(memberships: sa.Table, group_column: str, group_id: int) -> sa.ColumnElement[bool]:
+    """The contact is a member of the list or tag `group_id`; `memberships` is that kind's table."""
+    return sa.exists().where(memberships.c.contact_id == Contact.id, memberships.c[group_column] == group_id)
+
+
 def filter_conditions(organisation_id: int, filters: ContactFilters) -> list[sa.ColumnElement[bool]]:
     """The organisation's contacts that the contacts page shows for `filters` (also what a bulk action changes)."""
     where = [Contact.organisation_id == organisation_id]
@@ -76,11 +81,9 @@ def filter_conditions(organisation_id: int, filters: ContactFilters) -> list[sa.
     if filters.status:
         where.append(Contact.status == filters.status)
     if filters.list_id:
-        where.append(Contact.id.in_(
-            sa.select(list_memberships.c.contact_id).where(list_memberships.c.list_id == filters.list_id)))
+        where.append(in_group(list_memberships, "list_id", filters.list_id))
     if filters.tag_id:
-        where.append(Contact.id.in_(
-            sa.select(tag_memberships.c.contact_id).where(tag_memberships.c.tag_id == filters.tag_id)))
+        where.append(in_group(tag_memberships, "tag_id", filters.tag_id))
     return where
 
 

@@ -19,6 +19,7 @@ from extensions import db
 from mailing.rendering import TemplateError
 from mailing.views import PREVIEW_CSP
 from timeutils import local_to_utc
+from webutils import optional_id
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/beheer/campagnes")
 
@@ -147,14 +148,11 @@ def recipient_count_json(campaign_id: int) -> Response:
         value = args.get(name, "")
         return enum_class(value) if value in enum_class._value2member_map_ else None
 
-    def int_arg(name: str) -> int | None:
-        value = args.get(name, "")
-        return int(value) if value.isdecimal() and len(value) < 10 else None
-
     definition = AudienceDefinition(
-        list_id=int_arg("list_id"), tag_id=int_arg("tag_id"), audience_type=enum_arg("audience_type", ContactAudience),
+        list_id=optional_id(args.get("list_id", "")), tag_id=optional_id(args.get("tag_id", "")),
+        audience_type=enum_arg("audience_type", ContactAudience),
         municipality=args.get("municipality", "").strip()[:100] or None, topic=enum_arg("topic", Topic),
-        event_id=int_arg("event_id"), event_relation=enum_arg("event_relation", EventRelation),
+        event_id=optional_id(args.get("event_id", "")), event_relation=enum_arg("event_relation", EventRelation),
     )
     return jsonify(count=recipient_count(campaign.organisation_id, definition))
 

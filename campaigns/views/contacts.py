@@ -18,14 +18,10 @@ from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
 from extensions import db
-from webutils import page_number
+from webutils import optional_id, page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
-
-
-def _id_or_none(value: str) -> int | None:
-    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 def contact_filters(values: Mapping[str, str]) -> service.ContactFilters:
@@ -34,7 +30,7 @@ def contact_filters(values: Mapping[str, str]) -> service.ContactFilters:
     return service.ContactFilters(
         search=values.get("zoek", "").strip()[:100] or None,
         status=ContactStatus(status) if status in ContactStatus._value2member_map_ else None,
-        list_id=_id_or_none(values.get("lijst", "")), tag_id=_id_or_none(values.get("label", "")),
+        list_id=optional_id(values.get("lijst", "")), tag_id=optional_id(values.get("label", "")),
     )
 
 

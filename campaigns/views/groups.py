@@ -20,7 +20,7 @@ from campaigns.services.contacts import ContactError
 from campaigns.views.contacts import contact_filters
 from campaigns.views.scope import chosen_organisation
 from extensions import db
-from webutils import single_line
+from webutils import optional_id, single_line
 
 
 class GroupNameForm(FlaskForm):
@@ -170,11 +170,11 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
         page's current filters find, in one statement."""
         organisation = chosen_organisation()
         action = request.form.get("actie")
-        chosen = request.form.get(key, "")
-        if not FlaskForm().validate_on_submit() or action not in ("toevoegen", "verwijderen") or not chosen.isdecimal():
+        chosen = optional_id(request.form.get(key, ""))
+        if not FlaskForm().validate_on_submit() or action not in ("toevoegen", "verwijderen") or chosen is None:
             abort(400, description=_("Kies een lijst of label en wat ermee moet gebeuren."))
         try:
-            (group,) = service.of_organisation(grouping, organisation.id, [int(chosen[:10])])
+            (group,) = service.of_organisation(grouping, organisation.id, [chosen])
         except ContactError as error:
             abort(400, description=str(error))
         filters = contact_filters(request.form)
