@@ -30,8 +30,9 @@ from extensions import db
 from mailing.message import build_message
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.outbox import new_message_id
-from mailing.personalise import TemplateVersion
+from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
+from mailing.secret_links import LinkUnavailable, unsealed
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
 from timeutils import utcnow
 
@@ -193,11 +194,13 @@ class Worker:
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
         message.message_id = message.message_id or new_message_id(message.from_address)
         try:
-            bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
-            envelope = Envelope(message.from_address, message.to_address, build_message(message, bodies=bodies))
+            envelope = Envelope(message.from_address, message.to_address,
+                                build_message(message, bodies=self._bodies(message)))
             response = self.transport.send(envelope, following)
         except DeliveryError as error:
             self._record_failure(message, error)
+        except LinkUnavailable as error:  # the account or contact is gone: no retry
+            self._record_failure(message, DeliveryError(None, f"link unavailable: {error}", permanent=True))
         except TemplateError as error:  # the same for every try: no retry
             self._record_failure(message, DeliveryError(None, f"template error: {error}", permanent=True))
         except ValueError as error:  # a row that cannot become a valid message (bad header)
@@ -206,6 +209,13 @@ class Worker:
             self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
                                                 "at": utcnow(), "mid": message.message_id})
             self.sent += 1
+
+    def _bodies(self, message: OutgoingMessage) -> RenderedMail | None:
+        """The bodies to send when they are not the row's own: personalised, with the link minted."""
+        bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
+        if message.secret_link:
+            bodies = unsealed(bodies or RenderedMail(html=message.html_body, text=message.text_body), message.secret_link)
+        return bodies
 
     def _version(self, template_id: int) -> TemplateVersion:
         if template_id not in self._versions:

@@ -32,7 +32,7 @@ from accounts.models import User
 from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
 from extensions import db, limiter
-from webutils import renew_session
+from webutils import renew_session, safe_local_target
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
 blueprint.app_context_processor(template_labels)
@@ -123,9 +123,7 @@ def _log_in(user: User) -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("accounts.dashboard")
+    return safe_local_target(target) or url_for("accounts.dashboard")
 
 
 @blueprint.post("/uitloggen")
@@ -202,6 +200,13 @@ def accept_invitation(token: str) -> str | tuple[str, int] | Response:
     _log_in(user)
     flash(_("Welkom! Uw wachtwoord is opgeslagen en u bent ingelogd."), "success")
     return redirect(url_for("accounts.dashboard"))
+
+
+@blueprint.route("/verborgen-link")
+@public
+def hidden_link() -> str:
+    """Where the link points in a stored copy of a mail (catcher, outbox): only the recipient's works."""
+    return render_template("accounts/hidden_link.html")
 
 
 @blueprint.route("/")

@@ -35,7 +35,7 @@ from events.services.registration import (
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import db, limiter
-from webutils import page_number
+from webutils import page_number, safe_local_target
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -240,7 +240,4 @@ def set_language() -> Response:
     language = request.form.get("lang", "nl")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("events.listing")
-    return redirect(target)
+    return redirect(safe_local_target(request.form.get("next")) or url_for("events.listing"))
