@@ -15,7 +15,7 @@ from accounts.permissions import Permission, ensure_can, organisations_for, requ
 from extensions import db
 from mailing import services
 from mailing.models import MessageStatus, OutgoingMessage
-from webutils import page_number
+from webutils import optional_id, page_number
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 
@@ -51,10 +51,10 @@ def _mailbox_arg(value: str | None) -> int | None:
     """The organisation id chosen in the request (default: the first one the user may see)."""
     if value == SYSTEM_MAILBOX:
         organisation_id = None
-    elif value and value.isdecimal():
-        organisation_id = int(value)
     elif value:
-        abort(404)
+        organisation_id = optional_id(value)
+        if organisation_id is None:
+            abort(404)
     else:
         organisation_id = organisations_for(current_user, Permission.VIEW_MAIL)[0].id
     _ensure_can_see(organisation_id)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from accounts import services, two_factor
+from accounts import login_throttle, services, two_factor
 from accounts.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -48,6 +48,10 @@ def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_rate_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
 def _password_reset_rate_limit() -> str:
     return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
 
@@ -59,6 +63,8 @@ def _pending_login_key() -> str:
 
 @blueprint.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_account_rate_limit, key_func=login_throttle.failed_login_key, methods=["POST"],
+               deduct_when=login_throttle.login_failed)
 @public
 def login() -> str | Response:
     if current_user.is_authenticated:
@@ -118,6 +124,7 @@ def _pending_two_factor_user() -> User | None:
 def _log_in(user: User) -> None:
     renew_session()  # rotate: nothing from before the login survives but the language
     login_user(user)
+    login_throttle.remember_device(user)
     db.session.commit()
 
 

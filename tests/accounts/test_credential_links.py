@@ -20,7 +20,7 @@ from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.worker import run_worker
 from tests.factories import login, make_organisation, make_user, outbox
-from tests.mailing.conftest import Relay, relay, smtp_app  # noqa: F401  (fixtures)
+from tests.mailing.conftest import Relay
 
 VICTIM = "nieuw@example.org"
 CREDENTIAL_PATHS = ("/beheer/uitnodiging/", "/beheer/wachtwoord/", "/nieuwsbrief/bevestigen/")
