@@ -236,7 +236,7 @@ NUMBER_FIELDS = ("organisatie", "organisation_id", "pagina", "event_ids", "list_
 
 
 @pytest.mark.parametrize("caller", [Role.ADMIN.value, Role.COMMUNICATIONS.value])
-def test_an_absurd_number_in_any_field_of_any_admin_route_is_a_4xx_never_a_500(
+def test_an_absurd_number_in_any_field_of_any_admin_route_is_never_a_500(
     app: Flask, client: FlaskClient, caller: str
 ) -> None:
     """Attack: `organisatie=` with 4,301 digits once gave ValueError → 500 on the contact pages."""
