@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 from accounts import audit
 from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from webutils import register_input_guards, renew_session
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),

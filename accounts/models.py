@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dbtypes import enum_type
+from core.sql import enum_type
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 
 class OrganisationKind(enum.StrEnum):

@@ -20,8 +20,8 @@ from flask import Flask, current_app
 
 from accounts.models import Organisation
 from accounts.services import normalise_email
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 # organisation ids in scope; None: every organisation and the platform's own data (regional admin)
 Scope = Sequence[int] | None

@@ -15,8 +15,8 @@ from sqlalchemy import orm
 
 from accounts import notifications, tokens
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 
 class AccountError(Exception):

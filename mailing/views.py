@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from accounts import audit
 from accounts.permissions import Permission, ensure_can, organisations_for, requires
+from core.webutils import page_number
 from extensions import db
 from mailing import services
 from mailing.models import MessageStatus, OutgoingMessage
-from webutils import page_number
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 

@@ -26,6 +26,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.message import build_message
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
@@ -33,7 +34,6 @@ from mailing.outbox import new_message_id
 from mailing.personalise import TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
-from timeutils import utcnow
 
 signals = Namespace()
 # Sent with `message` (the row, its failure already recorded) when the relay refuses an address for

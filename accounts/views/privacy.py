@@ -13,8 +13,8 @@ from accounts import audit, privacy
 from accounts.forms import ALL_ORGANISATIONS, ErasureForm, SubjectRequestForm
 from accounts.models import Organisation
 from accounts.permissions import Permission, ensure_can, organisations_for, public, requires
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 blueprint = Blueprint("privacy", __name__)
 

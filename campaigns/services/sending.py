@@ -28,12 +28,12 @@ from campaigns.services.campaigns import (
     event_values,
     mail_context,
 )
-from dbtypes import insert_ignoring_duplicates
+from core.sql import insert_ignoring_duplicates
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage
 from mailing.outbox import header_safe
 from mailing.personalise import compile_mail, source_hash, to_plain
-from timeutils import utcnow
 
 TEMPLATE_NAME = "campaign"
 LAUNCHABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)

@@ -15,11 +15,11 @@ from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
+from core.timeutils import local_to_utc
+from core.webutils import optional_id
 from extensions import db
 from mailing.rendering import TemplateError
 from mailing.views import PREVIEW_CSP
-from timeutils import local_to_utc
-from webutils import optional_id
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/beheer/campagnes")
 

@@ -17,8 +17,8 @@ from campaigns.models import ContactImport, ContactList, ContactStatus, ImportSt
 from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
+from core.webutils import optional_id, page_number
 from extensions import db
-from webutils import optional_id, page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -19,8 +19,8 @@ from campaigns.services import groups as service
 from campaigns.services.contacts import ContactError
 from campaigns.views.contacts import contact_filters
 from campaigns.views.scope import chosen_organisation
+from core.webutils import optional_id, single_line
 from extensions import db
-from webutils import optional_id, single_line
 
 
 class GroupNameForm(FlaskForm):

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.timeutils import utcnow
 from events.models import (
     CheckinLog,
     CheckinResult,
@@ -34,7 +35,6 @@ from events.services.registration import (
     register,
 )
 from extensions import db
-from timeutils import utcnow
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20

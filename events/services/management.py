@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.timeutils import utcnow
 from events import notifications
 from events.models import (
     Audience,
@@ -37,7 +38,6 @@ from events.services.registration import (
     register,
 )
 from extensions import db
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})

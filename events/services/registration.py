@@ -17,10 +17,10 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import ORMOption
 
+from core.timeutils import utcnow
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
 from extensions import db
-from timeutils import utcnow
 
 Locked = TypeVar("Locked", Event, Registration)
 signals = Namespace()

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from accounts import privacy
 from accounts.models import AuditEntry, Organisation, Role
+from core.timeutils import utcnow
 from events.models import Event, Registration, RegistrationStatus
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment
@@ -27,7 +28,6 @@ from tests.factories import (
     outbox,
     signup_url,
 )
-from timeutils import utcnow
 
 PERSON = "anna@example.org"
 

@@ -21,6 +21,7 @@ from campaigns.models import (
     ContactTopic,
     Topic,
 )
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus
 from tests.campaigns.helpers import signed_in
@@ -36,7 +37,6 @@ from tests.factories import (
     make_user,
     outbox,
 )
-from timeutils import utcnow
 
 PERSON = "lotte@example.org"
 

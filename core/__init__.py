@@ -1,0 +1,1 @@
+"""What every layer stands on: database and time helpers, request parsing, shared form fields, CSV."""
