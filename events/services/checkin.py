@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.sql import lock_row
 from core.timeutils import utcnow
 from events.models import (
     CheckinLog,
@@ -30,7 +31,7 @@ from events.services.registration import (
     EventBusy,
     EventFull,
     SignupData,
-    lock_row,
+    busy,
     normalise_email,
     register,
 )
@@ -74,7 +75,7 @@ def lock_registration(registration_id: int) -> Registration:
     """
     if not current_app.config.get("CHECKIN_LOCK_ENABLED", True):
         return db.session.get_one(Registration, registration_id)
-    return lock_row(Registration, registration_id)
+    return lock_row(Registration, registration_id, busy=busy)
 
 
 def check_in(event_id: int, code: str, door: Door) -> CheckinLog:
