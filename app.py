@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from accounts import audit
-from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core.permissions import public
 from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 

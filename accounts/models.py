@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.permissions import Permission
 from core.sql import enum_type
 from core.timeutils import UTCDateTime, utcnow
 from extensions import db
@@ -24,6 +25,14 @@ class Role(enum.StrEnum):
     COMMUNICATIONS = "communications"
     ORGANISER = "organiser"
     CHECKIN = "checkin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ORGANISER: frozenset({Permission.MANAGE_EVENTS, Permission.CHECK_IN, Permission.VIEW_RESULTS}),
+    Role.COMMUNICATIONS: frozenset({Permission.MANAGE_CAMPAIGNS, Permission.VIEW_RESULTS}),
+    Role.CHECKIN: frozenset({Permission.CHECK_IN}),
+}
 
 
 class Organisation(db.Model):
@@ -95,6 +104,19 @@ class User(UserMixin, db.Model):
     @property
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
+
+    def organisation_ids_for(self, permission: Permission) -> list[int]:
+        """Ids of the organisations in which this user holds `permission` (all, for a regional admin)."""
+        if self.is_regional_admin:
+            return list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.name)))
+        return [m.organisation_id for m in self.memberships if permission in ROLE_PERMISSIONS[m.role]]
+
+    def organisations_for(self, permission: Permission) -> list[Organisation]:
+        ids = self.organisation_ids_for(permission)
+        if not ids:
+            return []
+        query = sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)
+        return list(db.session.scalars(query))
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from accounts import audit
-from accounts.permissions import Permission, ensure_can, organisations_for, requires
+from core.permissions import Permission, ensure_can, organisations_for, requires
 from core.webutils import page_number
 from extensions import db
 from mailing import services

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from accounts import audit
 from accounts.models import AuditEntry
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires
 from core.webutils import MAX_ID, page_number
 
 blueprint = Blueprint("audit", __name__, url_prefix="/beheer/audit")

@@ -29,8 +29,8 @@ from accounts.forms import (
 )
 from accounts.labels import template_labels
 from accounts.models import User
-from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
+from core.permissions import Permission, may_use, organisations_for, public, requires_login
 from core.webutils import renew_session
 from extensions import db, limiter
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from accounts import audit, services
 from accounts.forms import InviteForm, OrganisationForm, RoleForm
 from accounts.models import Membership, Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
+from core.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
 from extensions import db
 
 blueprint = Blueprint("organisations", __name__, url_prefix="/beheer/organisaties")

@@ -12,7 +12,7 @@ from flask_login import current_user
 from accounts import audit, privacy
 from accounts.forms import ALL_ORGANISATIONS, ErasureForm, SubjectRequestForm
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for, public, requires
+from core.permissions import Permission, ensure_can, organisations_for, public, requires
 from core.timeutils import utcnow
 from extensions import db
 

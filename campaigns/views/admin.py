@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
@@ -15,6 +14,7 @@ from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
+from core.permissions import Permission, requires, scoped_or_404
 from core.timeutils import local_to_utc
 from core.webutils import optional_id
 from extensions import db

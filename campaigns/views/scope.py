@@ -5,7 +5,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for
+from core.permissions import Permission, ensure_can, organisations_for
 from extensions import db
 
 

@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 
 from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
 from core.webutils import page_number
 from events.forms.admin import (

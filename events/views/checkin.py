@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from accounts import audit
-from accounts.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
 from core.timeutils import utcnow
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from accounts.permissions import public
+from core.permissions import public
 from core.webutils import page_number
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
