@@ -10,8 +10,8 @@ from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from accounts import audit
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core import audit
 from core.permissions import public
 from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -91,6 +91,7 @@ def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
     import campaigns.models  # noqa: F401
+    import core.audit  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -150,33 +149,3 @@ class Membership(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
-
-
-class AuditEntry(db.Model):
-    """One admin action on personal data: who, what, which record, where, when and from where.
-
-    The actor's email is copied, so the entry still says who it was after the account is gone.
-    `details` never holds secrets: `accounts.audit.record` strips them before they get here.
-    """
-
-    __tablename__ = "audit_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    user_email: Mapped[str] = mapped_column(sa.String(254))
-    action: Mapped[str] = mapped_column(sa.String(100))
-    record_type: Mapped[str | None] = mapped_column(sa.String(50))
-    record_id: Mapped[int | None] = mapped_column()
-    organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisations.id", ondelete="SET NULL")
-    )
-    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
-    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
-    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-    organisation: Mapped[Organisation | None] = relationship()
-
-    __table_args__ = (
-        sa.Index("ix_audit_entries_organisation_created", "organisation_id", "created_at"),
-    )

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from accounts import audit
+from core import audit
 from core.permissions import Permission, ensure_can, organisations_for, requires
 from core.webutils import page_number
 from extensions import db

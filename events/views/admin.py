@@ -23,8 +23,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from accounts import audit
 from accounts.models import Organisation
+from core import audit
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
 from core.webutils import page_number

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from accounts import audit
+from core import audit
 from core.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
 from core.timeutils import utcnow
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce

@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
 
-from accounts import audit
-from accounts.models import AuditEntry, Membership, Organisation, Role
+from accounts.models import Membership, Organisation, Role
+from core import audit
+from core.audit import AuditEntry
 from core.timeutils import utcnow
 from events.models import Registration
 from extensions import db

@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts import privacy
-from accounts.models import AuditEntry, Organisation, Role
+from accounts.models import Organisation, Role
+from core.audit import AuditEntry
 from core.timeutils import utcnow
 from events.models import Event, Registration, RegistrationStatus
 from extensions import db

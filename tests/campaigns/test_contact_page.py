@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from accounts.models import AuditEntry, Role
+from accounts.models import Role
 from accounts.privacy import ANONYMOUS_DOMAIN
 from campaigns.models import (
     ConsentRecord,
@@ -21,6 +21,7 @@ from campaigns.models import (
     ContactTopic,
     Topic,
 )
+from core.audit import AuditEntry
 from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus
