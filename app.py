@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
-from core import audit
+from core import audit, privacy
 from core.permissions import public
 from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -134,10 +134,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_personal_data(app: Flask) -> None:
-    """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
-    from accounts import privacy
+    """What each feature stores about people, for the retention purge, export and erasure (`core.privacy`)."""
     from campaigns.privacy import CONTACTS, IMPORTS
-    from events.services.privacy import REGISTRATIONS
+    from events.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     privacy.register(app, REGISTRATIONS)

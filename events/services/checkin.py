@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
 from events.models import (
@@ -27,14 +28,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.services.registration import (
-    EventBusy,
-    EventFull,
-    SignupData,
-    busy,
-    normalise_email,
-    register,
-)
+from events.services.registration import EventBusy, EventFull, SignupData, busy, register
 from extensions import db
 
 SEARCH_MIN_LENGTH = 2

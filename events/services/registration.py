@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
 from events import notifications
@@ -53,10 +54,6 @@ class SignupData:
     answers: dict[str, Any] = field(default_factory=dict)
     keep_informed: bool = False
     source: str | None = None
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def registration_closed_reason(event: Event) -> str | None:

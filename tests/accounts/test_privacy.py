@@ -11,8 +11,8 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts import privacy
 from accounts.models import Organisation, Role
+from core import privacy
 from core.audit import AuditEntry
 from core.timeutils import utcnow
 from events.models import Event, Registration, RegistrationStatus

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from accounts.models import Role
-from accounts.privacy import ANONYMOUS_DOMAIN
 from campaigns.models import (
     ConsentRecord,
     ConsentSource,
@@ -22,6 +21,7 @@ from campaigns.models import (
     Topic,
 )
 from core.audit import AuditEntry
+from core.privacy import ANONYMOUS_DOMAIN
 from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation
-from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus, ContactTag, ContactTopic, Topic
+from core.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME
 from core.timeutils import utcnow
 from extensions import db
 from mailing.models import OutgoingMessage
