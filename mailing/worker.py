@@ -22,7 +22,6 @@ from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
@@ -33,13 +32,8 @@ from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.outbox import new_message_id
 from mailing.personalise import TemplateVersion
 from mailing.rendering import TemplateError
+from mailing.signals import message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
-
-signals = Namespace()
-# Sent with `message` (the row, its failure already recorded) when the relay refuses an address for
-# good (5.1.x), so that the contacts feature can mark the contact bounced (in its own transaction).
-message_bounced = signals.signal("message-bounced")
-
 
 _outbox = OutgoingMessage.__table__
 # The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.

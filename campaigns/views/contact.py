@@ -18,7 +18,7 @@ from campaigns.services.contacts import ContactError
 from core import audit
 from core.permissions import Permission, requires, scoped_or_404
 from extensions import db
-from mailing.views import STATUS_LABELS as MAIL_STATUS_LABELS
+from mailing.labels import STATUS_LABELS as MAIL_STATUS_LABELS
 
 blueprint = Blueprint("contact", __name__, url_prefix="/beheer/contacten")
 

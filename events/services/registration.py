@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -21,12 +20,8 @@ from core.sql import lock_row
 from core.timeutils import utcnow
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
+from events.signals import keep_informed_requested
 from extensions import db
-
-signals = Namespace()
-# Sent with `registration` (flushed, not committed) when a new sign-up ticked "keep me informed";
-# the campaigns feature starts its double opt-in in the same transaction.
-keep_informed_requested = signals.signal("keep-informed-requested")
 
 
 class RegistrationError(Exception):

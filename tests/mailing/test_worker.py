@@ -18,8 +18,9 @@ from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.outbox import Attachment, HeaderInjectionError, Mail, Sender, queue
+from mailing.signals import message_bounced
 from mailing.transports import OUTBOX_RESPONSE, Envelope, SmtpTransport
-from mailing.worker import message_bounced, run_worker
+from mailing.worker import run_worker
 from tests.factories import make_event, make_organisation, outbox, queue_mail, signup_url
 from tests.mailing.conftest import Relay, free_port, worker_process
 
