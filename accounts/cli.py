@@ -6,7 +6,8 @@ from flask.cli import with_appcontext
 
 from accounts import privacy, tokens
 from accounts.models import User
-from accounts.services import find_user_by_email, normalise_email, set_password
+from accounts.services import find_user_by_email, set_password
+from core.addresses import normalise_email
 from extensions import db
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from core.timeutils import utcnow
 from events.services import lifecycle
 from events.services.registration import EventBusy
 from extensions import db
-from timeutils import utcnow
 
 
 @click.group("events", help="Bijeenkomsten.")

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dbtypes import enum_type
+from core.sql import enum_type
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 
 class MessageKind(enum.StrEnum):

@@ -22,10 +22,10 @@ from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.message import build_message
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
@@ -33,14 +33,8 @@ from mailing.outbox import new_message_id
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
+from mailing.signals import message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
-from timeutils import utcnow
-
-signals = Namespace()
-# Sent with `message` (the row, its failure already recorded) when the relay refuses an address for
-# good (5.1.x), so that the contacts feature can mark the contact bounced (in its own transaction).
-message_bounced = signals.signal("message-bounced")
-
 
 _outbox = OutgoingMessage.__table__
 # The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.

@@ -29,10 +29,10 @@ from accounts.forms import (
 )
 from accounts.labels import template_labels
 from accounts.models import User
-from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
+from core.permissions import Permission, may_use, organisations_for, public, requires_login
+from core.webutils import renew_session, safe_local_target
 from extensions import db, limiter
-from webutils import renew_session, safe_local_target
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
 blueprint.app_context_processor(template_labels)

@@ -16,7 +16,8 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from accounts.permissions import public
+from core.permissions import public
+from core.webutils import page_number, safe_local_target
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
@@ -35,7 +36,6 @@ from events.services.registration import (
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import db, limiter
-from webutils import page_number, safe_local_target
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
