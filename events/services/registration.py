@@ -102,8 +102,7 @@ def lock_row(model: type[Locked], row_id: int, *options: ORMOption) -> Locked:
         no_op = sa.update(model).where(model.id == row_id).values(id=model.id)
         db.session.execute(no_op.execution_options(synchronize_session=False))
         return db.session.get_one(model, row_id, populate_existing=True, options=list(options))
-    except OperationalError as error:
-        db.session.rollback()
+    except OperationalError as error:  # the transaction is spoilt: the unit of work rolls it back
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
 
 
@@ -164,7 +163,6 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     try:
         db.session.flush()
     except IntegrityError as error:  # only without the lock: a parallel sign-up with this address
-        db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
     notifications.queue_signup_mail(registration, mail)
     if data.keep_informed:

@@ -1,0 +1,1 @@
+"""What every feature stands on: database helpers, the unit of work, and the other shared pieces."""
