@@ -12,7 +12,6 @@ from flask_login import current_user
 from core import audit
 from core.permissions import Permission, ensure_can, organisations_for, requires
 from core.webutils import optional_id, page_number
-from extensions import db
 from mailing import services
 from mailing.labels import STATUS_LABELS
 from mailing.models import MessageStatus, OutgoingMessage
@@ -138,11 +137,7 @@ def attachment(message_id: int, attachment_id: int) -> Response:
 def _change_message(message_id: int, change: Callable[[OutgoingMessage], None], done: str) -> Response:
     """Retry or cancel one message; a message in a state that does not allow it is a 409."""
     message = _message_or_404(message_id)
-    try:
-        change(message)
-    except services.MailStateError as error:
-        abort(409, description=str(error))
-    db.session.commit()
+    change(message)  # refused: MailStateError, a 409 (app.refusal_codes)
     flash(done, "success")
     return redirect(url_for("mailing.detail", message_id=message_id))
 
@@ -166,7 +161,6 @@ def retry_all() -> Response:
         abort(400)
     organisation_id = _mailbox_arg(request.form["organisatie"])
     count = services.retry_all_failed(organisation_id)
-    db.session.commit()
     flash(ngettext("%(num)s mislukt bericht staat weer in de wachtrij.",
                    "%(num)s mislukte berichten staan weer in de wachtrij.", count), "success")
     return redirect(url_for("mailing.catcher", organisatie=_mailbox_value(organisation_id)))
