@@ -36,7 +36,7 @@ from events.forms.admin import (
 from events.labels import template_labels
 from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
 from events.services import management
-from events.services.export import registrations_csv, registrations_xlsx
+from events.services.export import attendance_export
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
 from timeutils import local_to_utc
@@ -369,17 +369,20 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
 @blueprint.route("/<int:event_id>/aanmeldingen.csv")
 @requires(Permission.MANAGE_EVENTS)
 def export(event_id: int) -> Response:
-    event = _event_or_404(event_id)
-    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id)
-    response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
-    return response
+    return _attendance_download(event_id, "csv")
 
 
 @blueprint.route("/<int:event_id>/aanmeldingen.xlsx")
 @requires(Permission.MANAGE_EVENTS)
 def export_xlsx(event_id: int) -> Response:
+    return _attendance_download(event_id, "xlsx")
+
+
+def _attendance_download(event_id: int, suffix: str) -> Response:
     event = _event_or_404(event_id)
-    response = Response(stream_with_context(registrations_xlsx(event)), mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.xlsx"'
+    attendance = attendance_export(event.id)
+    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id, format=suffix)
+    body, mimetype = (attendance.csv(), "text/csv") if suffix == "csv" else (attendance.xlsx(), XLSX_MIMETYPE)
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.{suffix}"'
     return response
