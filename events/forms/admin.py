@@ -16,7 +16,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from accounts.models import Organisation
 from events.forms.public import SignupForm
@@ -24,7 +24,7 @@ from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
 from events.services.lifecycle import MAX_REMINDER_HOURS
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
-from formutils import label_choices, local_datetime_field
+from formutils import InputRequired, label_choices, local_datetime_field
 from timeutils import local_to_utc
 from webutils import single_line, strip
 

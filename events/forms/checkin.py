@@ -7,9 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from events.forms.public import SignupForm
+from formutils import InputRequired
 from webutils import single_line, strip
 
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"

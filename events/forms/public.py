@@ -13,10 +13,10 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, Length, Optional, Regexp
 
 from events.models import Audience, Event, Question, QuestionKind
-from formutils import MultiCheckboxField, SingleChoiceField, optional_str
+from formutils import InputRequired, MultiCheckboxField, SingleChoiceField, optional_str
 from webutils import NOT_OFFERED, single_line, strip
 
 

@@ -81,6 +81,13 @@ def test_create_stores_a_draft_with_amsterdam_times_in_utc(organiser_client: Fla
     assert event.waitlist_enabled and event.capacity == 20
 
 
+def test_a_title_of_only_spaces_is_missing_and_stores_nothing(organiser_client: FlaskClient,
+                                                               organisation: Organisation) -> None:
+    response = organiser_client.post("/beheer/evenementen/nieuw", data=event_fields(organisation, title="    "))
+    assert response.status_code == 400 and "Vul een titel in." in response.get_data(as_text=True)
+    assert events_of(organisation) == []
+
+
 def test_edit_shows_the_times_back_in_amsterdam_time(organiser_client: FlaskClient,
                                                       organisation: Organisation) -> None:
     event = make_event(organisation, starts_at=datetime(2027, 3, 10, 18, 30, tzinfo=timezone.utc))
