@@ -29,6 +29,7 @@ from accounts.permissions import Permission, organisation_ids_for, organisations
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
+    PublishForm,
     QuestionForm,
     duplicate_form,
     event_form,
@@ -193,9 +194,13 @@ def duplicate(event_id: int) -> Page:
 
 @blueprint.post("/<int:event_id>/publiceren")
 @requires(Permission.MANAGE_EVENTS)
-def publish(event_id: int) -> Response:
+def publish(event_id: int) -> Page:
     event = _event_or_404(event_id)
-    _commit_or_abort(lambda: management.publish_event(event.id))
+    form = PublishForm()
+    confirmed = bool(form.start_in_past_confirmed.data)
+    if management.starts_in_the_past(event) and not confirmed and event.status == EventStatus.DRAFT:
+        return render_template("events/admin/confirm_publish.html", event=event, form=form)
+    _commit_or_abort(lambda: management.publish_event(event.id, start_in_past_confirmed=confirmed))
     flash(_("De bijeenkomst is gepubliceerd."), "success")
     return redirect(url_for("events_admin.edit", event_id=event_id))
 
