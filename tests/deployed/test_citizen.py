@@ -39,7 +39,7 @@ def _event(seed: Seed, people: People, title: str, capacity: int) -> int:
 def _sign_up(page: Page, title: str, name: str, address: str) -> None:
     page.goto("/")
     page.get_by_role("link", name=title).click()
-    page.get_by_label(re.compile(r"^Naam")).fill(name)
+    page.get_by_label(re.compile(r"^Naam \(verplicht\)")).fill(name)
     page.get_by_label(re.compile(r"^E-mailadres")).fill(address)
     page.get_by_label("Website").check()
     page.get_by_label("Wat wilt u vooral leren?").fill("Phishing herkennen")
