@@ -196,9 +196,10 @@ def new_person(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -
     """`new_person()` opens a browser of its own (cookies, downloads) for one person, on the https site."""
     contexts: list[BrowserContext] = []
 
-    def open_page(width: int = 1280, height: int = 900) -> Page:
+    def open_page(width: int = 1280, height: int = 900, headers: dict[str, str] | None = None) -> Page:
         context = browser.new_context(base_url=stack.base_url, ignore_https_errors=True, accept_downloads=True,
-                                      viewport={"width": width, "height": height}, locale="nl-NL")
+                                      viewport={"width": width, "height": height}, locale="nl-NL",
+                                      extra_http_headers=headers)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
