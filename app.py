@@ -5,11 +5,14 @@ import os
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, flash, has_request_context, redirect, render_template, request, session, url_for
+import redis
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import LazyString, format_date, format_datetime, format_time, lazy_gettext
 from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from core import privacy
@@ -46,6 +49,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     load_config(app, config_name or os.environ.get("FLASK_CONFIG", "development"))
     app.config.update(overrides or {})
+    register_proxy(app)
     register_extensions(app)
     register_input_guards(app)
     register_blueprints(app)
@@ -66,6 +70,15 @@ def load_config(app: Flask, config_name: str) -> None:
         ProductionConfig.check()
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies the client is the one they name in X-Forwarded-For: the rate
+    limiter, the audit log and consent records all read `request.remote_addr`. Without it the header is ignored,
+    so a visitor cannot pick their own address."""
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def select_locale() -> str:
@@ -255,9 +268,51 @@ def register_idle_timeout(app: Flask) -> None:
 
 
 def register_health_check(app: Flask) -> None:
-    """`/healthz` for load balancers: answers without touching the database (also the benchmark floor)."""
+    """`/livez`: the process answers (also the benchmark floor). `/healthz`: it can do its work, for load
+    balancers and monitoring: 503 naming the part that is down (the database, the rate-limit Redis)."""
+
+    @app.get("/livez")
+    @public
+    def liveness() -> Response:
+        return Response("ok", mimetype="text/plain")
 
     @app.get("/healthz")
     @public
     def health() -> Response:
+        failing = [part for part, check in _health_checks(app) if not check()]
+        if failing:
+            return Response("".join(f"{part}: onbereikbaar\n" for part in failing), status=503, mimetype="text/plain")
         return Response("ok", mimetype="text/plain")
+
+
+HEALTH_TIMEOUT_SECONDS = 2
+
+
+def _health_checks(app: Flask) -> list[tuple[str, Callable[[], bool]]]:
+    checks: list[tuple[str, Callable[[], bool]]] = [("database", _database_answers)]
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["RATELIMIT_ENABLED"] and storage_uri.startswith(("redis://", "rediss://")):
+        checks.append(("redis", lambda: _redis_answers(storage_uri)))
+    return checks
+
+
+def _database_answers() -> bool:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("health check: the database does not answer: %s", error.__class__.__name__)
+        return False
+    return True
+
+
+def _redis_answers(uri: str) -> bool:
+    try:
+        connection = redis.Redis.from_url(uri, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                                          socket_timeout=HEALTH_TIMEOUT_SECONDS)
+        with connection:
+            connection.ping()
+    except redis.RedisError as error:
+        current_app.logger.warning("health check: Redis does not answer: %s", error)
+        return False
+    return True

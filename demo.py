@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
@@ -211,6 +212,11 @@ def demo_cli() -> None:
 @click.option("--if-empty", is_flag=True, help="Niets doen als er al een organisatie bestaat.")
 @with_appcontext
 def load(if_empty: bool) -> None:
+    if not current_app.config["DEMO_ALLOWED"]:
+        raise click.ClickException(
+            "de demo wordt niet geladen onder de productieconfiguratie (FLASK_CONFIG=production): "
+            "de demo-accounts hebben een openbaar wachtwoord. "
+            "Maak de eerste beheerder met `flask accounts create-admin`.")
     if db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         if if_empty:
             click.echo("Er zijn al gegevens; de demo wordt niet geladen.")

@@ -50,6 +50,10 @@ class CapacityBelowConfirmed(ManagementError):
     """Lowering the capacity would take seats from confirmed people."""
 
 
+class StartInPast(ManagementError):
+    """Publishing an event whose start has passed needs an explicit yes (it is usually a wrong date)."""
+
+
 class SlugTaken(ManagementError):
     """Another event got the same slug in the same instant; saving again picks the next one."""
 
@@ -199,9 +203,16 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
     return copy
 
 
-def publish_event(event_id: int) -> Event:
+def starts_in_the_past(event: Event) -> bool:
+    return event.starts_at < utcnow()
+
+
+def publish_event(event_id: int, *, start_in_past_confirmed: bool = False) -> Event:
     """Draft to published. Locked, so a cancellation at the same moment cannot be undone by it."""
     event = lock_event(event_id)
+    if starts_in_the_past(event) and not start_in_past_confirmed:
+        raise StartInPast(_("Het begin van deze bijeenkomst ligt in het verleden. Bevestig dat u haar toch wilt "
+                            "publiceren."))
     if event.status == EventStatus.CANCELLED:
         raise StatusConflict(_("Een geannuleerde bijeenkomst kan niet opnieuw worden gepubliceerd."))
     if event.status == EventStatus.PUBLISHED:

@@ -32,6 +32,7 @@ from core.webutils import page_number
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
+    PublishForm,
     QuestionForm,
     duplicate_form,
     event_form,
@@ -39,7 +40,7 @@ from events.forms.admin import (
 from events.labels import template_labels
 from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
 from events.services import management
-from events.services.export import registrations_csv, registrations_xlsx
+from events.services.export import attendance_export
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
 
@@ -171,9 +172,13 @@ def duplicate(event_id: int) -> Page:
 
 @blueprint.post("/<int:event_id>/publiceren")
 @requires(Permission.MANAGE_EVENTS)
-def publish(event_id: int) -> Response:
+def publish(event_id: int) -> Page:
     event = _event_or_404(event_id)
-    management.publish_event(event.id)
+    form = PublishForm()
+    confirmed = bool(form.start_in_past_confirmed.data)
+    if management.starts_in_the_past(event) and not confirmed and event.status == EventStatus.DRAFT:
+        return render_template("events/admin/confirm_publish.html", event=event, form=form)
+    management.publish_event(event.id, start_in_past_confirmed=confirmed)
     flash(_("De bijeenkomst is gepubliceerd."), "success")
     return redirect(url_for("events_admin.edit", event_id=event_id))
 
@@ -342,17 +347,20 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
 @blueprint.route("/<int:event_id>/aanmeldingen.csv")
 @requires(Permission.MANAGE_EVENTS)
 def export(event_id: int) -> Response:
-    event = _event_or_404(event_id)
-    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id)
-    response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
-    return response
+    return _attendance_download(event_id, "csv")
 
 
 @blueprint.route("/<int:event_id>/aanmeldingen.xlsx")
 @requires(Permission.MANAGE_EVENTS)
 def export_xlsx(event_id: int) -> Response:
+    return _attendance_download(event_id, "xlsx")
+
+
+def _attendance_download(event_id: int, suffix: str) -> Response:
     event = _event_or_404(event_id)
-    response = Response(stream_with_context(registrations_xlsx(event)), mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.xlsx"'
+    attendance = attendance_export(event.id)
+    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id, format=suffix)
+    body, mimetype = (attendance.csv(), "text/csv") if suffix == "csv" else (attendance.xlsx(), XLSX_MIMETYPE)
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.{suffix}"'
     return response

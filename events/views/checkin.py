@@ -272,7 +272,8 @@ def _found_json(registration: Registration) -> dict[str, object]:
         "status": registration.status.value,
         "status_label": str(REGISTRATION_STATUS_LABELS[registration.status]),
         "code": registration.checkin_code,
-        "checked_in": _already(registration) if registration.checked_in_at else "",
+        "checked_in": _("Ingecheckt om %(time)s", time=format_time(registration.checked_in_at, "HH:mm"))
+        if registration.checked_in_at else "",
     }
 
 
