@@ -11,11 +11,12 @@ from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core import privacy
 from core.db import register_unit_of_work
+from core.permissions import public
+from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from webutils import register_input_guards, renew_session
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
@@ -92,6 +93,7 @@ def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
     import campaigns.models  # noqa: F401
+    import core.audit  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 
@@ -134,10 +136,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_personal_data(app: Flask) -> None:
-    """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
-    from accounts import privacy
+    """What each feature stores about people, for the retention purge, export and erasure (`core.privacy`)."""
     from campaigns.privacy import CONTACTS, IMPORTS
-    from events.services.privacy import REGISTRATIONS
+    from events.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     privacy.register(app, REGISTRATIONS)

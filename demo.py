@@ -27,6 +27,7 @@ from campaigns.services.campaigns import create_campaign, invitation_events, sou
 from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
 from campaigns.services.sending import finish_sent, launch
 from core.db import unit_of_work
+from core.timeutils import local_to_utc, to_local, utcnow
 from events.models import (
     Audience,
     CheckinLog,
@@ -44,7 +45,6 @@ from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
-from timeutils import local_to_utc, to_local, utcnow
 
 DEMO_PASSWORD = "weerbaar-demo"
 REGIONAL_ADMIN = ("regio@weerbaar.example", "Regiobeheer Weerbaar")

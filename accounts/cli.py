@@ -4,9 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from accounts import privacy
+from accounts import privacy, tokens
 from accounts.models import User
-from accounts.services import find_user_by_email, normalise_email, set_password
+from accounts.services import find_user_by_email, set_password
+from core.addresses import normalise_email
 from core.db import unit_of_work
 from extensions import db
 
@@ -31,6 +32,17 @@ def create_admin(email: str, name: str, password: str) -> None:
         set_password(user, password)
         db.session.add(user)
     click.echo(f"Regionale beheerder {user.email} aangemaakt.")
+
+
+@accounts_cli.command("link", help="Druk een werkende link af waarmee iemand zijn wachtwoord kiest. Zulke links "
+                                    "staan nergens opgeslagen, ook niet in de mailcatcher van de ontwikkelomgeving.")
+@click.argument("email")
+@with_appcontext
+def password_link(email: str) -> None:
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"geen actieve gebruiker met {email}")
+    click.echo(tokens.mint_password_reset(tokens.password_reset_link(user).args))
 
 
 @click.group("privacy", help="Privacy (AVG): bewaartermijnen.")

@@ -11,9 +11,9 @@ from flask import Flask
 from campaigns.models import ConsentSource, ContactAudience
 from campaigns.services import consent, sending
 from events.models import Audience, Registration
-from events.services.registration import keep_informed_requested
+from events.signals import keep_informed_requested
 from mailing.models import OutgoingMessage
-from mailing.worker import campaign_rows_settled, message_bounced
+from mailing.signals import campaign_rows_settled, message_bounced
 
 
 def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra: Any) -> None:

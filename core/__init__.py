@@ -1,1 +1,2 @@
-"""What every feature stands on: database helpers, the unit of work, and the other shared pieces."""
+"""What every layer stands on: database and time helpers, request parsing, shared form fields, CSV,
+links and the unit of work; imports no feature."""

@@ -5,9 +5,9 @@ import click
 from flask.cli import with_appcontext
 
 from core.db import unit_of_work
+from core.timeutils import utcnow
 from events.services import lifecycle
 from events.services.registration import EventBusy
-from timeutils import utcnow
 
 
 @click.group("events", help="Bijeenkomsten.")

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dbtypes import enum_type
+from core.sql import enum_type
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 
 class MessageKind(enum.StrEnum):
@@ -87,6 +87,9 @@ class OutgoingMessage(db.Model):
         sa.ForeignKey("mail_templates.id", ondelete="CASCADE"), index=True
     )
     context: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    # How to make the one link that grants something (mailing.secret_links); the bodies hold a
+    # placeholder for it and the worker mints it as the mail leaves. Never the link itself.
+    secret_link: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     # Extra headers (List-Unsubscribe ...); values are checked for CR/LF before they are stored.
     headers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(

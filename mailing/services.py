@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageStatus, OutgoingAttachment, OutgoingMessage
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 FAILURES_SHOWN = 20

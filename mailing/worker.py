@@ -26,28 +26,20 @@ from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import unit_of_work
+from core.timeutils import utcnow
 from extensions import db
 from mailing.message import build_message
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage, unsettled
 from mailing.outbox import new_message_id
-from mailing.personalise import TemplateVersion
+from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
+from mailing.secret_links import LinkUnavailable, unsealed
+from mailing.signals import campaign_rows_settled, message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
-from timeutils import utcnow
-
-signals = Namespace()
-# Sent with `message` (the row, its failure already recorded) when the relay refuses an address for
-# good (5.1.x), so that the contacts feature can mark the contact bounced (in a unit of work of its own).
-message_bounced = signals.signal("message-bounced")
-# Sent with `campaign_id` when a batch settled (sent, or failed for good) the last row of that campaign
-# that was still to be delivered, in a unit of work of its own: the campaigns feature marks it sent.
-campaign_rows_settled = signals.signal("campaign-rows-settled")
-
 
 _outbox = OutgoingMessage.__table__
 # The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.
@@ -219,11 +211,13 @@ class Worker:
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
         message.message_id = message.message_id or new_message_id(message.from_address)
         try:
-            bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
-            envelope = Envelope(message.from_address, message.to_address, build_message(message, bodies=bodies))
+            envelope = Envelope(message.from_address, message.to_address,
+                                build_message(message, bodies=self._bodies(message)))
             response = self.transport.send(envelope, following)
         except DeliveryError as error:
             self._record_failure(message, error)
+        except LinkUnavailable as error:  # the account or contact is gone: no retry
+            self._record_failure(message, DeliveryError(None, f"link unavailable: {error}", permanent=True))
         except TemplateError as error:  # the same for every try: no retry
             self._record_failure(message, DeliveryError(None, f"template error: {error}", permanent=True))
         except ValueError as error:  # a row that cannot become a valid message (bad header)
@@ -233,6 +227,13 @@ class Worker:
                                                 "at": utcnow(), "mid": message.message_id})
             self.sent += 1
             self._settled(message)
+
+    def _bodies(self, message: OutgoingMessage) -> RenderedMail | None:
+        """The bodies to send when they are not the row's own: personalised, with the link minted."""
+        bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
+        if message.secret_link:
+            bodies = unsealed(bodies or RenderedMail(html=message.html_body, text=message.text_body), message.secret_link)
+        return bodies
 
     def _version(self, template_id: int) -> TemplateVersion:
         if template_id not in self._versions:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from accounts import two_factor
 from accounts.forms import TwoFactorCodeForm
-from accounts.permissions import requires_login
+from core.permissions import requires_login
 from extensions import limiter
 
 blueprint = Blueprint("account", __name__, url_prefix="/beheer/account")

@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import audit, services
+from accounts import services
 from accounts.forms import InviteForm, OrganisationForm, RoleForm
 from accounts.models import Membership, Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
+from core import audit
 from core.db import Refused
+from core.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
 from extensions import db
 
 blueprint = Blueprint("organisations", __name__, url_prefix="/beheer/organisaties")

@@ -27,8 +27,8 @@ from flask_babel import gettext as _
 from campaigns.models import ContactImport, ContactList, ImportStatus
 from campaigns.services import importing
 from core.db import after_commit, unit_of_work
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 # A running import whose heartbeat (renewed every chunk, a fraction of a second) is older lost its runner.
 STALE_AFTER = timedelta(minutes=2)

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 
 from accounts.models import Organisation
 from campaigns import tokens
@@ -30,12 +28,12 @@ from campaigns.services.campaigns import (
     mail_context,
 )
 from core.db import unit_of_work
-from dbtypes import insert_ignoring_duplicates
+from core.sql import insert_ignoring_duplicates, lock_row
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage, unsettled
 from mailing.outbox import header_safe
 from mailing.personalise import compile_mail, source_hash, to_plain
-from timeutils import UTCDateTime, utcnow
 
 TEMPLATE_NAME = "campaign"
 LAUNCHABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
@@ -71,17 +69,11 @@ def lock_campaign(campaign_id: int) -> Campaign:
     PostgreSQL: SELECT ... FOR UPDATE (a second click waits, then sees the new status). SQLite has
     one writer: a no-op UPDATE takes the write lock before the status is read.
     """
-    try:
-        if db.engine.dialect.name == "postgresql":
-            seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
-            db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
-            query = sa.select(Campaign).where(Campaign.id == campaign_id).with_for_update()
-            return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
-        db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(id=Campaign.id)
-                           .execution_options(synchronize_session=False))
-        return db.session.get_one(Campaign, campaign_id, populate_existing=True)
-    except OperationalError as error:  # the transaction is spoilt: the unit of work rolls it back
-        raise CampaignBusy(_("Er wordt al iets met deze campagne gedaan. Probeer het zo opnieuw.")) from error
+    return lock_row(Campaign, campaign_id, busy=busy)
+
+
+def busy() -> CampaignBusy:
+    return CampaignBusy(_("Er wordt al iets met deze campagne gedaan. Probeer het zo opnieuw."))
 
 
 def launch(campaign_id: int) -> int:

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
@@ -16,10 +15,11 @@ from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
 from core.db import Refused
+from core.permissions import Permission, requires, scoped_or_404
+from core.timeutils import local_to_utc
+from core.webutils import optional_id
+from mailing.preview import sandboxed_html
 from mailing.rendering import TemplateError
-from mailing.views import PREVIEW_CSP
-from timeutils import local_to_utc
-from webutils import optional_id
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/beheer/campagnes")
 
@@ -161,10 +161,7 @@ def recipient_count_json(campaign_id: int) -> Response:
 def preview(campaign_id: int) -> Response:
     """The last good render, for the sandboxed preview frames only."""
     campaign = _campaign_or_404(campaign_id)
-    response = Response(campaign.rendered_html or "", mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return sandboxed_html(campaign.rendered_html or "")
 
 
 @blueprint.post("/<int:campaign_id>/voorbeeld")

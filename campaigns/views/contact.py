@@ -9,15 +9,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ContactForm
 from campaigns.models import Contact, Topic
 from campaigns.services import contact_admin as service
 from campaigns.services import groups
+from core import audit
+from core.permissions import Permission, requires, scoped_or_404
 from extensions import db
-from mailing.views import STATUS_LABELS as MAIL_STATUS_LABELS
+from mailing.labels import STATUS_LABELS as MAIL_STATUS_LABELS
 
 blueprint = Blueprint("contact", __name__, url_prefix="/beheer/contacten")
 

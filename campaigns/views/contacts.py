@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ImportUploadForm
 from campaigns.models import ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
-from webutils import optional_id, page_number
+from core import audit
+from core.permissions import Permission, requires, scoped_or_404
+from core.webutils import optional_id, page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)

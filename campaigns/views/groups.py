@@ -12,16 +12,16 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.services import groups as service
 from campaigns.services.contacts import ContactError
 from campaigns.views.contacts import contact_filters
 from campaigns.views.scope import chosen_organisation
+from core import audit
 from core.db import Refused
+from core.permissions import Permission, requires, scoped_or_404
+from core.webutils import optional_id, single_line
 from extensions import db
-from webutils import optional_id, single_line
 
 
 class GroupNameForm(FlaskForm):

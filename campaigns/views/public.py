@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.models import Organisation
-from accounts.permissions import public
 from campaigns import tokens
 from campaigns.forms import PreferencesForm, SubscribeForm
 from campaigns.labels import template_labels
 from campaigns.models import ConsentSource, Contact, ContactAudience, ContactStatus, Topic
 from campaigns.services import clicks, consent
+from core.permissions import public
 from extensions import csrf, db, limiter
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/nieuwsbrief")

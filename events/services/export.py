@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from csvutils import BOM, csv_line, neutralise
+from core.csvutils import BOM, csv_line, neutralise
+from core.timeutils import to_local
 from events.labels import REGISTRATION_STATUS_LABELS
 from events.models import Event, Question, Registration
 from extensions import db
-from timeutils import to_local
 
 BATCH_SIZE = 500
 XLSX_CHUNK_BYTES = 64 * 1024

@@ -23,10 +23,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
+from core import audit
 from core.db import Refused
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
+from core.timeutils import local_to_utc
+from core.webutils import page_number
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
@@ -40,8 +42,6 @@ from events.services import management
 from events.services.export import registrations_csv, registrations_xlsx
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
-from timeutils import local_to_utc
-from webutils import page_number
 
 blueprint = Blueprint("events_admin", __name__, url_prefix="/beheer/evenementen")
 blueprint.context_processor(template_labels)

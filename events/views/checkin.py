@@ -19,16 +19,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from accounts import audit
-from accounts.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core import audit
 from core.db import Refused, keep_refusal
+from core.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core.timeutils import utcnow
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels
 from events.models import CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
 from events.services import checkin
 from events.services.registration import EventBusy, RegistrationError, SignupData
 from extensions import db
-from timeutils import utcnow
 
 blueprint = Blueprint("events_checkin", __name__, url_prefix="/beheer/check-in")
 blueprint.context_processor(template_labels)

@@ -16,8 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from accounts.permissions import public
 from core.db import Refused
+from core.permissions import public
+from core.webutils import page_number, safe_local_target
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
@@ -36,7 +37,6 @@ from events.services.registration import (
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import limiter
-from webutils import page_number
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -236,7 +236,4 @@ def set_language() -> Response:
     language = request.form.get("lang", "nl")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("events.listing")
-    return redirect(target)
+    return redirect(safe_local_target(request.form.get("next")) or url_for("events.listing"))

@@ -13,7 +13,7 @@ Create Date: 2026-12-01 21:40:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

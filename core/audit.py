@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, joinedload, mapped_column, relationship
 
-from accounts.models import AuditEntry
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
 
 PAGE_SIZE = 50
@@ -24,6 +24,36 @@ USER_AGENT_LENGTH = 200
 # Keys whose values never enter the log, at any depth of `details`.
 SECRET_KEY = re.compile(r"token|password|passwd|secret|totp|recovery|code|csrf", re.IGNORECASE)
 FILTERED = "[weggelaten]"
+
+
+class AuditEntry(db.Model):
+    """One admin action on personal data: who, what, which record, where, when and from where.
+
+    The actor's email is copied, so the entry still says who it was after the account is gone.
+    `details` never holds secrets: `record` strips them before they get here.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_email: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(100))
+    record_type: Mapped[str | None] = mapped_column(sa.String(50))
+    record_id: Mapped[int | None] = mapped_column()
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    organisation: Mapped[Any] = relationship("Organisation")  # accounts.models.Organisation, by name
+
+    __table_args__ = (
+        sa.Index("ix_audit_entries_organisation_created", "organisation_id", "created_at"),
+    )
 
 
 def without_secrets(details: Any) -> Any:
