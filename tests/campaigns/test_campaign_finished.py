@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import sending
 from core.db import unit_of_work
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.transports import transport_from_config
@@ -24,7 +25,6 @@ from tests.campaigns.test_import_export import run_tick
 from tests.campaigns.test_sending import rows
 from tests.factories import make_campaign, make_contact, make_organisation
 from tests.mailing.conftest import Relay
-from timeutils import utcnow
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts.models import AuditEntry, Organisation, Role
+from accounts.models import Organisation, Role
+from core.audit import AuditEntry
 from core.db import after_commit, unit_of_work
 from events.models import EventStatus
 from extensions import db
