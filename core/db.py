@@ -49,9 +49,14 @@ def unit_of_work(session: Session | None = None) -> Iterator[UnitOfWork]:
             work.session.commit()
             return
     except BaseException:
-        work.session.rollback()
+        _roll_back(work.session)
         raise
-    work.session.rollback()
+    _roll_back(work.session)
+
+
+def _roll_back(session: Session) -> None:
+    session.rollback()
+    session.info.pop(_AFTER_COMMIT, None)  # also when the block sent no SQL, so began no transaction
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -107,6 +112,7 @@ def _in_unit_of_work(view: Callable[..., ResponseReturnValue]) -> Callable[..., 
                 work.discard()
         return response
 
+    run.is_unit_of_work = True  # type: ignore[attr-defined]
     return run
 
 

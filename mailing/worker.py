@@ -10,6 +10,10 @@ A campaign row references a compiled template (`MailTemplate`) and carries its r
 the worker personalises it here (the compiled template cached per version) and sends it. The bodies
 are not written back (that halved the throughput); the mail catcher personalises again on view.
 A template that fails for one recipient fails only that row.
+
+After each batch the worker announces every campaign whose last row it settled
+(`campaign_rows_settled`); one it could not announce (killed just before) is found by the
+campaigns tick.
 """
 from __future__ import annotations
 
@@ -186,8 +190,9 @@ class Worker:
             self._settled_campaigns.add(message.campaign_id)
 
     def _announce_settled_campaigns(self) -> None:
-        """After the batch: each campaign of it with no row left to deliver (another worker may still
-        hold some) is announced once per batch that could have settled its last row."""
+        """After the batch, for each campaign it settled rows of: if none of its rows is left to
+        deliver (another worker may still hold some), the last one was settled here (or just now by
+        another worker; marking sent is idempotent)."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         for campaign_id in sorted(self._settled_campaigns):
             if not self.results.scalar(_CAMPAIGN_HAS_ROWS_LEFT, {"campaign_id": campaign_id}):

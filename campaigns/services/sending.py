@@ -266,7 +266,8 @@ def finish_sent(campaign_ids: Collection[int] | None = None) -> list[int]:
 
     Called by the worker when it settled a campaign's last row, and by `flask campaigns tick` to catch up.
     One conditional UPDATE and no lock: only pause and cancel change a sending campaign, under its row
-    lock; this UPDATE waits for them and then finds the status changed (`tests/campaigns/test_sending.py`)."""
+    lock; this UPDATE waits for them and then finds the status changed
+    (`tests/campaigns/test_campaign_finished.py`, with the read-then-write negative control)."""
     left = sa.exists().where(OutgoingMessage.campaign_id == Campaign.id, unsettled())
     last_settled = (sa.select(sa.func.max(sa.func.coalesce(OutgoingMessage.sent_at, OutgoingMessage.failed_at)))
                     .where(OutgoingMessage.campaign_id == Campaign.id).scalar_subquery())
