@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from accounts.models import Organisation
+from core.paging import page_of, total_of
 from core.timeutils import utcnow
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from events.services.registration import registration_closed_reason
@@ -78,11 +79,8 @@ def upcoming_events(filters: EventFilters, page: int = 1, page_size: int = PAGE_
         query = query.where(Event.kind == filters.kind)
     if filters.organisation_slug:
         query = query.where(Organisation.slug == filters.organisation_slug)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(
-        query.order_by(Event.starts_at, Event.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return [EventListing(event, confirmed) for event, confirmed in rows], total
+    rows = db.session.execute(page_of(query.order_by(Event.starts_at, Event.id), page, page_size)).all()
+    return [EventListing(event, confirmed) for event, confirmed in rows], total_of(query)
 
 
 def organisations_with_events() -> list[Organisation]:
@@ -163,9 +161,8 @@ def event_overviews(filters: AdminEventFilters, page: int = 1) -> tuple[list[Eve
         order = [Event.starts_at, Event.id]
     elif filters.time == TimeFilter.PAST:
         query = query.where(Event.ends_at <= utcnow())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.order_by(*order).limit(ADMIN_PAGE_SIZE).offset((page - 1) * ADMIN_PAGE_SIZE)).all()
-    return [EventOverview(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows], total
+    rows = db.session.execute(page_of(query.order_by(*order), page, ADMIN_PAGE_SIZE)).all()
+    return [EventOverview(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows], total_of(query)
 
 
 def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
@@ -194,6 +191,5 @@ def event_registrations(event_id: int, filters: RegistrationFilters, page: int =
         )
     if filters.status is not None:
         query = query.where(Registration.status == filters.status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     ordered = query.order_by(Registration.created_at, Registration.id)
-    return list(db.session.scalars(ordered.limit(ADMIN_PAGE_SIZE).offset((page - 1) * ADMIN_PAGE_SIZE))), total
+    return list(db.session.scalars(page_of(ordered, page, ADMIN_PAGE_SIZE))), total_of(query)

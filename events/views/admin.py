@@ -25,6 +25,7 @@ from flask_wtf import FlaskForm
 
 from accounts.models import Organisation
 from core import audit
+from core.paging import page_count
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
 from core.webutils import page_number
@@ -82,7 +83,7 @@ def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
 
 
 def _pages(total: int) -> int:
-    return max((total + queries.ADMIN_PAGE_SIZE - 1) // queries.ADMIN_PAGE_SIZE, 1)
+    return page_count(total, queries.ADMIN_PAGE_SIZE)
 
 
 def _commit_or_abort(action: Callable[[], Result]) -> Result:
