@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import LazyString, format_date, format_datetime, format_time, lazy_gettext
@@ -11,7 +12,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
-from core import audit, privacy
+from core import privacy
+from core.db import register_unit_of_work
 from core.permissions import public
 from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -54,6 +56,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_security_headers(app)
     register_idle_timeout(app)
     register_health_check(app)
+    register_unit_of_work(app)  # last: it wraps every view registered above
     return app
 
 
@@ -83,7 +86,6 @@ def register_extensions(app: Flask) -> None:
     from accounts.services import load_user_from_session_id
 
     login_manager.user_loader(load_user_from_session_id)
-    audit.init_app(app)
     import_models()
 
 
@@ -171,6 +173,27 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, render_error)
+    for error_class, code in refusal_codes().items():
+        app.register_error_handler(error_class, _render_refusal(code))
+
+
+def refusal_codes() -> dict[type[Exception], int]:
+    """The services' refusals that a view lets through, and their answer (rendered after the rollback)."""
+    from campaigns.services.campaigns import CampaignError
+    from campaigns.services.contacts import ContactError
+    from events.services.management import ManagementError
+    from events.services.registration import EventBusy, RegistrationError
+    from mailing.services import MailStateError
+
+    return {EventBusy: 503, RegistrationError: 409, ManagementError: 409, CampaignError: 409, ContactError: 409,
+            MailStateError: 409}
+
+
+def _render_refusal(code: int) -> Callable[[Exception], tuple[str, int]]:
+    def render(error: Exception) -> tuple[str, int]:
+        return render_template("errors/error.html", code=code, message=ERROR_MESSAGES[code], detail=str(error)), code
+
+    return render
 
 
 def _error_detail(error: HTTPException) -> str | None:

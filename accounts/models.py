@@ -83,6 +83,8 @@ class User(UserMixin, db.Model):
     # step is kept so a code cannot be used twice (see accounts.two_factor.verify).
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Bumped whenever a new reset or invitation link is made: only the newest link works.
+    link_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -90,7 +92,9 @@ class User(UserMixin, db.Model):
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(cascade="all, delete-orphan")
 
     def __init__(self, **fields: object) -> None:
-        fields.setdefault("session_version", 1)  # set now, not at INSERT: set_password() bumps it
+        # Set now, not at INSERT: set_password() and supersede_links() bump them.
+        fields.setdefault("session_version", 1)
+        fields.setdefault("link_generation", 0)
         super().__init__(**fields)
 
     @property

@@ -1,8 +1,8 @@
 """The audit log of admin access to personal data.
 
-A view that shows or changes personal data calls `record()` in one line. The entry joins the view's
-own transaction (a refused change that rolls back leaves no entry); for a page that only reads, the
-after-request hook of `init_app` commits it once the response is a success.
+A view that shows or changes personal data calls `record()` in one line. The entry joins the
+request's unit of work (`core.db`): it is committed with the request's answer when that is a success,
+and a refused or failed request (a 4xx, an exception, a 500) leaves no entry.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, joinedload, mapped_column, relationship
 
@@ -82,8 +82,6 @@ def record(action: str, record_type: str | None = None, record_id: int | None = 
     )
     db.session.add(entry)
     db.session.flush()
-    if has_request_context():
-        g.audit_pending = True
     return entry
 
 
@@ -92,15 +90,6 @@ def _origin() -> dict[str, str | None]:
         return {"ip_address": None, "user_agent": None}
     return {"ip_address": request.remote_addr,
             "user_agent": (request.user_agent.string or "")[:USER_AGENT_LENGTH] or None}
-
-
-def init_app(app: Flask) -> None:
-    @app.after_request
-    def commit_audit_of_reading(response: Response) -> Response:
-        """A page that only shows personal data does not commit itself: its entry is committed here."""
-        if g.pop("audit_pending", False) and response.status_code < 400:
-            db.session.commit()
-        return response
 
 
 @dataclass(frozen=True)

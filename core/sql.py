@@ -52,6 +52,5 @@ def lock_row(model: type[Locked], row_id: int, *options: ORMOption, busy: Callab
         no_op = sa.update(table).where(table.id == row_id).values(id=table.id)
         db.session.execute(no_op.execution_options(synchronize_session=False))
         return db.session.get_one(model, row_id, populate_existing=True, options=list(options))
-    except OperationalError as error:
-        db.session.rollback()
+    except OperationalError as error:  # the transaction is spoilt: the unit of work rolls it back
         raise busy() from error

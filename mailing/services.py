@@ -148,7 +148,7 @@ def _change_status(message_id: int, expected: MessageStatus, **values: object) -
 
 def _requeue_values() -> dict[str, object]:
     # last_error stays: it is the reason for the retry until the next attempt replaces it.
-    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None}
+    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None, "failed_at": None}
 
 
 def retry(message: OutgoingMessage) -> None:

@@ -12,8 +12,7 @@ from flask_login import current_user
 from core import audit
 from core.paging import page_count
 from core.permissions import Permission, ensure_can, organisations_for, requires
-from core.webutils import page_number
-from extensions import db
+from core.webutils import optional_id, page_number
 from mailing import services
 from mailing.labels import STATUS_LABELS
 from mailing.models import MessageStatus, OutgoingMessage
@@ -42,10 +41,10 @@ def _mailbox_arg(value: str | None) -> int | None:
     """The organisation id chosen in the request (default: the first one the user may see)."""
     if value == SYSTEM_MAILBOX:
         organisation_id = None
-    elif value and value.isdecimal():
-        organisation_id = int(value)
     elif value:
-        abort(404)
+        organisation_id = optional_id(value)
+        if organisation_id is None:
+            abort(404)
     else:
         organisation_id = organisations_for(current_user, Permission.VIEW_MAIL)[0].id
     _ensure_can_see(organisation_id)
@@ -139,11 +138,7 @@ def attachment(message_id: int, attachment_id: int) -> Response:
 def _change_message(message_id: int, change: Callable[[OutgoingMessage], None], done: str) -> Response:
     """Retry or cancel one message; a message in a state that does not allow it is a 409."""
     message = _message_or_404(message_id)
-    try:
-        change(message)
-    except services.MailStateError as error:
-        abort(409, description=str(error))
-    db.session.commit()
+    change(message)  # refused: MailStateError, a 409 (app.refusal_codes)
     flash(done, "success")
     return redirect(url_for("mailing.detail", message_id=message_id))
 
@@ -167,7 +162,6 @@ def retry_all() -> Response:
         abort(400)
     organisation_id = _mailbox_arg(request.form["organisatie"])
     count = services.retry_all_failed(organisation_id)
-    db.session.commit()
     flash(ngettext("%(num)s mislukt bericht staat weer in de wachtrij.",
                    "%(num)s mislukte berichten staan weer in de wachtrij.", count), "success")
     return redirect(url_for("mailing.catcher", organisatie=_mailbox_value(organisation_id)))

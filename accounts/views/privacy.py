@@ -89,7 +89,6 @@ def erase() -> Response | tuple[str, int]:
     scope = _scope(form.organisation_id.data)
     counts = privacy.erase(form.email.data, scope)
     audit.record("personal_data.erased", organisation_id=scope[0] if scope else None, counts=counts)
-    db.session.commit()
     flash(ngettext("%(num)s gegeven over dit adres is geanonimiseerd.",
                    "%(num)s gegevens over dit adres zijn geanonimiseerd.", sum(counts.values())), "success")
     return redirect(url_for("privacy.requests"))

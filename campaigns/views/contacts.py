@@ -19,7 +19,6 @@ from core import audit
 from core.paging import page_count
 from core.permissions import Permission, requires, scoped_or_404
 from core.webutils import optional_id, page_number
-from extensions import db
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -89,7 +88,6 @@ def upload() -> Response | tuple[str, int] | str:
     except importing.ImportFileError as error:
         form.file.errors = [str(error)]
         return _upload_page(organisation, form), 400
-    db.session.commit()
     return redirect(url_for("contacts.mapping", import_id=job.id))
 
 
@@ -115,8 +113,7 @@ def mapping(import_id: int) -> Response | tuple[str, int] | str:
         page |= {"mapping": chosen, "error": str(error)}
         return render_template("campaigns/import_mapping.html", **page), 400
     audit.record("contacts.imported", "contact_import", job.id, organisation_id=job.organisation_id, list_id=list_id)
-    db.session.commit()
-    import_jobs.start_in_background(job.id)
+    import_jobs.start_in_background(job.id)  # once the request has committed the queued import
     return redirect(url_for("contacts.import_progress", import_id=job.id))
 
 

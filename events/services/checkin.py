@@ -168,7 +168,6 @@ def _append(event_id: int, registration_id: int | None, code: str, door: Door, r
     try:
         db.session.flush()
     except IntegrityError as error:  # the same nonce in a parallel request (an unknown code is not locked)
-        db.session.rollback()
         raise EventBusy(_("Deze scan wordt al verwerkt. Probeer het opnieuw.")) from error
     return log
 

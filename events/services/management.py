@@ -117,8 +117,7 @@ def _flush_slug() -> None:
     """
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the session must roll back: the unit of work does
         raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
                           "Sla nog een keer op.")) from error
 

@@ -138,7 +138,6 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     try:
         db.session.flush()
     except IntegrityError as error:  # only without the lock: a parallel sign-up with this address
-        db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
     notifications.queue_signup_mail(registration, mail)
     if data.keep_informed:
