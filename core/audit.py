@@ -16,6 +16,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, joinedload, mapped_column, relationship
 
+from core.paging import page_of
 from core.timeutils import UTCDateTime, utcnow
 from extensions import db
 
@@ -129,9 +130,8 @@ def entries_page(filters: AuditFilters, page: int) -> tuple[list[AuditEntry], in
     conditions = _conditions(filters)
     total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
     query = (sa.select(AuditEntry).where(*conditions).options(joinedload(AuditEntry.organisation))
-             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return list(db.session.scalars(query)), total
+             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    return list(db.session.scalars(page_of(query, page, PAGE_SIZE))), total
 
 
 def values_used(column: InstrumentedAttribute[str | None], organisation_ids: list[int] | None) -> list[str]:

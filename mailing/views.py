@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from core import audit
+from core.paging import page_count
 from core.permissions import Permission, ensure_can, organisations_for, requires
 from core.webutils import optional_id, page_number
 from mailing import services
@@ -93,7 +94,7 @@ def catcher() -> str:
         messages=messages,
         total=total,
         page=page,
-        pages=max((total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, 1),
+        pages=page_count(total, services.PAGE_SIZE),
         filters=filters,
         MessageStatus=MessageStatus,
     )

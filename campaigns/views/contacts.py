@@ -16,6 +16,7 @@ from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
 from core import audit
+from core.paging import page_count
 from core.permissions import Permission, requires, scoped_or_404
 from core.webutils import optional_id, page_number
 
@@ -47,7 +48,7 @@ def index() -> str:
     audit.record("contacts.viewed", organisation_id=organisation.id, page=page)
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
                            contacts=contacts, total=total, page=page, filters=filters,
-                           pages=max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1),
+                           pages=page_count(total, service.PAGE_SIZE),
                            counts=service.status_counts(organisation.id), lists=groups.counted(groups.LISTS, organisation.id),
                            tags=groups.counted(groups.TAGS, organisation.id), ContactStatus=ContactStatus)
 

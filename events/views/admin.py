@@ -26,6 +26,7 @@ from flask_wtf import FlaskForm
 from accounts.models import Organisation
 from core import audit
 from core.db import Refused
+from core.paging import page_count
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
 from core.webutils import page_number
@@ -39,7 +40,7 @@ from events.forms.admin import (
 )
 from events.labels import template_labels
 from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
-from events.services import management
+from events.services import management, queries
 from events.services.export import attendance_export
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
@@ -83,7 +84,7 @@ def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
 
 
 def _pages(total: int) -> int:
-    return max((total + management.PAGE_SIZE - 1) // management.PAGE_SIZE, 1)
+    return page_count(total, queries.ADMIN_PAGE_SIZE)
 
 
 @blueprint.route("/")
@@ -91,14 +92,14 @@ def _pages(total: int) -> int:
 def index() -> str:
     organisation_ids = organisation_ids_for(current_user, Permission.MANAGE_EVENTS)
     chosen_organisation = _choice_arg("organisatie", int)
-    filters = management.AdminEventFilters(
+    filters = queries.AdminEventFilters(
         organisation_ids=organisation_ids,
         organisation_id=chosen_organisation if chosen_organisation in organisation_ids else None,
         status=_choice_arg("status", EventStatus),
-        time=_choice_arg("wanneer", management.TimeFilter),
+        time=_choice_arg("wanneer", queries.TimeFilter),
     )
     page = page_number()
-    overviews, total = management.event_overviews(filters, page)
+    overviews, total = queries.event_overviews(filters, page)
     return render_template(
         "events/admin/index.html",
         overviews=overviews,
@@ -108,7 +109,7 @@ def index() -> str:
         filters=filters,
         organisations=_manageable_organisations(),
         EventStatus=EventStatus,
-        TimeFilter=management.TimeFilter,
+        TimeFilter=queries.TimeFilter,
     )
 
 
@@ -207,7 +208,7 @@ def cancel(event_id: int) -> Page:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/confirm_cancel.html", event=event, form=form,
-                               counts=management.status_counts(event.id), RegistrationStatus=RegistrationStatus), status
+                               counts=queries.status_counts(event.id), RegistrationStatus=RegistrationStatus), status
     mailed = management.cancel_event(event.id, form.reason.data)
     flash(ngettext("De bijeenkomst is geannuleerd. %(num)s aangemelde persoon krijgt een e-mail.",
                    "De bijeenkomst is geannuleerd. %(num)s aangemelde personen krijgen een e-mail.", mailed),
@@ -277,12 +278,12 @@ def move_question(event_id: int, question_id: int) -> Response:
 @requires(Permission.MANAGE_EVENTS)
 def registrations(event_id: int) -> str:
     event = _event_or_404(event_id)
-    filters = management.RegistrationFilters(
+    filters = queries.RegistrationFilters(
         search=request.args.get("zoek", "").strip()[:200],
         status=_choice_arg("status", RegistrationStatus),
     )
     page = page_number()
-    rows, total = management.event_registrations(event.id, filters, page)
+    rows, total = queries.event_registrations(event.id, filters, page)
     audit.record("registrations.viewed", "event", event.id, organisation_id=event.organisation_id, page=page)
     return render_template(
         "events/admin/registrations.html",
@@ -292,7 +293,7 @@ def registrations(event_id: int) -> str:
         page=page,
         pages=_pages(total),
         filters=filters,
-        counts=management.status_counts(event.id),
+        counts=queries.status_counts(event.id),
         RegistrationStatus=RegistrationStatus,
     )
 

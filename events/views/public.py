@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core.db import Refused
+from core.paging import page_count
 from core.permissions import public
 from core.webutils import page_number, safe_local_target
 from events.forms.public import SignupForm, signup_form_for
@@ -75,7 +76,7 @@ def listing() -> str:
         listings=listings,
         total=total,
         page=page,
-        pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+        pages=page_count(total, queries.PAGE_SIZE),
         filters=filters,
         organisations=queries.organisations_with_events(),
         Audience=Audience,

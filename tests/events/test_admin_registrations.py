@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from accounts.models import Role, User
 from core.timeutils import utcnow
 from events.models import Event, EventStatus, QuestionKind, Registration, RegistrationStatus
-from events.services.management import PAGE_SIZE
+from events.services.queries import ADMIN_PAGE_SIZE as PAGE_SIZE
 from extensions import db
 from tests.factories import (
     admin_url,
