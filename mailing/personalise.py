@@ -44,6 +44,7 @@ from mailing.template_limits import (
     bounded_buffer,
     bounded_concat,
     bounded_filter,
+    bounded_range,
     budget,
     charged,
     check_binop,
@@ -131,7 +132,7 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
         filters |= {"replace": _replace, **date_filters}
         self.filters = {name: bounded_filter(name, function) for name, function in filters.items()}
         self.filters["_counted"] = counted
-        self.globals = {"range": self.globals["range"], "_": _template_gettext, "gettext": _template_gettext}
+        self.globals = {"range": bounded_range, "_": _template_gettext, "gettext": _template_gettext}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Every `for` loop iterates through `_counted`, which spends the render's step budget."""

@@ -153,6 +153,13 @@ def counted(iterable: Iterable[Any]) -> Iterator[Any]:
         yield item
 
 
+def bounded_range(*args: int) -> range:
+    """`range()` in a template: at most MAX_ITEMS numbers."""
+    numbers = range(*args)
+    refuse_above(len(numbers), MAX_ITEMS)
+    return numbers
+
+
 def check_printf(template: str, arguments: Any) -> None:
     """`"%05d" % x`-style formatting: no width or precision above MAX_FORMAT_WIDTH, none taken from
     the arguments (`*`)."""
@@ -195,8 +202,8 @@ def _format(value: Any, *args: Any, **kwargs: Any) -> int:
 
 
 def _join(value: Any, d: str = "", attribute: Any = None) -> int:
-    items = value if isinstance(value, list | tuple | str) else ()
-    return text_size(items) + len(items) * len(str(d))
+    count = len(value) if hasattr(value, "__len__") else 0  # an iterator arrives as a list (MATERIALISED)
+    return text_size(value) + count * len(str(d))
 
 
 def _sum(iterable: Any, attribute: Any = None, start: Any = 0) -> int:
@@ -209,6 +216,7 @@ RESULT_SIZES: Mapping[str, Callable[..., int]] = {
     "center": _center, "indent": _indent, "wordwrap": _wordwrap, "truncate": _truncate, "batch": _lines,
     "slice": _lines, "format": _format, "join": _join, "sum": _sum,
 }
+MATERIALISED = frozenset({"join"})  # filters whose result size needs the number of items first
 UNBOUNDED_FILTERS = frozenset({"pprint"})  # pretty-printing is slow in Python and no use in a mail
 # Filters that work word by word in Python: a shorter text, so that one call stays well under a second.
 SLOW_FILTER_INPUT = {"urlize": 100_000, "title": 200_000, "wordwrap": 200_000}
@@ -224,6 +232,8 @@ def bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any
     @functools.wraps(function)  # keeps Jinja's pass_context marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _active().spend()
+        if name in MATERIALISED and len(args) > passed and isinstance(args[passed], Iterator):
+            args = (*args[:passed], list(args[passed]), *args[passed + 1:])
         refuse_above(sum(text_size(arg) for arg in args[passed:]) + sum(text_size(v) for v in kwargs.values()),
                      input_limit)
         if bind_to:
