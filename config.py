@@ -100,6 +100,11 @@ class Config:
     CONTACT_IMPORT_THREAD = env_bool("CONTACT_IMPORT_THREAD", True)
     # Uploads (contact CSV files) and forms above this answer 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+    # The pre-flight link check: all links within this many seconds, at most this many links, and
+    # never to a non-public address except in these networks (comma-separated CIDR; empty in production).
+    LINK_CHECK_SECONDS = float(os.environ.get("LINK_CHECK_SECONDS", "4"))
+    LINK_CHECK_MAX_LINKS = int(os.environ.get("LINK_CHECK_MAX_LINKS", "30"))
+    LINK_CHECK_ALLOWED_NETWORKS = os.environ.get("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 
 class DevelopmentConfig(Config):

@@ -1,0 +1,1 @@
+"""What every layer stands on: small shared helpers with no feature knowledge."""
