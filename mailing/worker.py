@@ -27,9 +27,8 @@ from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from extensions import db
-from mailing.message import build_message
+from mailing.message import build_message, row_message_id
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
-from mailing.outbox import new_message_id
 from mailing.personalise import TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
@@ -191,7 +190,7 @@ class Worker:
         return following.from_address, following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
-        message.message_id = message.message_id or new_message_id(message.from_address)
+        message.message_id = message.message_id or row_message_id(message)
         try:
             bodies = self._version(message.template_id).personalise(message.context or {}) if message.template_id else None
             envelope = Envelope(message.from_address, message.to_address, build_message(message, bodies=bodies))
