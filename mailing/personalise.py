@@ -32,6 +32,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
 from mailing.models import MailTemplate
 from mailing.plaintext import html_to_text
@@ -45,6 +46,7 @@ from mailing.template_limits import (
     bounded_concat,
     bounded_filter,
     bounded_range,
+    bounded_test,
     budget,
     charged,
     check_binop,
@@ -53,6 +55,8 @@ from mailing.template_limits import (
     output_size,
     refuse_above,
     safe_method,
+    size_compared_and_hashed,
+    sized,
 )
 
 DEFAULT_LAYOUT = "mail/layout.mjml"
@@ -107,12 +111,18 @@ def _replace(value: str, old: str, new: str, count: int | None = None) -> str:
     return str(value).replace(old, new, -1 if count is None else count)
 
 
+_SMALL_WHEN_SHORT = frozenset({str, Markup})
+
+
 def _printable(value: Any) -> Any:
     """Every `{{ }}` passes here before it is printed: paid for by its printed size."""
     if value is None:
         return ""
-    size = output_size(value)
-    refuse_above(size)
+    if type(value) in _SMALL_WHEN_SHORT and len(value) < 10_000:  # the usual case, kept cheap
+        size = len(value)
+    else:
+        size = output_size(value)
+        refuse_above(size)
     budget.get().produce(size)
     return value
 
@@ -131,12 +141,15 @@ class MailEnvironment(ImmutableSandboxedEnvironment):
         filters = {name: function for name, function in self.filters.items() if name not in UNBOUNDED_FILTERS}
         filters |= {"replace": _replace, **date_filters}
         self.filters = {name: bounded_filter(name, function) for name, function in filters.items()}
-        self.filters["_counted"] = counted
+        self.filters |= {"_counted": counted, "_sized": sized}
+        self.tests = {name: bounded_test(function) for name, function in self.tests.items()}
         self.globals = {"range": bounded_range, "_": _template_gettext, "gettext": _template_gettext}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        """Every `for` loop iterates through `_counted`, which spends the render's step budget."""
+        """Every `for` loop iterates through `_counted`, which spends the render's step budget;
+        what is compared or hashed goes through `_sized`."""
         tree = super()._parse(source, name, filename)
+        size_compared_and_hashed(tree)
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_counted", [], [], None, None, lineno=loop.lineno)
         return tree

@@ -18,6 +18,7 @@ allowed: a limit has to be running to allow any filter.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import re
@@ -41,7 +42,8 @@ MAX_ITEMS = 100_000  # one list; the sandbox's range() has the same limit
 MAX_PRODUCED_BYTES = 24_000_000  # everything the operations of one render make together
 MAX_INT_BITS = 20_000  # Python prints no integer longer than 4,300 digits (14,300 bits) anyway
 MAX_FORMAT_WIDTH = 10_000  # width or precision in "%10000s"
-# Methods whose result is never much larger than the value and its arguments.
+# The attributes of built-in values a template may use: methods whose result is never much larger
+# than the value and its arguments (no `strftime('%c' * 10**6)`).
 SAFE_METHODS: Mapping[type, frozenset[str]] = {
     str: frozenset({
         "capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha", "isascii",
@@ -55,6 +57,13 @@ SAFE_METHODS: Mapping[type, frozenset[str]] = {
     int: frozenset({"bit_length", "real", "imag", "numerator", "denominator"}),
     float: frozenset({"is_integer", "real", "imag"}),
     bool: frozenset(),
+    datetime.datetime: frozenset({
+        "year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo", "fold", "date", "time",
+        "weekday", "isoweekday", "isoformat", "isocalendar", "timestamp", "utcoffset", "tzname", "toordinal",
+    }),
+    datetime.date: frozenset({"year", "month", "day", "weekday", "isoweekday", "isoformat", "isocalendar",
+                              "toordinal"}),
+    datetime.time: frozenset({"hour", "minute", "second", "microsecond", "tzinfo", "fold", "isoformat"}),
     bytes: frozenset(),
     bytearray: frozenset(),
 }
@@ -139,7 +148,11 @@ def _bytes_of(value: Any) -> int:
 
 def charged(value: Any) -> Any:
     """A result made by the template: within the limits, paid for, and counted item by item if lazy."""
-    if type(value) is not str and isinstance(value, Iterator):
+    if type(value) is str:  # the usual case, kept cheap
+        refuse_above(len(value))
+        _active().produce(sys.getsizeof(value))
+        return value
+    if isinstance(value, Iterator):
         return counted(value)
     if isinstance(value, str | bytes):
         refuse_above(len(value))
@@ -219,7 +232,9 @@ RESULT_SIZES: Mapping[str, Callable[..., int]] = {
 MATERIALISED = frozenset({"join"})  # filters whose result size needs the number of items first
 UNBOUNDED_FILTERS = frozenset({"pprint"})  # pretty-printing is slow in Python and no use in a mail
 # Filters that work word by word in Python: a shorter text, so that one call stays well under a second.
-SLOW_FILTER_INPUT = {"urlize": 100_000, "title": 200_000, "wordwrap": 200_000}
+SLOW_FILTER_INPUT = {"urlize": 100_000, "title": 200_000, "wordwrap": 200_000,
+                     # a date pattern ("EEEE d MMMM") is parsed in Python, token by token
+                     "local_datetime": 1_000, "local_date": 1_000, "local_time": 1_000}
 
 
 def bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -303,6 +318,45 @@ class BoundedCodeGenerator(CodeGenerator):
             self.visit(part, frame)
             self.write(", ")
         self.write("))")
+
+
+def sized(value: Any) -> Any:
+    """`value` unchanged, if comparing or hashing it stays within the limits: a literal list of
+    lists that share their items (`[l, l]`, thirty levels deep) is small in memory but would take
+    forever to compare or hash."""
+    refuse_above(text_size(value))
+    return value
+
+
+def bounded_test(function: Callable[..., bool]) -> Callable[..., bool]:
+    """A Jinja test (`is sameas`, `is in`, ...) whose arguments are sized first."""
+    passed = 1 if getattr(function, "jinja_pass_arg", None) else 0
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> bool:
+        refuse_above(sum(text_size(arg) for arg in args[passed:]) + sum(text_size(v) for v in kwargs.values()))
+        return function(*args, **kwargs)
+
+    return bounded
+
+
+def size_compared_and_hashed(tree: nodes.Template) -> None:
+    """Sends the operands of comparisons, dictionary keys and subscripts through `_sized` first
+    (constants need not: they are as small as the source)."""
+    def wrapped(expression: nodes.Expr) -> nodes.Expr:
+        if isinstance(expression, nodes.Const | nodes.Slice):
+            return expression
+        return nodes.Filter(expression, "_sized", [], [], None, None, lineno=expression.lineno)
+
+    for node in list(tree.find_all((nodes.Compare, nodes.Pair, nodes.Getitem))):
+        if isinstance(node, nodes.Compare):
+            node.expr = wrapped(node.expr)
+            for operand in node.ops:
+                operand.expr = wrapped(operand.expr)
+        elif isinstance(node, nodes.Pair):
+            node.key = wrapped(node.key)
+        else:
+            node.arg = wrapped(node.arg)
 
 
 def safe_method(obj: Any, attr: str) -> bool | None:

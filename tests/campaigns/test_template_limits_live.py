@@ -62,7 +62,11 @@ def _csrf(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-@pytest.mark.parametrize("payloads", [ISSUE_PAYLOADS, [name for name in ONE_CALL_BOMBS if name not in ISSUE_PAYLOADS]],
+# The preview's sample values have no date: the payloads on `when` are proven in-process only.
+OTHER_PAYLOADS = [name for name, body in ONE_CALL_BOMBS.items() if name not in ISSUE_PAYLOADS and "when" not in body]
+
+
+@pytest.mark.parametrize("payloads", [ISSUE_PAYLOADS, OTHER_PAYLOADS],
                          ids=["the-issue", "all-others"])
 def test_live_preview_refuses_each_payload_and_the_worker_stays_small(
         app: Flask, gunicorn: tuple[str, int], payloads: list[str]) -> None:
