@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import idna
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_REDIRECTS = 5
@@ -29,8 +31,8 @@ USER_AGENT = "Weerbaar-linkcontrole/1.0"
 
 
 class LinkRefused(Exception):
-    """The address may not be fetched: `reason` is "scheme", "name" (does not resolve) or
-    "address" (not public; `address` says which)."""
+    """The address may not be fetched: `reason` is "scheme" (not http or https), "url" (no valid
+    port), "name" (does not resolve) or "address" (not public; `address` says which)."""
 
     def __init__(self, reason: str, address: str | None = None) -> None:
         super().__init__(reason, address)
@@ -99,7 +101,11 @@ def _status_once(method: str, url: str, allowed_networks: Sequence[Network],
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise LinkRefused("scheme")
-    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:  # "http://x:99999/"
+        raise LinkRefused("url") from error
+    host = _ascii_host(parts.hostname)
     address = allowed_address(host, port, allowed_networks)
     sock = socket.create_connection((address, port), timeout=deadline.left())
     shut = threading.Timer(deadline.left(), _shut, (sock,))
@@ -124,6 +130,16 @@ def _status_once(method: str, url: str, allowed_networks: Sequence[Network],
     finally:
         shut.cancel()
         sock.close()
+
+
+def _ascii_host(hostname: str) -> str:
+    """The name as DNS and the Host header know it (IDNA 2008, as mail addresses)."""
+    if hostname.isascii():
+        return hostname
+    try:
+        return idna.encode(hostname, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError as error:
+        raise LinkRefused("name") from error
 
 
 def _shut(sock: socket.socket) -> None:

@@ -308,6 +308,8 @@ def link_problem(result: LinkResult) -> str | None:
             return _("niet gecontroleerd: %(address)s is geen openbaar adres", address=result.refused.address)
         if result.refused.reason == "name":
             return _("onbekende naam")
+        if result.refused.reason == "url":
+            return _("ongeldige link")
         return _("alleen http- en https-links")
     if result.timed_out:
         return _("geen antwoord binnen %(seconds)s seconden", seconds=f"{current_app.config['LINK_CHECK_SECONDS']:g}")

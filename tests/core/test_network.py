@@ -183,6 +183,23 @@ def test_the_whole_check_ends_at_its_deadline_even_against_a_trickling_server(si
     assert time.monotonic() - started < 10  # a guard against a hang, not a timing figure
 
 
+@pytest.mark.parametrize(("url", "reason"), [
+    ("ftp://example.org/", "scheme"), ("file:///etc/passwd", "scheme"), ("http://example.org:99999/", "url"),
+    ("http://☃.example/", "name"),
+])
+def test_links_that_are_not_web_addresses_are_refused_without_an_error(url: str, reason: str) -> None:
+    result = link_status(url, ())
+    assert result.refused is not None and result.refused.reason == reason
+
+
+def test_an_international_name_is_resolved_in_its_idna_2008_form(sites: Callable[..., Site],
+                                                                 answers: dict[str, list[list[str]]]) -> None:
+    site = sites()
+    answers["xn--fa-hia.example"] = [["127.0.0.1"]]
+    assert link_status(f"http://faß.example:{site.server.server_port}/", LOOPBACK_ONLY).status == 200
+    assert site.hits == ["/"]
+
+
 def test_a_finished_deadline_starts_no_connection(sites: Callable[..., Site]) -> None:
     site = sites()
     deadline = Deadline(0.0)
