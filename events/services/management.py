@@ -17,6 +17,8 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.addresses import normalise_email
+from core.timeutils import utcnow
 from events import notifications
 from events.models import (
     Audience,
@@ -28,16 +30,8 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.services.registration import (
-    SignupData,
-    confirmed_count,
-    lock_event,
-    normalise_email,
-    promote_waitlisted,
-    register,
-)
+from events.services.registration import SignupData, confirmed_count, lock_event, promote_waitlisted, register
 from extensions import db
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
@@ -54,6 +48,10 @@ class StatusConflict(ManagementError):
 
 class CapacityBelowConfirmed(ManagementError):
     """Lowering the capacity would take seats from confirmed people."""
+
+
+class StartInPast(ManagementError):
+    """Publishing an event whose start has passed needs an explicit yes (it is usually a wrong date)."""
 
 
 class SlugTaken(ManagementError):
@@ -125,8 +123,7 @@ def _flush_slug() -> None:
     """
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the session must roll back: the unit of work does
         raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
                           "Sla nog een keer op.")) from error
 
@@ -206,9 +203,16 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
     return copy
 
 
-def publish_event(event_id: int) -> Event:
+def starts_in_the_past(event: Event) -> bool:
+    return event.starts_at < utcnow()
+
+
+def publish_event(event_id: int, *, start_in_past_confirmed: bool = False) -> Event:
     """Draft to published. Locked, so a cancellation at the same moment cannot be undone by it."""
     event = lock_event(event_id)
+    if starts_in_the_past(event) and not start_in_past_confirmed:
+        raise StartInPast(_("Het begin van deze bijeenkomst ligt in het verleden. Bevestig dat u haar toch wilt "
+                            "publiceren."))
     if event.status == EventStatus.CANCELLED:
         raise StatusConflict(_("Een geannuleerde bijeenkomst kan niet opnieuw worden gepubliceerd."))
     if event.status == EventStatus.PUBLISHED:

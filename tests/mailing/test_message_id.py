@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from campaigns.services.sending import write_outbox_rows
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.worker import run_worker
 from tests.factories import make_campaign, make_contact, make_organisation, queue_mail
 from tests.mailing.conftest import Relay
-from timeutils import utcnow
 
 
 def _campaign_rows() -> list[OutgoingMessage]:
