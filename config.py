@@ -106,6 +106,11 @@ class Config:
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     # `flask demo load` creates accounts with a public password: never in production.
     DEMO_ALLOWED = True
+    # The pre-flight link check: all links within this many seconds, at most this many links, and
+    # never to a non-public address except in these networks (comma-separated CIDR; empty in production).
+    LINK_CHECK_SECONDS = float(os.environ.get("LINK_CHECK_SECONDS", "4"))
+    LINK_CHECK_MAX_LINKS = int(os.environ.get("LINK_CHECK_MAX_LINKS", "30"))
+    LINK_CHECK_ALLOWED_NETWORKS = os.environ.get("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 
 class DevelopmentConfig(Config):

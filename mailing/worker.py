@@ -32,9 +32,8 @@ from sqlalchemy.orm import Session, selectinload
 from core.db import unit_of_work
 from core.timeutils import utcnow
 from extensions import db
-from mailing.message import build_message
+from mailing.message import build_message, row_message_id
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage, unsettled
-from mailing.outbox import new_message_id
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
@@ -209,7 +208,7 @@ class Worker:
         return following.from_address, following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
-        message.message_id = message.message_id or new_message_id(message.from_address)
+        message.message_id = message.message_id or row_message_id(message)
         try:
             envelope = Envelope(message.from_address, message.to_address,
                                 build_message(message, bodies=self._bodies(message)))

@@ -32,7 +32,7 @@ from core.sql import insert_ignoring_duplicates, lock_row
 from core.timeutils import UTCDateTime, utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage, unsettled
-from mailing.outbox import header_safe
+from mailing.outbox import header_safe, new_message_id
 from mailing.personalise import compile_mail, source_hash, to_plain
 
 TEMPLATE_NAME = "campaign"
@@ -138,7 +138,7 @@ def _mail_template(campaign: Campaign, organisation: Organisation) -> MailTempla
 ROW_COLUMNS = (
     "organisation_id", "kind", "template", "campaign_id", "contact_id", "to_address", "to_name", "from_address",
     "from_name", "reply_to", "subject", "text_body", "template_id", "context", "headers", "status", "attempts",
-    "next_attempt_at", "created_at",
+    "next_attempt_at", "created_at", "message_id",
 )
 
 
@@ -161,8 +161,12 @@ def _row_values(campaign: Campaign, organisation: Organisation, template_id: int
         "subject": header_safe(campaign.subject), "text_body": "", "template_id": template_id,
         "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
+    # One Message-ID per row from the start, the same on every retry and after a worker's crash:
+    # this launch's unique id with the contact's id in it.
+    launch_local, _at, sender_domain = new_message_id(campaign.sender_address)[1:-1].rpartition("@")
     per_contact = {
         "contact_id": Contact.id, "to_address": Contact.email, "context": context, "headers": headers,
+        "message_id": _text(f"<{launch_local}.") + sa.cast(Contact.id, sa.Text) + _text(f"@{sender_domain}>"),
         # header_safe in SQL: a line break in a name never starts a header
         "to_name": sa.func.nullif(sa.func.replace(sa.func.replace(Contact.name, _text("\r"), _text(" ")),
                                                   _text("\n"), _text(" ")), _text("")),

@@ -228,6 +228,31 @@ def test_an_address_on_an_international_domain_travels_in_its_ascii_form(smtp_ap
     assert received["To"].addresses[0].display_name == "Jan Müller"
 
 
+@pytest.mark.parametrize(("address", "travels_as"), [
+    ("jan@faß.de", "jan@xn--fa-hia.de"),  # IDNA 2003 (Python's codec) would send it to jan@fass.de
+    ("eleni@ςαφής.gr", "eleni@xn--jxaf4ccs.gr"),  # IDNA 2003: the final sigma would become σ
+    ("jan@FAß.De", "jan@xn--fa-hia.de"),  # UTS #46 maps case
+], ids=["sharp-s", "final-sigma", "mapped-case"])
+def test_international_domains_follow_idna_2008_not_2003(smtp_app: Flask, relay: Relay, address: str,
+                                                        travels_as: str) -> None:
+    queue_mail(to_address=address)
+    assert run_worker(once=True) == 1
+    assert relay.handler.count_by_recipient() == {travels_as: 1}
+    assert relay.received[0]["To"].addresses[0].addr_spec == travels_as
+
+
+def test_a_domain_idna_2008_refuses_fails_the_message_with_the_reason(smtp_app: Flask, relay: Relay) -> None:
+    """A snowman was a valid domain letter in IDNA 2003; now the message fails, the worker goes on."""
+    queue_mail(to_address="jan@☃.example")
+    (good,) = queue_mail()
+    assert run_worker(once=True) == 1  # the one sent
+    statuses = {row.to_address: (row.status, row.last_error) for row in rows()}
+    status, error = statuses["jan@☃.example"]
+    assert status == MessageStatus.FAILED and "IDNA 2008" in error and "U+2603" in error
+    assert statuses[good.to_address][0] == MessageStatus.SENT
+    assert relay.handler.count_by_recipient() == {good.to_address: 1}
+
+
 def test_a_local_part_that_is_not_ascii_fails_as_not_sendable(smtp_app: Flask, relay: Relay) -> None:
     """It would need the relay's SMTPUTF8; it fails at once instead of being retried for days."""
     queue_mail(to_address="zoë@example.org")
