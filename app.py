@@ -14,11 +14,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from accounts import audit
-from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core import privacy
+from core.db import register_unit_of_work
+from core.permissions import public
+from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from webutils import register_input_guards, renew_session
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
@@ -59,6 +60,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_security_headers(app)
     register_idle_timeout(app)
     register_health_check(app)
+    register_unit_of_work(app)  # last: it wraps every view registered above
     return app
 
 
@@ -97,7 +99,6 @@ def register_extensions(app: Flask) -> None:
     from accounts.services import load_user_from_session_id
 
     login_manager.user_loader(load_user_from_session_id)
-    audit.init_app(app)
     import_models()
 
 
@@ -105,6 +106,7 @@ def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
     import campaigns.models  # noqa: F401
+    import core.audit  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 
@@ -147,10 +149,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_personal_data(app: Flask) -> None:
-    """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
-    from accounts import privacy
+    """What each feature stores about people, for the retention purge, export and erasure (`core.privacy`)."""
     from campaigns.privacy import CONTACTS, IMPORTS
-    from events.services.privacy import REGISTRATIONS
+    from events.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     privacy.register(app, REGISTRATIONS)
@@ -185,6 +186,27 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, render_error)
+    for error_class, code in refusal_codes().items():
+        app.register_error_handler(error_class, _render_refusal(code))
+
+
+def refusal_codes() -> dict[type[Exception], int]:
+    """The services' refusals that a view lets through, and their answer (rendered after the rollback)."""
+    from campaigns.services.campaigns import CampaignError
+    from campaigns.services.contacts import ContactError
+    from events.services.management import ManagementError
+    from events.services.registration import EventBusy, RegistrationError
+    from mailing.services import MailStateError
+
+    return {EventBusy: 503, RegistrationError: 409, ManagementError: 409, CampaignError: 409, ContactError: 409,
+            MailStateError: 409}
+
+
+def _render_refusal(code: int) -> Callable[[Exception], tuple[str, int]]:
+    def render(error: Exception) -> tuple[str, int]:
+        return render_template("errors/error.html", code=code, message=ERROR_MESSAGES[code], detail=str(error)), code
+
+    return render
 
 
 def _error_detail(error: HTTPException) -> str | None:

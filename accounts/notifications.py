@@ -15,6 +15,7 @@ from accounts.labels import ROLE_LABELS
 from accounts.models import Membership, Organisation, User
 from mailing.outbox import Mail, queue
 from mailing.personalise import render_mail
+from mailing.secret_links import SecretLink, placeholder
 
 
 def login_url() -> str:
@@ -22,7 +23,11 @@ def login_url() -> str:
 
 
 def _send(user: User, template: str, subject: str, organisation: Organisation | None, *,
-          action_url: str, action_text: str, **context: Any) -> None:
+          action_url: str | SecretLink, action_text: str, **context: Any) -> None:
+    """`action_url` a SecretLink: the stored mail holds a placeholder, the sent one the link."""
+    secret_link = action_url if isinstance(action_url, SecretLink) else None
+    if secret_link is not None:
+        action_url = placeholder()
     context |= {
         "user": user,
         "branding": organisation_branding(organisation),
@@ -40,14 +45,16 @@ def _send(user: User, template: str, subject: str, organisation: Organisation | 
             template=template,
             sender=organisation_sender(organisation),
             organisation_id=organisation.id if organisation else None,
+            secret_link=secret_link,
         )
     )
 
 
 def password_reset(user: User) -> None:
     max_age_minutes = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
+    tokens.supersede_links(user)
     _send(user, "password_reset", _("Nieuw wachtwoord instellen voor Weerbaar"), None,
-          action_url=tokens.password_reset_url(user), action_text=_("Nieuw wachtwoord instellen"),
+          action_url=tokens.password_reset_link(user), action_text=_("Nieuw wachtwoord instellen"),
           max_age_minutes=max_age_minutes)
 
 
@@ -58,8 +65,9 @@ def _membership_context(membership: Membership) -> dict[str, str]:
 def invitation(membership: Membership) -> None:
     organisation = membership.organisation
     max_age_days = current_app.config["INVITATION_MAX_AGE_SECONDS"] // (24 * 3600)
+    tokens.supersede_links(membership.user)
     _send(membership.user, "invitation", _("Uitnodiging voor Weerbaar van %(name)s", name=organisation.name),
-          organisation, action_url=tokens.invitation_url(membership.user), action_text=_("Uitnodiging aannemen"),
+          organisation, action_url=tokens.invitation_link(membership.user), action_text=_("Uitnodiging aannemen"),
           max_age_days=max_age_days, **_membership_context(membership))
 
 

@@ -14,8 +14,8 @@ from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABEL
 from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
-from formutils import InputRequired, MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
-from webutils import NOT_OFFERED, single_line, strip
+from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
+from core.webutils import NOT_OFFERED, single_line, strip
 
 MAX_TEST_ADDRESSES = 10
 

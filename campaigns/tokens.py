@@ -5,8 +5,9 @@ instead (`/afmelden/<link_token>.<campaign id>`): a launch builds them in SQL. T
 valid for the mail sent before, and for the pages that still make them.
 
 The confirmation link is one-time (it carries the contact's open nonce, cleared when used) and
-expires; it also carries the choices made on the form, so nothing unconfirmed is stored as a
-preference. Unsubscribe and preference links never expire: an old newsletter must still work.
+expires; it is never stored (the worker signs it as the mail leaves, `mailing.secret_links`). It
+also carries the choices made on the form, so nothing unconfirmed is stored as a preference.
+Unsubscribe and preference links never expire: an old newsletter must still work.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from core.links import absolute_url
+from mailing.secret_links import minter
 
 CONFIRM_SALT = "contact-confirm"
 UNSUBSCRIBE_SALT = "contact-unsubscribe"
@@ -39,6 +43,12 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 def make_token(salt: str, payload: dict[str, Any]) -> str:
     return _serializer(salt).dumps(payload)
+
+
+@minter(CONFIRM_SALT)
+def mint_confirmation(payload: dict[str, Any]) -> str:
+    """The confirmation link, signed as the mail leaves: the outbox row holds only the payload."""
+    return absolute_url("newsletter.confirm", token=make_token(CONFIRM_SALT, payload))
 
 
 def read_token(salt: str, token: str, max_age_seconds: int | None = None) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from email.header import Header
 from email.utils import encode_rfc2231, format_datetime, formataddr
 from functools import lru_cache
 
+from core.timeutils import utcnow
 from mailing.addresses import ascii_address
 from mailing.models import OutgoingAttachment, OutgoingMessage
 from mailing.outbox import HeaderInjectionError, new_message_id
 from mailing.personalise import RenderedMail
-from timeutils import utcnow
 
 CRLF = b"\r\n"
 MAX_LINE = 998  # RFC 5322 2.1.1: hard limit per line, without CRLF

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from extensions import db
 from mailing.models import MessageKind, OutgoingAttachment, OutgoingMessage
+from mailing.secret_links import SecretLink
 
 
 class HeaderInjectionError(ValueError):
@@ -41,6 +42,8 @@ class Mail:
     registration_id: int | None = None
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # Set when the bodies hold `secret_links.placeholder()` for a link that grants something.
+    secret_link: SecretLink | None = None
 
 
 def new_message_id(sender_address: str) -> str:
@@ -75,6 +78,7 @@ def queue(mail: Mail, kind: MessageKind = MessageKind.TRANSACTIONAL) -> Outgoing
         subject=header_safe(mail.subject),
         text_body=mail.text_body,
         html_body=mail.html_body,
+        secret_link=mail.secret_link.stored() if mail.secret_link else None,
         headers={name: _checked_header(name, value) for name, value in mail.headers.items()},
         message_id=new_message_id(mail.sender.address),
         attachments=[

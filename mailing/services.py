@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageStatus, OutgoingAttachment, OutgoingMessage
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 FAILURES_SHOWN = 20
@@ -149,7 +149,7 @@ def _change_status(message_id: int, expected: MessageStatus, **values: object) -
 
 def _requeue_values() -> dict[str, object]:
     # last_error stays: it is the reason for the retry until the next attempt replaces it.
-    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None}
+    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None, "failed_at": None}
 
 
 def retry(message: OutgoingMessage) -> None:

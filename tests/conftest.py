@@ -7,6 +7,7 @@ commit in other threads) see the same clean database as test-client tests.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
@@ -90,12 +91,40 @@ def _only_on_postgresql(request: pytest.FixtureRequest) -> None:
 def app(database_url: str, schema: None) -> Iterator[Flask]:
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     app.teardown_request(_forget_user)
-    with app.app_context():
+    with app.app_context(), refusing_writes_in_get_requests() as writes:
         yield app
         db.session.rollback()
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+    assert writes == [], "a GET request wrote to the database (a GET never writes)"
+
+
+# A GET never writes: an INSERT, UPDATE or DELETE while a view answers a GET (or HEAD) fails the test
+# that sent it, in every test of the suite. Allowed: the audit log of who looked at personal data, and
+# a tracked link from a mail, whose click is counted on the GET that follows it.
+WRITING_GET_ENDPOINTS = {"newsletter.click"}
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_AUDIT_INSERT = re.compile(r"\s*INSERT INTO audit_entries\b", re.IGNORECASE)
+
+
+@contextmanager
+def refusing_writes_in_get_requests() -> Iterator[list[str]]:
+    """Collects (in the list it yields) every write sent while a view answers a GET or HEAD."""
+    writes: list[str] = []
+
+    def check(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not has_request_context() or request.method not in ("GET", "HEAD") or request.endpoint is None:
+            return
+        if request.endpoint in WRITING_GET_ENDPOINTS or not _WRITE.match(statement) or _AUDIT_INSERT.match(statement):
+            return
+        writes.append(f"{request.method} {request.path} ({request.endpoint}): {' '.join(statement.split()[:6])}")
+
+    sa.event.listen(db.engine, "before_cursor_execute", check)
+    try:
+        yield writes
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", check)
 
 
 def _forget_user(_error: BaseException | None) -> None:

@@ -12,6 +12,7 @@ from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
 from campaigns.models import Campaign, Contact, ContactAudience, ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services.campaigns import create_campaign
+from core.timeutils import utcnow
 from events.models import (
     Audience,
     Event,
@@ -25,7 +26,8 @@ from events.models import (
 from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.outbox import Mail, Sender, queue
-from timeutils import utcnow
+from mailing.personalise import RenderedMail
+from mailing.secret_links import unsealed
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -120,6 +122,13 @@ def outbox(template: str | None = None) -> list[Any]:
     if template:
         query = query.where(OutgoingMessage.template == template)
     return list(db.session.scalars(query))
+
+
+def as_sent(message: OutgoingMessage) -> RenderedMail:
+    """The bodies as the recipient gets them: the worker mints a credential link as the mail leaves
+    (mailing.secret_links), so the stored row never holds one. Call it when the mail would be sent."""
+    stored = RenderedMail(html=message.html_body, text=message.text_body)
+    return unsealed(stored, message.secret_link) if message.secret_link else stored
 
 
 def make_message(organisation: Organisation | None, **fields: Any) -> OutgoingMessage:

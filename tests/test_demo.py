@@ -10,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from core.timeutils import utcnow
 from demo import DEMO_PASSWORD
 from events.models import Audience, CheckinLog, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from mailing.models import OutgoingMessage
 from tests.factories import make_organisation
-from timeutils import utcnow
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from accounts.models import Membership, Organisation, Role, User
-from accounts.permissions import ROLE_PERMISSIONS, Permission
+from accounts.models import ROLE_PERMISSIONS, Membership, Organisation, Role, User
 from campaigns.models import Campaign, Contact, ContactImport, ContactList, ContactTag
+from core.permissions import Permission
 from events.models import Event, Question, Registration
 from extensions import db
 from mailing.models import OutgoingAttachment, OutgoingMessage
@@ -228,3 +228,30 @@ def test_admin_routes_answer_each_caller_as_their_declared_permission_says(
         if "POST" in rule.methods and post_is_refused(caller, access, rule):
             failures.append(check_post(client, caller, access, rule, world))
     assert [failure for failure in failures if failure] == []
+
+
+LONG_NUMBER = "9" * 4301  # past Python's int() limit for strings (4,300 digits)
+NUMBER_FIELDS = ("organisatie", "organisation_id", "pagina", "event_ids", "list_id", "tag_id", "contact_ids",
+                 "kolom", "periode", "actie", "wissen-organisation_id")
+
+
+@pytest.mark.parametrize("caller", [Role.ADMIN.value, Role.COMMUNICATIONS.value])
+def test_an_absurd_number_in_any_field_of_any_admin_route_is_never_a_500(
+    app: Flask, client: FlaskClient, caller: str
+) -> None:
+    """Attack: `organisatie=` with 4,301 digits once gave ValueError → 500 on the contact pages."""
+    world = build_world()
+    login(client, world.users[caller])
+    hostile = {name: LONG_NUMBER for name in (*POST_FIELDS, *NUMBER_FIELDS)}
+    failures = []
+    for rule in admin_rules(app):
+        if rule.arguments - PARAMETERS.keys() or rule.endpoint == "accounts.logout":
+            continue
+        url = url_for_rule(rule, world)
+        answers = []
+        if "GET" in rule.methods:
+            answers.append(("GET", client.get(url, query_string=hostile)))
+        if "POST" in rule.methods:
+            answers.append(("POST", client.post(url, data=hostile, query_string={"organisatie": LONG_NUMBER})))
+        failures += [f"{method} {url}: {response.status_code}" for method, response in answers if response.status_code >= 500]
+    assert failures == []

@@ -11,7 +11,7 @@ from flask import Flask
 from accounts.models import Role
 from events.models import Event
 from events.tokens import manage_token
-from tests.factories import login, make_event, make_organisation, make_registration, make_user, signup_url
+from tests.factories import PASSWORD, login, make_event, make_organisation, make_registration, make_user, signup_url
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
@@ -83,9 +83,55 @@ def test_limits_are_counted_in_redis_when_configured(app_with: Callable[..., Fla
     connection = _redis_or_skip()
     address = f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     limited = app_with(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL, LOGIN_RATE_LIMIT="2 per minute")
-    data = {"email": "iemand@example.org", "password": "fout"}
+    # A fresh account too: Redis keeps the per-account count of failures for 15 minutes across runs.
+    data = {"email": f"iemand-{uuid.uuid4().hex}@example.org", "password": "fout"}
     assert _statuses(limited, "/beheer/inloggen", data, 3, address) == [400, 400, 429]
     keys = [key.decode() for key in connection.scan_iter(match=f"*{address}*")]
     assert keys, "the counter should live in Redis"
     connection.delete(*keys)
     connection.close()
+
+
+def _login_from(client: object, address: str, email: str, password: str) -> int:
+    response = client.post("/beheer/inloggen", data={"email": email, "password": password},  # type: ignore[attr-defined]
+                           environ_base={"REMOTE_ADDR": address})
+    return response.status_code
+
+
+def test_guessing_one_accounts_password_from_sixty_addresses_is_stopped(app_with: Callable[..., Flask]) -> None:
+    """Attack: 60 wrong passwords for one account from 60 addresses were all answered 400."""
+    user = make_user(make_organisation(), Role.ADMIN)
+    limited = app_with(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="10 per 15 minutes")
+    statuses = [_login_from(limited.test_client(), f"10.0.{n // 250}.{n % 250 + 1}", user.email.upper(), "geraden")
+                for n in range(60)]
+    assert statuses == [400] * 10 + [429] * 50
+    # Not even the right password gets through for a stranger now: guessing it right would prove nothing.
+    assert _login_from(limited.test_client(), "10.9.9.9", user.email, PASSWORD) == 429
+    # Another account is not affected.
+    other = make_user(make_organisation(), Role.ADMIN)
+    assert _login_from(limited.test_client(), "10.9.9.9", other.email, PASSWORD) == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_their_own_browser(app_with: Callable[..., Flask]) -> None:
+    user = make_user(make_organisation(), Role.ADMIN)
+    limited = app_with(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes")
+    owner = limited.test_client()
+    assert _login_from(owner, "192.0.2.10", user.email, PASSWORD) == 302  # the browser becomes known
+    owner.post("/beheer/uitloggen")
+    stranger = limited.test_client()
+    assert [_login_from(stranger, "203.0.113.7", user.email, "geraden") for _ in range(4)] == [400, 400, 400, 429]
+    assert _login_from(owner, "192.0.2.10", user.email, PASSWORD) == 302
+    # The device cookie counts its own failures, and is worth nothing for another account or when forged.
+    owner.post("/beheer/uitloggen")
+    assert [_login_from(owner, "192.0.2.10", user.email, "vergeten") for _ in range(4)] == [400, 400, 400, 429]
+    forged = limited.test_client()
+    forged.set_cookie("weerbaar_apparaat", "eyJhIjoiMCIsImQiOiJ4In0.forged.sig", path="/beheer/")
+    assert _login_from(forged, "198.51.100.1", user.email, PASSWORD) == 429
+
+
+def test_successful_logins_do_not_use_up_the_accounts_limit(app_with: Callable[..., Flask]) -> None:
+    user = make_user(make_organisation(), Role.ADMIN)
+    limited = app_with(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="2 per 15 minutes")
+    for n in range(5):
+        client = limited.test_client()
+        assert _login_from(client, f"10.1.1.{n + 1}", user.email, PASSWORD) == 302

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from accounts import audit
-from accounts.models import AuditEntry
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
-from webutils import MAX_ID, page_number
+from core import audit
+from core.audit import AuditEntry
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires
+from core.webutils import MAX_ID, page_number
 
 blueprint = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from accounts import services, two_factor
+from accounts import login_throttle, services, two_factor
 from accounts.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -29,10 +29,11 @@ from accounts.forms import (
 )
 from accounts.labels import template_labels
 from accounts.models import User
-from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
-from extensions import db, limiter
-from webutils import renew_session
+from core.db import after_commit
+from core.permissions import Permission, may_use, organisations_for, public, requires_login
+from core.webutils import renew_session, safe_local_target
+from extensions import limiter
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
 blueprint.app_context_processor(template_labels)
@@ -48,6 +49,10 @@ def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_rate_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
 def _password_reset_rate_limit() -> str:
     return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
 
@@ -59,6 +64,8 @@ def _pending_login_key() -> str:
 
 @blueprint.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_account_rate_limit, key_func=login_throttle.failed_login_key, methods=["POST"],
+               deduct_when=login_throttle.login_failed)
 @public
 def login() -> str | Response:
     if current_user.is_authenticated:
@@ -78,7 +85,6 @@ def login() -> str | Response:
 
 def _ask_for_code(user: User) -> Response:
     """Remembers who gave the right password (not yet logged in) and asks for the code from the app."""
-    db.session.commit()
     renew_session()
     session["two_factor_user"] = user.get_id()
     session["two_factor_since"] = int(time.time())
@@ -99,8 +105,7 @@ def login_code() -> str | tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             two_factor.verify(user, form.code.data)
-        except two_factor.TwoFactorError as error:
-            db.session.rollback()
+        except two_factor.TwoFactorError as error:  # verify wrote nothing; the 400 rolls back the rest
             form.code.errors.append(str(error))
         else:
             _log_in(user)
@@ -118,21 +123,18 @@ def _pending_two_factor_user() -> User | None:
 def _log_in(user: User) -> None:
     renew_session()  # rotate: nothing from before the login survives but the language
     login_user(user)
-    db.session.commit()
+    login_throttle.remember_device(user)
 
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("accounts.dashboard")
+    return safe_local_target(target) or url_for("accounts.dashboard")
 
 
 @blueprint.post("/uitloggen")
 @requires_login
 def logout() -> Response:
     services.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     renew_session()
     flash(_("U bent uitgelogd."), "info")
@@ -148,8 +150,7 @@ def forgot_password() -> str | tuple[str, int]:
         return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
     started = time.monotonic()
     services.request_password_reset(form.email.data)
-    db.session.commit()
-    _answer_no_sooner_than(started)
+    after_commit(lambda: _answer_no_sooner_than(started))  # the commit of a known address's mail is padded too
     return render_template("accounts/reset_requested.html")
 
 
@@ -202,6 +203,13 @@ def accept_invitation(token: str) -> str | tuple[str, int] | Response:
     _log_in(user)
     flash(_("Welkom! Uw wachtwoord is opgeslagen en u bent ingelogd."), "success")
     return redirect(url_for("accounts.dashboard"))
+
+
+@blueprint.route("/verborgen-link")
+@public
+def hidden_link() -> str:
+    """Where the link points in a stored copy of a mail (catcher, outbox): only the recipient's works."""
+    return render_template("accounts/hidden_link.html")
 
 
 @blueprint.route("/")

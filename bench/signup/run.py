@@ -71,7 +71,7 @@ from app import create_app
 from extensions import db
 from accounts.models import Organisation
 from events.models import Event, EventStatus, Audience, EventKind
-from timeutils import utcnow
+from core.timeutils import utcnow
 app = create_app()
 with app.app_context():
     org = Organisation(name="Gemeente Bench", slug="gemeente-bench", mail_from_address="noreply@bench.example")

@@ -17,13 +17,13 @@ from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, Contact
 from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
+from core.timeutils import utcnow
 from events.models import Event, EventStatus
 from extensions import db
 from mailing.models import MessageKind
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail, check_template, compile_mail, compose, personalise
 from mailing.rendering import TemplateError
-from timeutils import utcnow
 
 LIBRARY = {
     "awareness": _l("Bewustwordingscampagne"),

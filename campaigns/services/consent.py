@@ -28,11 +28,12 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.services.contacts import get_or_create_contact
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus, OutgoingMessage
 from mailing.outbox import Mail, queue
 from mailing.personalise import render_mail
-from timeutils import utcnow
+from mailing.secret_links import SecretLink, placeholder
 
 # Bump when the consent text on the subscribe page changes; every ConsentRecord names the version.
 CONSENT_TEXT_VERSION = "2026-11-v1"
@@ -65,14 +66,14 @@ def request_subscription(organisation: Organisation, subscription: Subscription)
         "m": subscription.municipality, "t": [topic.value for topic in subscription.topics],
         "ip": subscription.ip_address,
     }
-    confirm_url = tokens.public_url(f"/nieuwsbrief/bevestigen/{tokens.make_token(tokens.CONFIRM_SALT, payload)}")
     mail = render_mail("mail/campaigns/confirm_subscription.mjml",
-                       {"branding": organisation_branding(organisation), "confirm_url": confirm_url})
+                       {"branding": organisation_branding(organisation), "confirm_url": placeholder()})
     queue(Mail(
         to_address=contact.email, to_name=contact.name,
         subject=_("Bevestig uw aanmelding bij %(name)s", name=organisation.name),
         text_body=mail.text, html_body=mail.html, template="confirm_subscription",
         sender=organisation_sender(organisation), organisation_id=organisation.id,
+        secret_link=SecretLink(tokens.CONFIRM_SALT, payload),
     ))
     return contact
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaigns.models import Contact, ContactStatus, list_memberships, tag_memberships
+from core.addresses import normalise_email
 from extensions import db
 
 PAGE_SIZE = 50
@@ -16,10 +17,6 @@ PAGE_SIZE = 50
 
 class ContactError(Exception):
     """Refused; `str(error)` is a Dutch message."""
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def valid_email(email: str) -> str | None:

@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
 from campaigns.services.contacts import valid_email
-from csvutils import BOM, csv_line
-from dbtypes import insert_ignoring_duplicates
+from core.csvutils import BOM, csv_line
+from core.sql import insert_ignoring_duplicates
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 CHUNK_SIZE = 1000
 PREVIEW_ROWS = 5

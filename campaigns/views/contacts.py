@@ -9,16 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ImportUploadForm
 from campaigns.models import ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
-from extensions import db
-from webutils import optional_id, page_number
+from core import audit
+from core.permissions import Permission, requires, scoped_or_404
+from core.webutils import optional_id, page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -88,7 +87,6 @@ def upload() -> Response | tuple[str, int] | str:
     except importing.ImportFileError as error:
         form.file.errors = [str(error)]
         return _upload_page(organisation, form), 400
-    db.session.commit()
     return redirect(url_for("contacts.mapping", import_id=job.id))
 
 
@@ -114,8 +112,7 @@ def mapping(import_id: int) -> Response | tuple[str, int] | str:
         page |= {"mapping": chosen, "error": str(error)}
         return render_template("campaigns/import_mapping.html", **page), 400
     audit.record("contacts.imported", "contact_import", job.id, organisation_id=job.organisation_id, list_id=list_id)
-    db.session.commit()
-    import_jobs.start_in_background(job.id)
+    import_jobs.start_in_background(job.id)  # once the request has committed the queued import
     return redirect(url_for("contacts.import_progress", import_id=job.id))
 
 

@@ -5,16 +5,17 @@ from flask import abort, request
 from flask_login import current_user
 
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for
+from core.permissions import Permission, ensure_can, organisations_for
+from core.webutils import optional_id
 from extensions import db
 
 
 def chosen_organisation(value: str | None = None) -> Organisation:
     value = request.values.get("organisatie") if value is None else value
-    if value and not value.isdecimal():
-        abort(404)
     if value:
-        organisation_id = int(value)
+        organisation_id = optional_id(value)
+        if organisation_id is None:
+            abort(404)
         ensure_can(Permission.MANAGE_CAMPAIGNS, organisation_id)
         return db.session.get(Organisation, organisation_id) or abort(404)
     organisations = organisations_for(current_user, Permission.MANAGE_CAMPAIGNS)

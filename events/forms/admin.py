@@ -20,14 +20,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from accounts.models import Organisation
+from core.formutils import InputRequired, label_choices, local_datetime_field
+from core.timeutils import local_to_utc, utcnow
+from core.webutils import single_line, strip
 from events.forms.public import SignupForm
 from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
 from events.services.lifecycle import MAX_REMINDER_HOURS
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
-from formutils import InputRequired, label_choices, local_datetime_field
-from timeutils import local_to_utc, utcnow
-from webutils import single_line, strip
 
 MAX_OPTIONS = 30
 START_IN_PAST = _l("Dit begin ligt in het verleden. Klopt dat, vink dan hieronder aan dat het zo is; "

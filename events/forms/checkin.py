@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from core.formutils import InputRequired
+from core.webutils import single_line, strip
 from events.forms.public import SignupForm
-from formutils import InputRequired
-from webutils import single_line, strip
 
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 STALE_PAGE = _l("Ververs de pagina en probeer het opnieuw.")

@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import Email, Length, Optional, Regexp
 
+from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, optional_str
+from core.webutils import NOT_OFFERED, single_line, strip
 from events.models import Audience, Event, Question, QuestionKind
-from formutils import InputRequired, MultiCheckboxField, SingleChoiceField, optional_str
-from webutils import NOT_OFFERED, single_line, strip
 
 
 class SignupForm(FlaskForm):

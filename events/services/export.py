@@ -18,11 +18,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
-from csvutils import BOM, csv_line, neutralise
+from core.csvutils import BOM, csv_line, neutralise
+from core.timeutils import to_local
 from events.labels import REGISTRATION_STATUS_LABELS
 from events.models import Question, Registration
 from extensions import db
-from timeutils import to_local
 
 BATCH_SIZE = 500
 XLSX_CHUNK_BYTES = 64 * 1024

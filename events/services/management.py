@@ -17,6 +17,8 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.addresses import normalise_email
+from core.timeutils import utcnow
 from events import notifications
 from events.models import (
     Audience,
@@ -28,16 +30,8 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.services.registration import (
-    SignupData,
-    confirmed_count,
-    lock_event,
-    normalise_email,
-    promote_waitlisted,
-    register,
-)
+from events.services.registration import SignupData, confirmed_count, lock_event, promote_waitlisted, register
 from extensions import db
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
@@ -129,8 +123,7 @@ def _flush_slug() -> None:
     """
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the session must roll back: the unit of work does
         raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
                           "Sla nog een keer op.")) from error
 

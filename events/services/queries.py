@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from accounts.models import Organisation
+from core.timeutils import utcnow
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from events.services.registration import registration_closed_reason
 from extensions import db
-from timeutils import utcnow
 
 PAGE_SIZE = 20
 

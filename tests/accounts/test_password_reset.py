@@ -8,14 +8,14 @@ from flask.testing import FlaskClient
 
 from accounts.models import Role, User
 from extensions import db
-from tests.factories import PASSWORD, login, make_organisation, make_user, outbox
+from tests.factories import PASSWORD, as_sent, login, make_organisation, make_user, outbox
 
 NEW_PASSWORD = "een nieuw en lang wachtwoord"
 
 
 def reset_link(email: str) -> str:
     (message,) = [m for m in outbox("password_reset") if m.to_address == email]
-    return re.search(r"http://localhost(/beheer/wachtwoord/[^\s>]+)", message.text_body).group(1)
+    return re.search(r"http://localhost(/beheer/wachtwoord/[^\s>]+)", as_sent(message).text).group(1)
 
 
 def request_reset(client: FlaskClient, email: str) -> str:
@@ -40,7 +40,7 @@ def test_reset_link_sets_a_new_password_that_logs_in(app: Flask, client: FlaskCl
     (message,) = outbox("password_reset")
     assert message.organisation_id is None
     assert message.from_address == app.config["MAIL_DEFAULT_SENDER"]
-    assert "/beheer/wachtwoord/" in message.html_body
+    assert "/beheer/wachtwoord/" in as_sent(message).html
     link = reset_link(user.email)
     assert client.get(link).status_code == 200
     response = client.post(link, data=new_password())
@@ -65,10 +65,23 @@ def test_reset_link_works_only_once(client: FlaskClient) -> None:
 def test_reset_link_is_refused_after_another_password_change(client: FlaskClient) -> None:
     user = make_user(make_organisation(), Role.ORGANISER)
     request_reset(client, user.email)
+    first = reset_link(user.email)
+    client.post(first, data=new_password())
     request_reset(client, user.email)
-    first, second = [re.search(r"(/beheer/wachtwoord/[^\s>]+)", m.text_body).group(1) for m in outbox("password_reset")]
+    second = [re.search(r"(/beheer/wachtwoord/[^\s>]+)", as_sent(m).text).group(1) for m in outbox("password_reset")][-1]
+    assert client.post(second, data=new_password("nog een ander wachtwoord")).status_code == 302
+    assert client.post(first, data=new_password("een derde lang wachtwoord")).status_code == 410
+
+
+def test_an_older_reset_link_dies_when_a_newer_one_is_asked_for(client: FlaskClient) -> None:
+    user = make_user(make_organisation(), Role.ORGANISER)
+    request_reset(client, user.email)
+    first = reset_link(user.email)  # sent at once, as the worker does
+    request_reset(client, user.email)
+    second = re.search(r"(/beheer/wachtwoord/[^\s>]+)", as_sent(outbox("password_reset")[-1]).text).group(1)
+    refused = client.post(first, data=new_password())
+    assert refused.status_code == 410 and "vervangen door een nieuwere" in refused.get_data(as_text=True)
     assert client.post(second, data=new_password()).status_code == 302
-    assert client.post(first, data=new_password("nog een ander wachtwoord")).status_code == 410
 
 
 def test_unknown_address_gets_the_same_page_and_no_mail(client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from campaigns.models import Campaign
+from core.timeutils import utcnow
 from events.models import Registration
 from extensions import db
 from mailing.services import bodies
@@ -24,7 +25,6 @@ from tests.factories import (
     signup_url,
 )
 from tests.mailing.conftest import Relay
-from timeutils import utcnow
 
 
 def fresh(campaign: Campaign) -> Campaign:

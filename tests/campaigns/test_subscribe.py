@@ -12,14 +12,14 @@ from app import create_app
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, Topic
 from extensions import db
 from tests.conftest import _empty_tables
-from tests.factories import make_contact, make_event, make_organisation, outbox, signup_url
+from tests.factories import as_sent, make_contact, make_event, make_organisation, outbox, signup_url
 
 FORM = {"email": "Anna@Example.org", "name": "Anna", "audience": "citizen", "municipality": "Teststad",
         "topics": ["phishing", "fraud"], "consent": "y"}
 
 
 def confirm_path(row: object) -> str:
-    return re.search(r'href="http://localhost(/nieuwsbrief/bevestigen/[^"]+)"', row.html_body).group(1)
+    return re.search(r'href="http://localhost(/nieuwsbrief/bevestigen/[^"]+)"', as_sent(row).html).group(1)
 
 
 def contact(email: str = "anna@example.org") -> Contact:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from accounts.models import Role, User
+from core.timeutils import utcnow
 from events.models import Event, EventStatus, QuestionKind, Registration, RegistrationStatus
 from events.services.management import PAGE_SIZE
 from extensions import db
@@ -23,7 +24,6 @@ from tests.factories import (
     make_user,
     outbox,
 )
-from timeutils import utcnow
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from events.models import Audience, EventStatus, Question, QuestionKind, Registration, RegistrationStatus
 from extensions import db
 from tests.factories import make_event, make_organisation, make_registration, outbox, signup_url
-from timeutils import utcnow
 
 
 def person(n: int = 1, **extra: str) -> dict[str, str]:

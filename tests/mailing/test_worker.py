@@ -14,14 +14,15 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.outbox import Attachment, HeaderInjectionError, Mail, Sender, queue
+from mailing.signals import message_bounced
 from mailing.transports import OUTBOX_RESPONSE, Envelope, SmtpTransport
-from mailing.worker import message_bounced, run_worker
+from mailing.worker import run_worker
 from tests.factories import make_event, make_organisation, outbox, queue_mail, signup_url
 from tests.mailing.conftest import Relay, free_port, worker_process
-from timeutils import utcnow
 
 # The refusal paths with a relay that offers PIPELINING (commands in one write, replies read
 # after) and with one that does not (each command waits for its reply).

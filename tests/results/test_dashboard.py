@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import Organisation, Role
 from campaigns.services.campaigns import source_tag
+from core.timeutils import to_local, utcnow
 from events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
 from extensions import db
 from mailing.models import MessageStatus
@@ -22,7 +23,6 @@ from tests.factories import (
     make_registration,
     make_user,
 )
-from timeutils import to_local, utcnow
 
 URL = "/beheer/resultaten/"
 

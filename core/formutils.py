@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timeutils import LOCAL_TZ
+from core.timeutils import LOCAL_TZ
 
 REQUIRED = _l("Dit veld is verplicht.")
 INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")

@@ -1,6 +1,8 @@
 """Request parsing shared by every blueprint: ids in URLs, page numbers, form filters, NUL bytes."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, abort, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,6 +35,21 @@ def optional_id(value: str) -> int | None:
     """An id typed in a query string or form field, or None when it is not one: at most 9 digits,
     so always inside the 32-bit key range."""
     return int(value) if value.isdecimal() and len(value) < 10 else None
+
+
+def safe_local_target(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: the one rule for every `next=` redirect.
+
+    Refused: anything with a scheme or host, scheme-relative `//host`, a backslash (browsers read
+    it as a slash) and any control character (browsers drop tab and newline, so `/\t/evil.example`
+    would become `//evil.example`).
+    """
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def page_number(name: str = "pagina") -> int:
