@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, StringField
 
-from formutils import InputRequired
-from webutils import single_line, strip
+from core.formutils import InputRequired
+from core.webutils import single_line, strip
 
 
 class NameForm(FlaskForm):

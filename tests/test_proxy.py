@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from accounts.models import AuditEntry, Role
+from accounts.models import Role
 from config import check_rate_limit_storage
+from core.audit import AuditEntry
 from extensions import db
 from tests.factories import login, make_event, make_organisation, make_registration, make_user, signup_url
 

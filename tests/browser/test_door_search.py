@@ -8,10 +8,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
+from core.timeutils import utcnow
 from tests.browser.test_accessibility import _log_in
 from tests.conftest import LiveServer
 from tests.factories import make_event, make_organisation, make_registration, make_user
-from timeutils import utcnow
 
 
 def test_search_as_you_type_offers_a_labelled_check_in_button_and_then_says_when(

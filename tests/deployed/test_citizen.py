@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.timeutils import utcnow
 from events.models import QuestionKind
 from tests.deployed.conftest import People, Seed, open_event
 from tests.deployed.stack import Stack
-from timeutils import utcnow
 
 pytestmark = pytest.mark.deployed
 

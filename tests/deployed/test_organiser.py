@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from core.timeutils import to_local, utcnow
 from tests.deployed.conftest import People, log_in, open_event
 from tests.deployed.stack import Stack
-from timeutils import to_local, utcnow
 
 pytestmark = pytest.mark.deployed
 TITLE = "Cyberavond voor ondernemers"

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.timeutils import utcnow
 from tests.deployed.conftest import ADMIN_PASSWORD, People, Seed, log_in
 from tests.deployed.stack import Stack
-from timeutils import utcnow
 
 pytestmark = pytest.mark.deployed
 CITIZEN = "karel@burger.example"

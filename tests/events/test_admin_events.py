@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role
+from core.timeutils import utcnow
 from events.models import Event, EventStatus, QuestionKind, Registration, RegistrationStatus
 from events.services import management
 from extensions import db
@@ -25,7 +26,6 @@ from tests.factories import (
     outbox,
     signup_url,
 )
-from timeutils import utcnow
 
 
 def event_fields(organisation: Organisation, **overrides: str) -> dict[str, str]:

@@ -12,7 +12,8 @@ from flask import Flask, Response
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from accounts.models import AuditEntry, Role
+from accounts.models import Role
+from core.audit import AuditEntry
 from events.models import Event, QuestionKind
 from events.services import export
 from extensions import db
