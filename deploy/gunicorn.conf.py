@@ -18,6 +18,8 @@ graceful_timeout = 30
 forwarded_allow_ips = "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+# The control socket would be made in $HOME, which the systemd unit keeps read-only; reload with SIGHUP.
+control_socket_disable = True
 # Workers are renewed now and then, so a slow leak never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200

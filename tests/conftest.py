@@ -13,17 +13,21 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from ipaddress import ip_address
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 from config import normalise_database_url
 from extensions import db, limiter
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -163,6 +167,18 @@ def app_with(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
             db.engine.dispose()
     # One Limiter object serves every app of this process: forget a storage an app found unreachable.
     limiter._storage_dead = False
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one for the whole session: Playwright's sync API runs one instance
+    per thread, so the browser tests and the deployed journeys share it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

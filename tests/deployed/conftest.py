@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from app import create_app
 from config import normalise_database_url
 from extensions import db
+from tests.conftest import CHROMIUM
 from tests.deployed.stack import (
     DEPLOY,
     NGINX,
@@ -38,9 +39,8 @@ from tests.deployed.stack import (
     wait_until,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DATABASE_NAME = "weerbaar_deployed"
+ADMIN = "regiobeheer@deployed.example"
 ADMIN_PASSWORD = "regio-deployed-wachtwoord"
 PASSWORD = "correct horse battery staple"  # tests.factories.PASSWORD
 
@@ -87,6 +87,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     migrated = stack.flask("db", "upgrade")
     assert migrated.returncode == 0, migrated.stderr
+    refused = stack.flask("demo", "load")
+    assert refused.returncode != 0 and "productieconfiguratie" in refused.stderr, refused.stderr
+    # The demo region, loaded the only way it may be (development configuration), so that every demo
+    # event's exports can be downloaded from the production server (test_demo_exports.py).
+    demo = stack.flask("demo", "load", FLASK_CONFIG="development")
+    assert demo.returncode == 0, demo.stderr
     site = work / "weerbaar.conf"
     site.write_text(render_site({
         "WEERBAAR_UPSTREAM": f"127.0.0.1:{app_port}", "WEERBAAR_HTTP_LISTEN": f"127.0.0.1:{http_port}",
@@ -155,7 +161,7 @@ def seed(stack: Stack) -> Iterator[Seed]:
 
 @pytest.fixture(scope="session")
 def people(stack: Stack, seed: Seed) -> People:
-    created = stack.flask("accounts", "create-admin", "--email", "regio@weerbaar.example", "--name", "Regio Beheer",
+    created = stack.flask("accounts", "create-admin", "--email", ADMIN, "--name", "Regio Beheer",
                           "--password", ADMIN_PASSWORD)
     assert created.returncode == 0, created.stderr
     from accounts.models import Role
@@ -169,18 +175,10 @@ def people(stack: Stack, seed: Seed) -> People:
                               name="Olga Organisator")
         officer = make_user(organisation, Role.COMMUNICATIONS, email="communicatie@deployburg.example",
                             name="Cor Communicatie")
-        return People(admin="regio@weerbaar.example", organiser=organiser.email, officer=officer.email,
+        return People(admin=ADMIN, organiser=organiser.email, officer=officer.email,
                       organisation_slug=organisation.slug, organisation_name=organisation.name)
 
     return seed(make)  # type: ignore[return-value]
-
-
-@pytest.fixture(scope="session")
-def browser(stack: Stack) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -220,3 +218,11 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Wachtwoord").fill(password)
     page.locator("main button[type=submit]").click()
     page.wait_for_url(lambda url: "/beheer/inloggen" not in url)
+
+
+def open_event(page: Page, people: People, title: str) -> None:
+    """From the public listing, filtered to our municipality (the demo region lists many more), to the event."""
+    page.goto("/")
+    page.get_by_label("Organisatie").select_option(label=people.organisation_name)
+    page.get_by_role("button", name="Filteren").click()
+    page.get_by_role("link", name=title, exact=True).click()

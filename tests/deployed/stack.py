@@ -163,9 +163,10 @@ class Stack:
     mail: MailSink
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def flask(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(ROOT / ".venv/bin/flask"), *args], env=self.env, cwd=ROOT, input=input_text,
-                              capture_output=True, text=True, timeout=120)
+    def flask(self, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+        """A `flask` command on the deployed database, in production configuration unless `settings` say else."""
+        return subprocess.run([str(ROOT / ".venv/bin/flask"), *args], env=self.env | settings, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
 
     def get(self, path: str, **options: Any) -> requests.Response:
         return requests.get(self.base_url + path, verify=str(self.certificate), timeout=10, **options)

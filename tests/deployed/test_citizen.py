@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from core.timeutils import utcnow
 from events.models import QuestionKind
-from tests.deployed.conftest import People, Seed
+from tests.deployed.conftest import People, Seed, open_event
 from tests.deployed.stack import Stack
 
 pytestmark = pytest.mark.deployed
@@ -36,9 +36,8 @@ def _event(seed: Seed, people: People, title: str, capacity: int) -> int:
     return seed(make)  # type: ignore[return-value]
 
 
-def _sign_up(page: Page, title: str, name: str, address: str) -> None:
-    page.goto("/")
-    page.get_by_role("link", name=title).click()
+def _sign_up(page: Page, people: People, title: str, name: str, address: str) -> None:
+    open_event(page, people, title)
     page.get_by_label(re.compile(r"^Naam \(verplicht\)")).fill(name)
     page.get_by_label(re.compile(r"^E-mailadres")).fill(address)
     page.get_by_label("Website").check()
@@ -50,7 +49,7 @@ def test_sign_up_with_questions_confirmation_mail_manage_ics_and_cancel(
         stack: Stack, people: People, seed: Seed, new_person: Callable[..., Page]) -> None:
     _event(seed, people, "Veilig bankieren", capacity=20)
     page = new_person(width=390, height=844)
-    _sign_up(page, "Veilig bankieren", "Anna de Vries", "anna@burger.example")
+    _sign_up(page, people, "Veilig bankieren", "Anna de Vries", "anna@burger.example")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bedankt, uw aanmelding is ontvangen")
 
     mail = stack.mail.wait_for("anna@burger.example", "Aanmelding bevestigd: Veilig bankieren")
@@ -72,10 +71,10 @@ def test_a_full_event_puts_the_next_on_the_waiting_list_and_promotes_them_when_a
         stack: Stack, people: People, seed: Seed, new_person: Callable[..., Page]) -> None:
     _event(seed, people, "Wachtlijstavond", capacity=1)
     first, second = new_person(), new_person()
-    _sign_up(first, "Wachtlijstavond", "Bert Eerste", "bert@burger.example")
+    _sign_up(first, people, "Wachtlijstavond", "Bert Eerste", "bert@burger.example")
     seat = stack.mail.wait_for("bert@burger.example", "Aanmelding bevestigd: Wachtlijstavond")
 
-    _sign_up(second, "Wachtlijstavond", "Carla Tweede", "carla@burger.example")
+    _sign_up(second, people, "Wachtlijstavond", "Carla Tweede", "carla@burger.example")
     stack.mail.wait_for("carla@burger.example", "Op de wachtlijst: Wachtlijstavond")
     waiting = len(stack.mail.mails)
 

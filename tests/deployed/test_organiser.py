@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from core.timeutils import to_local, utcnow
-from tests.deployed.conftest import People, log_in
+from tests.deployed.conftest import People, log_in, open_event
 from tests.deployed.stack import Stack
 
 pytestmark = pytest.mark.deployed
@@ -52,10 +52,9 @@ def _create_and_publish(page: Page, people: People) -> None:
     expect(page.get_by_text("De bijeenkomst is gepubliceerd.")).to_be_visible()
 
 
-def _sign_up(stack: Stack, page: Page, name: str, address: str, bank: str) -> str:
+def _sign_up(stack: Stack, page: Page, people: People, name: str, address: str, bank: str) -> str:
     """Signs up from the public listing; returns the ticket code from the manage page linked in the mail."""
-    page.goto("/")
-    page.get_by_role("link", name=TITLE).click()
+    open_event(page, people, TITLE)
     page.get_by_label(re.compile(r"^Naam \(verplicht\)")).fill(name)
     page.get_by_label(re.compile(r"^E-mailadres")).fill(address)
     page.get_by_label(QUESTION).fill(bank)
@@ -111,8 +110,8 @@ def test_organiser_creates_publishes_runs_the_door_and_exports(
     log_in(desk, people.organiser)
     _create_and_publish(desk, people)
 
-    jan_code = _sign_up(stack, new_person(), "Jan Janssen", "jan@burger.example", "De Spaarbank")
-    _sign_up(stack, new_person(), "Pieter Post", "pieter@burger.example", "Bank Oost")
+    jan_code = _sign_up(stack, new_person(), people, "Jan Janssen", "jan@burger.example", "De Spaarbank")
+    _sign_up(stack, new_person(), people, "Pieter Post", "pieter@burger.example", "Bank Oost")
 
     phone = new_person(width=375, height=667)
     log_in(phone, people.organiser)
