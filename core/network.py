@@ -108,9 +108,7 @@ def _status_once(method: str, url: str, allowed_networks: Sequence[Network],
     host = _ascii_host(parts.hostname)
     address = allowed_address(host, port, allowed_networks)
     sock = socket.create_connection((address, port), timeout=deadline.left())
-    shut = threading.Timer(deadline.left(), _shut, (sock,))
-    shut.daemon = True
-    shut.start()
+    shut = _Shutter(sock, deadline.left())
     try:
         if parts.scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
@@ -120,12 +118,12 @@ def _status_once(method: str, url: str, allowed_networks: Sequence[Network],
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request(method, path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         response = connection.getresponse()
-        deadline.left()  # headers cut short by the timer are no answer
+        shut.raise_if_fired()  # headers cut short by the timer are no answer
         return response.status, response.getheader("Location")
     except TimeoutError as error:
         raise LinkTimeout from error
     except (OSError, http.client.HTTPException):
-        deadline.left()  # a socket shut by the timer is a timeout, not an error of the server
+        shut.raise_if_fired()  # a socket shut by the timer is a timeout, not an error of the server
         raise
     finally:
         shut.cancel()
@@ -142,11 +140,29 @@ def _ascii_host(hostname: str) -> str:
         raise LinkRefused("name") from error
 
 
-def _shut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+class _Shutter:
+    """Shuts `sock` after `seconds`, whatever the thread reading from it is waiting for."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.sock = sock
+        self.fired = threading.Event()
+        self.timer = threading.Timer(seconds, self._shut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _shut(self) -> None:
+        self.fired.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def raise_if_fired(self) -> None:
+        if self.fired.is_set():
+            raise LinkTimeout
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def link_status(url: str, allowed_networks: Sequence[Network] = (), deadline: Deadline | None = None) -> LinkResult:
