@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import click
+from blinker import Namespace
+from flask import current_app
 from flask.cli import with_appcontext
 
 from events.services import lifecycle
 from events.services.registration import EventBusy
 from extensions import db
 from timeutils import utcnow
+
+signals = Namespace()
+# Sent with `now` at the end of every tick; a receiver (effect: the follow-up surveys) does its own
+# due work in its own transactions and answers with a line for the output.
+ticked = signals.signal("events-ticked")
 
 
 @click.group("events", help="Bijeenkomsten.")
@@ -36,3 +43,5 @@ def tick() -> None:
         attended += count.attended
         no_shows += count.no_shows
     click.echo(f"Herinneringen: {reminded}, bedankmails: {attended}, gemist-mails: {no_shows}")
+    for _receiver, line in ticked.send(current_app._get_current_object(), now=now):
+        click.echo(line)
