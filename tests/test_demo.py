@@ -113,3 +113,17 @@ def test_demo_has_contacts_a_list_and_a_sent_campaign_with_statistics(app: Flask
     assert campaign.status == CampaignStatus.SENT
     stats = statistics(campaign)
     assert stats.sent >= 5 and stats.registrations == 2 and stats.unsubscribed == 1
+
+
+def test_demo_gives_a_living_effect_dashboard(app: Flask, client: FlaskClient) -> None:
+    from effect.models import EffectResponse
+    from tests.factories import login
+
+    assert load_demo(app).exit_code == 0
+    assert count(EffectResponse, EffectResponse.evaluated_at.is_not(None)) >= 40
+    assert count(EffectResponse, EffectResponse.followed_up_at.is_not(None)) >= 5
+    admin = db.session.scalar(sa.select(User).where(User.is_regional_admin))
+    login(client, admin, DEMO_PASSWORD)
+    page = client.get("/beheer/resultaten/").get_data(as_text=True)
+    effect = page[page.index('id="effect"'):]
+    assert "Van plan en gedaan" in effect and "%" in effect and "nog geen vragenlijsten" not in effect
