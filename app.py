@@ -107,6 +107,7 @@ def import_models() -> None:
     import accounts.models  # noqa: F401
     import campaigns.models  # noqa: F401
     import core.audit  # noqa: F401
+    import effect.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
 
@@ -123,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.contacts import blueprint as contacts_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
+    from effect.receivers import connect_receivers as connect_effect_receivers
+    from effect.views import blueprint as effect_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
@@ -145,15 +148,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))
     app.register_blueprint(group_blueprint(TAG_PAGES))
+    app.register_blueprint(effect_blueprint)
     connect_receivers()
+    connect_effect_receivers()
 
 
 def register_personal_data(app: Flask) -> None:
     """What each feature stores about people, for the retention purge, export and erasure (`core.privacy`)."""
     from campaigns.privacy import CONTACTS, IMPORTS
+    from effect.privacy import EFFECT
     from events.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
+    # Before the registrations: an erasure finds the answers by the address the registration still has.
+    privacy.register(app, EFFECT)
     privacy.register(app, REGISTRATIONS)
     privacy.register(app, OUTBOX)
     # Imports before contacts: an erasure stops a running import of the address (waiting for the chunk

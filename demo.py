@@ -29,6 +29,7 @@ from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
 from campaigns.services.sending import finish_sent, launch
 from core.db import unit_of_work
 from core.timeutils import local_to_utc, to_local, utcnow
+from effect import demo as effect_demo
 from events.models import (
     Audience,
     CheckinLog,
@@ -322,6 +323,7 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
             reminder_sent_at=starts_at - timedelta(hours=24), followup_sent_at=starts_at + timedelta(hours=3),
         )
         db.session.add(event)
+        attendees = []
         for n in range(fields["registered"]):
             name = PEOPLE[(number * 5 + n) % len(PEOPLE)]
             registration = Registration(
@@ -337,6 +339,9 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
                 db.session.add(CheckinLog(event=event, registration=registration, code=registration.checkin_code,
                                           nonce=f"demo-{number}-{n}", scanned_at=arrived, received_at=arrived,
                                           device="Ingang", user=door, result=CheckinResult.CHECKED_IN))
+                attendees.append(registration)
+        db.session.flush()
+        effect_demo.answer_for_event(event, attendees, seed=number)
     db.session.flush()
 
 

@@ -15,7 +15,7 @@ from flask import Response, after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from accounts.models import User
-from accounts.services import normalise_email
+from core.addresses import normalise_email
 
 DEVICE_COOKIE = "weerbaar_apparaat"
 DEVICE_SALT = "account-login-device"

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from core.db import unit_of_work
 from core.timeutils import utcnow
 from events.services import lifecycle
 from events.services.registration import EventBusy
+from events.signals import ticked
 
 
 @click.group("events", help="Bijeenkomsten.")
@@ -35,3 +37,5 @@ def tick() -> None:
         attended += count.attended
         no_shows += count.no_shows
     click.echo(f"Herinneringen: {reminded}, bedankmails: {attended}, gemist-mails: {no_shows}")
+    for _receiver, line in ticked.send(current_app._get_current_object(), now=now):
+        click.echo(line)

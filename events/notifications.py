@@ -1,6 +1,7 @@
 """The mails about registrations and events, put in the outbox inside the business transaction."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from flask import current_app
@@ -9,10 +10,21 @@ from flask_babel import gettext as _
 from accounts.branding import organisation_branding, organisation_sender
 from events.ics import event_calendar
 from events.models import Event, Registration, RegistrationStatus
+from events.signals import followup_link_wanted
 from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, queue
 from mailing.personalise import render_mail
+from mailing.secret_links import SecretLink, placeholder
+
+
+@dataclass(frozen=True)
+class FollowupLink:
+    """A link that grants something (never stored: the bodies hold the placeholder), with its words."""
+
+    link: SecretLink
+    intro: str
+    button: str
 
 
 def event_url(event: Event) -> str:
@@ -39,7 +51,8 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def _compose(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
-             with_ticket: bool = False, extra_text: str | None = None) -> Mail:
+             with_ticket: bool = False, extra_text: str | None = None,
+             followup_link: FollowupLink | None = None) -> Mail:
     event = registration.event
     attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
     context = {
@@ -49,6 +62,8 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
         "manage_url": manage_url(registration),
         "event_url": event_url(event),
         "extra_paragraphs": paragraphs(extra_text),
+        "followup_link": followup_link,
+        "followup_url": placeholder() if followup_link else None,
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     return Mail(
@@ -62,6 +77,7 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
         organisation_id=event.organisation_id,
         registration_id=registration.id,
         attachments=attachments,
+        secret_link=followup_link.link if followup_link else None,
     )
 
 
@@ -115,8 +131,10 @@ def reminder(registration: Registration) -> None:
 
 def followup_attended(registration: Registration) -> None:
     event = registration.event
+    answers = followup_link_wanted.send(current_app._get_current_object(), registration=registration)
+    link = next((answer for _receiver, answer in answers if isinstance(answer, FollowupLink)), None)
     _send(registration, "followup_attended", _("Bedankt voor uw komst: %(title)s", title=event.title),
-          extra_text=event.attended_text)
+          extra_text=event.attended_text, followup_link=link)
 
 
 def followup_no_show(registration: Registration) -> None:

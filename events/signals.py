@@ -1,4 +1,5 @@
-"""What events announces; campaigns listens (`campaigns/receivers.py`), events imports no campaigns code."""
+"""What events announces; campaigns and effect listen (`campaigns/receivers.py`, `effect/receivers.py`),
+events imports neither."""
 from __future__ import annotations
 
 from blinker import Namespace
@@ -7,3 +8,9 @@ signals = Namespace()
 # Sent with `registration` (flushed, not committed) when a new sign-up ticked "keep me informed";
 # the campaigns feature starts its double opt-in in the same transaction.
 keep_informed_requested = signals.signal("keep-informed-requested")
+# Sent while the thank-you mail to an attendee is composed; a receiver may answer with a
+# FollowupLink to put in it (effect: the evaluation form). events knows no such feature itself.
+followup_link_wanted = signals.signal("followup-link-wanted")
+# Sent with `now` at the end of every `flask events tick`; a receiver (effect: the follow-up surveys)
+# does its own due work in units of work of its own and answers with a line for the output.
+ticked = signals.signal("events-ticked")

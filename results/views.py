@@ -14,8 +14,9 @@ from accounts.models import Organisation
 from core.csvutils import BOM, csv_line
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires
 from core.timeutils import to_local, utcnow
+from effect.catalogue import INCIDENTS, KNOWLEDGE, MEASURES, REPORTED
 from events.labels import AUDIENCE_LABELS, KIND_LABELS
-from results import services
+from results import effect, services
 
 blueprint = Blueprint("results", __name__, url_prefix="/beheer/resultaten")
 YEARS_BACK = 4
@@ -43,6 +44,16 @@ def _scope() -> Scope:
 def _years() -> list[int]:
     this_year = to_local(utcnow()).year
     return list(range(this_year, this_year - YEARS_BACK, -1))
+
+
+def _periods() -> dict[str, tuple]:
+    """Every period the dashboard offers: suppression is decided over all of them at once."""
+    offered = {"12": services.last_twelve_months()} | {str(year): services.calendar_year(year) for year in _years()}
+    return {key: (period.start, period.end) for key, period in offered.items()}
+
+
+def _effect(scope: Scope) -> effect.EffectReport:
+    return effect.report(effect.load_region(_periods()), scope.organisation_ids, scope.period_key)
 
 
 def _month_label(row: services.Row) -> str:
@@ -75,6 +86,7 @@ def dashboard() -> str:
         labels=LABELS,
         peak=_peak(figures.by_month),
         peak_of=_peak,
+        effect=_effect(scope),
     )
 
 
@@ -88,12 +100,12 @@ def _peak(rows: list[services.Row]) -> int:
 def export() -> Response:
     scope = _scope()
     figures = services.results(scope.organisation_ids, scope.period)
-    response = Response(_csv(figures), mimetype="text/csv")
+    response = Response(_csv(figures, _effect(scope)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="resultaten.csv"'
     return response
 
 
-def _csv(figures: services.Results) -> Iterator[str]:
+def _csv(figures: services.Results, effect_report: effect.EffectReport) -> Iterator[str]:
     yield BOM + csv_line([_("Onderdeel"), _("Naam"), _("Bijeenkomsten"), _("Aangemeld"), _("Bereikt (aanwezig)"),
                        _("Opkomst (%)")])
     yield csv_line(_cells(_("Totaal"), _("Alles"), figures.total))
@@ -110,6 +122,39 @@ def _csv(figures: services.Results) -> Iterator[str]:
     yield csv_line([_("Campagne"), _("Naam"), _("Verzonden"), _("Aanmeldingen"), _("Aanwezig")])
     for funnel in figures.funnel:
         yield csv_line([_("Campagne"), funnel.campaign, str(funnel.sent), str(funnel.signups), str(funnel.attended)])
+    yield csv_line([])
+    yield from _effect_csv(effect_report)
+
+
+EFFECT_COLUMNS = ("responses", "satisfaction", "usefulness", "before", "after")
+
+
+def _effect_csv(report: effect.EffectReport) -> Iterator[str]:
+    """The Effect part as shown: a suppressed figure is "< 5" here too (results.suppression)."""
+    yield csv_line([_("Effect"), _("Naam"), _("Antwoorden"), _("Respons (%)"), _("Tevredenheid (1-5)"),
+                    _("Nut (1-5)"), _("Kennis vooraf goed (%)"), _("Kennis na afloop goed (%)")])
+    sections = [(_("Totaal"), [report.total], lambda line: _("Alles")),
+                (_("Doelgroep"), report.by_audience, lambda line: str(AUDIENCE_LABELS[line.key])),
+                (_("Organisatie"), report.by_organisation, lambda line: line.label),
+                (_("Bijeenkomst"), report.by_event, lambda line: line.label)]
+    for section, lines, label in sections:
+        for line in lines:
+            yield csv_line([section, label(line), line.figures("responses").display, line.response_rate(),
+                            *(line.figures(metric).display for metric in EFFECT_COLUMNS[1:])])
+    yield csv_line([])
+    yield csv_line([_("Vraag"), _("Naam"), _("Vooraf goed (%)"), _("Na afloop goed (%)")])
+    for key, question in KNOWLEDGE.items():
+        yield csv_line([_("Kennisvraag"), str(question.text), report.total.figures(f"before:{key}").display,
+                        report.total.figures(f"after:{key}").display])
+    yield csv_line([_("Maatregel"), _("Naam"), _("Van plan (%)"), _("Gedaan bij vervolgvraag (%)")])
+    for key, label in MEASURES.items():
+        yield csv_line([_("Maatregel"), str(label), report.total.figures(f"intent:{key}").display,
+                        report.total.figures(f"action:{key}").display])
+    yield csv_line([_("Meegemaakt"), _("Naam"), _("Aandeel (%)")])
+    for key, label in INCIDENTS.items():
+        yield csv_line([_("Meegemaakt"), str(label), report.total.figures(f"experienced:{key}").display])
+    for key, label in REPORTED.items():
+        yield csv_line([_("Gemeld"), str(label), report.total.figures(f"reported:{key}").display])
 
 
 def _cells(section: str, name: str, figures: services.Figures) -> list[str]:

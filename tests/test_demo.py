@@ -124,3 +124,17 @@ def test_demo_refuses_to_load_under_the_production_configuration(app_with: Calla
     assert result.exit_code != 0
     assert "niet geladen onder de productieconfiguratie" in result.output
     assert "flask accounts create-admin" in result.output
+
+
+def test_demo_gives_a_living_effect_dashboard(app: Flask, client: FlaskClient) -> None:
+    from effect.models import EffectResponse
+    from tests.factories import login
+
+    assert load_demo(app).exit_code == 0
+    assert count(EffectResponse, EffectResponse.evaluated_at.is_not(None)) >= 40
+    assert count(EffectResponse, EffectResponse.followed_up_at.is_not(None)) >= 5
+    admin = db.session.scalar(sa.select(User).where(User.is_regional_admin))
+    login(client, admin, DEMO_PASSWORD)
+    page = client.get("/beheer/resultaten/").get_data(as_text=True)
+    effect = page[page.index('id="effect"'):]
+    assert "Van plan en gedaan" in effect and "%" in effect and "nog geen vragenlijsten" not in effect

@@ -203,7 +203,7 @@ def test_erasure_anonymises_everything_about_the_address_and_keeps_the_counts(
 
     assert response.status_code == 302
     document = export(client, mine.id)
-    assert document["data"] == {"registrations": [], "outbox": [], "contact_imports": [], "contacts": []}
+    assert document["data"] == {"effect": [], "registrations": [], "outbox": [], "contact_imports": [], "contacts": []}
     mine_rows = [r for r in registrations() if r.event.organisation_id == mine.id]
     assert [(r.name, r.phone, r.answers) for r in mine_rows] == [(privacy.ANONYMOUS_NAME, None, {})]
     anonymised = json.dumps([[r.name, r.email, r.answers] for r in mine_rows]
@@ -240,7 +240,7 @@ def test_export_and_erasure_are_audited_without_the_data_itself(
     entries = list(db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)))
     assert [(e.action, e.organisation_id) for e in entries] == [
         ("personal_data.exported", mine.id), ("personal_data.erased", mine.id)]
-    assert entries[0].details == {"counts": {"registrations": 1, "outbox": 1, "contact_imports": 0, "contacts": 0}}
+    assert entries[0].details == {"counts": {"effect": 0, "registrations": 1, "outbox": 1, "contact_imports": 0, "contacts": 0}}
     assert "0612345678" not in json.dumps([e.details for e in entries])
 
 

@@ -20,6 +20,8 @@ from accounts.models import Organisation, Role, User
 from campaigns import tokens
 from campaigns.models import ContactImport, ContactTag, ImportStatus
 from core.timeutils import utcnow
+from effect.models import EffectResponse, EffectSettings
+from effect.tokens import mint_evaluation, mint_followup
 from events.tokens import manage_token
 from extensions import db
 from tests.conftest import LiveServer
@@ -99,6 +101,38 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             page.goto(f"{url}/privacy/{organisation.slug}")
         case "accessibility-statement":
             page.goto(url + "/toegankelijkheid")
+        case "evaluation" | "evaluation-errors":
+            held = make_event(organisation, starts_at=utcnow() - timedelta(hours=5))
+            db.session.add(EffectSettings(event_id=held.id, knowledge_questions=["bank_sms", "two_step", "updates"]))
+            db.session.commit()
+            there = make_registration(held, checked_in_at=held.starts_at)
+            page.goto(url + urlsplit(mint_evaluation({"registration": there.id})).path)
+            if name == "evaluation-errors":
+                page.click("main button[type=submit]")
+                page.wait_for_load_state()
+                assert page.locator(".utrecht-form-field-error-message").count() >= 2
+        case "knowledge-before":
+            db.session.add(EffectSettings(event_id=event.id, knowledge_questions=["bank_sms", "two_step", "updates"]))
+            db.session.commit()
+            page.goto(f"{url}/aanmelding/{manage_token(make_registration(event))}/kennisvragen")
+        case "followup-survey":
+            held = make_event(organisation, starts_at=utcnow() - timedelta(days=100))
+            response = EffectResponse(event_id=held.id, registration_id=make_registration(held).id,
+                                      evaluated_at=utcnow(), satisfaction=4, usefulness=4,
+                                      intentions=["two_step", "backups"], followup_sent_at=utcnow())
+            db.session.add(response)
+            db.session.commit()
+            page.goto(url + urlsplit(mint_followup({"response": response.id})).path)
+        case "effect-dashboard":
+            held = make_event(organisation, starts_at=utcnow() - timedelta(days=20))
+            for n in range(7):
+                db.session.add(EffectResponse(
+                    event_id=held.id, registration_id=make_registration(held, checked_in_at=held.starts_at).id,
+                    evaluated_at=utcnow(), satisfaction=3 + n % 3, usefulness=4, intentions=["two_step"],
+                    knowledge_before={"two_step": n % 2}, knowledge_after={"two_step": 1}))
+            db.session.commit()
+            _log_in(page, server, make_user(organisation, Role.ADMIN))
+            page.goto(url + "/beheer/resultaten/")
         case "audit-log":
             admin = make_user(organisation, Role.ADMIN)
             _log_in(page, server, admin)
@@ -164,7 +198,8 @@ PAGES = ["listing", "event", "signup-errors", "confirmation", "manage", "login",
          "two-factor-setup", "two-factor-code-error", "privacy-statement", "accessibility-statement", "audit-log",
          "privacy-requests-errors", "newsletter-subscribe", "newsletter-check-mailbox", "newsletter-preferences",
          "newsletter-unsubscribe", "door", "import-progress", "import-report",
-         "import-upload-with-recent", "contacts-with-bulk-forms", "lists-refused-delete", "contact-page"]
+         "import-upload-with-recent", "contacts-with-bulk-forms", "lists-refused-delete", "contact-page",
+         "evaluation", "evaluation-errors", "knowledge-before", "followup-survey", "effect-dashboard"]
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -73,7 +73,7 @@ def test_followup_thanks_attendees_and_writes_differently_to_no_shows_once(app: 
     (thanks,) = outbox("followup_attended")
     (missed,) = outbox("followup_no_show")
     assert (thanks.to_address, missed.to_address) == (there.email, absent.email)
-    assert "cijfer van 1 tot 10" in thanks.text_body and "cijfer" not in missed.text_body
+    assert "Vragenlijst invullen" in thanks.text_body and "Vragenlijst" not in missed.text_body
     assert "niet gezien" in missed.text_body and missed.subject.startswith("We hebben u gemist")
     assert "veiliginternetten.nl" in missed.html_body
     assert "/aanmelding/" not in thanks.html_body
