@@ -55,6 +55,7 @@ worker: migrate
 
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
-from flask import Flask, Response, flash, has_request_context, redirect, render_template, request, session, url_for
+import redis
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import LazyString, format_date, format_datetime, format_time, lazy_gettext
 from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from accounts import audit
-from accounts.permissions import public
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from core import privacy
+from core.db import register_unit_of_work
+from core.permissions import public
+from core.webutils import register_input_guards, renew_session
 from extensions import babel, csrf, db, limiter, login_manager, migrate
-from webutils import register_input_guards, renew_session
 
 ERROR_MESSAGES: dict[int, LazyString] = {
     400: lazy_gettext("Het verzoek klopt niet. Ververs de pagina en probeer het opnieuw."),
@@ -44,6 +49,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     load_config(app, config_name or os.environ.get("FLASK_CONFIG", "development"))
     app.config.update(overrides or {})
+    register_proxy(app)
     register_extensions(app)
     register_input_guards(app)
     register_blueprints(app)
@@ -54,6 +60,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_security_headers(app)
     register_idle_timeout(app)
     register_health_check(app)
+    register_unit_of_work(app)  # last: it wraps every view registered above
     return app
 
 
@@ -63,6 +70,15 @@ def load_config(app: Flask, config_name: str) -> None:
         ProductionConfig.check()
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies the client is the one they name in X-Forwarded-For: the rate
+    limiter, the audit log and consent records all read `request.remote_addr`. Without it the header is ignored,
+    so a visitor cannot pick their own address."""
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def select_locale() -> str:
@@ -83,7 +99,6 @@ def register_extensions(app: Flask) -> None:
     from accounts.services import load_user_from_session_id
 
     login_manager.user_loader(load_user_from_session_id)
-    audit.init_app(app)
     import_models()
 
 
@@ -91,6 +106,7 @@ def import_models() -> None:
     """Every model module, so that metadata (and Alembic's autogenerate) sees all tables."""
     import accounts.models  # noqa: F401
     import campaigns.models  # noqa: F401
+    import core.audit  # noqa: F401
     import effect.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
@@ -138,11 +154,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_personal_data(app: Flask) -> None:
-    """What each feature stores about people, for the retention purge, export and erasure (`accounts.privacy`)."""
-    from accounts import privacy
+    """What each feature stores about people, for the retention purge, export and erasure (`core.privacy`)."""
     from campaigns.privacy import CONTACTS, IMPORTS
     from effect.privacy import EFFECT
-    from events.services.privacy import REGISTRATIONS
+    from events.privacy import REGISTRATIONS
     from mailing.privacy import OUTBOX
 
     # Before the registrations: an erasure finds the answers by the address the registration still has.
@@ -179,6 +194,27 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, render_error)
+    for error_class, code in refusal_codes().items():
+        app.register_error_handler(error_class, _render_refusal(code))
+
+
+def refusal_codes() -> dict[type[Exception], int]:
+    """The services' refusals that a view lets through, and their answer (rendered after the rollback)."""
+    from campaigns.services.campaigns import CampaignError
+    from campaigns.services.contacts import ContactError
+    from events.services.management import ManagementError
+    from events.services.registration import EventBusy, RegistrationError
+    from mailing.services import MailStateError
+
+    return {EventBusy: 503, RegistrationError: 409, ManagementError: 409, CampaignError: 409, ContactError: 409,
+            MailStateError: 409}
+
+
+def _render_refusal(code: int) -> Callable[[Exception], tuple[str, int]]:
+    def render(error: Exception) -> tuple[str, int]:
+        return render_template("errors/error.html", code=code, message=ERROR_MESSAGES[code], detail=str(error)), code
+
+    return render
 
 
 def _error_detail(error: HTTPException) -> str | None:
@@ -240,9 +276,51 @@ def register_idle_timeout(app: Flask) -> None:
 
 
 def register_health_check(app: Flask) -> None:
-    """`/healthz` for load balancers: answers without touching the database (also the benchmark floor)."""
+    """`/livez`: the process answers (also the benchmark floor). `/healthz`: it can do its work, for load
+    balancers and monitoring: 503 naming the part that is down (the database, the rate-limit Redis)."""
+
+    @app.get("/livez")
+    @public
+    def liveness() -> Response:
+        return Response("ok", mimetype="text/plain")
 
     @app.get("/healthz")
     @public
     def health() -> Response:
+        failing = [part for part, check in _health_checks(app) if not check()]
+        if failing:
+            return Response("".join(f"{part}: onbereikbaar\n" for part in failing), status=503, mimetype="text/plain")
         return Response("ok", mimetype="text/plain")
+
+
+HEALTH_TIMEOUT_SECONDS = 2
+
+
+def _health_checks(app: Flask) -> list[tuple[str, Callable[[], bool]]]:
+    checks: list[tuple[str, Callable[[], bool]]] = [("database", _database_answers)]
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["RATELIMIT_ENABLED"] and storage_uri.startswith(("redis://", "rediss://")):
+        checks.append(("redis", lambda: _redis_answers(storage_uri)))
+    return checks
+
+
+def _database_answers() -> bool:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("health check: the database does not answer: %s", error.__class__.__name__)
+        return False
+    return True
+
+
+def _redis_answers(uri: str) -> bool:
+    try:
+        connection = redis.Redis.from_url(uri, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                                          socket_timeout=HEALTH_TIMEOUT_SECONDS)
+        with connection:
+            connection.ping()
+    except redis.RedisError as error:
+        current_app.logger.warning("health check: Redis does not answer: %s", error)
+        return False
+    return True

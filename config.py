@@ -102,6 +102,15 @@ class Config:
     CONTACT_IMPORT_THREAD = env_bool("CONTACT_IMPORT_THREAD", True)
     # Uploads (contact CSV files) and forms above this answer 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+    # Proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 ignores them.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # `flask demo load` creates accounts with a public password: never in production.
+    DEMO_ALLOWED = True
+    # The pre-flight link check: all links within this many seconds, at most this many links, and
+    # never to a non-public address except in these networks (comma-separated CIDR; empty in production).
+    LINK_CHECK_SECONDS = float(os.environ.get("LINK_CHECK_SECONDS", "4"))
+    LINK_CHECK_MAX_LINKS = int(os.environ.get("LINK_CHECK_MAX_LINKS", "30"))
+    LINK_CHECK_ALLOWED_NETWORKS = os.environ.get("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 
 class DevelopmentConfig(Config):
@@ -128,14 +137,33 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    DEMO_ALLOWED = False
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start without a real secret and a real database."""
+        """Refuse to start without a real secret, a real database and limits shared by the web workers."""
         if os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY) == DEVELOPMENT_SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production")
+        check_rate_limit_storage(web_workers(), os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+                                 env_bool("RATELIMIT_ENABLED", True))
+
+
+def web_workers() -> int:
+    """The number of web worker processes: WEB_CONCURRENCY, which deploy/gunicorn.conf.py sets to its `workers`."""
+    value = os.environ.get("WEB_CONCURRENCY", "1").strip()
+    if not value.isdigit():
+        raise RuntimeError(f"WEB_CONCURRENCY must be a number of worker processes, not {value!r}")
+    return int(value)
+
+
+def check_rate_limit_storage(workers: int, storage_uri: str, enabled: bool) -> None:
+    """In memory each process counts for itself: N workers would allow N times every limit."""
+    if enabled and workers > 1 and storage_uri.startswith("memory://"):
+        raise RuntimeError(
+            f"RATELIMIT_STORAGE_URI={storage_uri} with {workers} web workers: each worker would count for itself. "
+            "Set RATELIMIT_STORAGE_URI to shared storage (redis://host:6379/0) or run one worker.")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
@@ -25,7 +26,9 @@ from campaigns.models import (
 )
 from campaigns.services.campaigns import create_campaign, invitation_events, source_tag
 from campaigns.services.consent import CONSENT_TEXT_VERSION, unsubscribe
-from campaigns.services.sending import launch, progress
+from campaigns.services.sending import finish_sent, launch
+from core.db import unit_of_work
+from core.timeutils import local_to_utc, to_local, utcnow
 from effect import demo as effect_demo
 from events.models import (
     Audience,
@@ -44,7 +47,6 @@ from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
-from timeutils import local_to_utc, to_local, utcnow
 
 DEMO_PASSWORD = "weerbaar-demo"
 REGIONAL_ADMIN = ("regio@weerbaar.example", "Regiobeheer Weerbaar")
@@ -211,20 +213,25 @@ def demo_cli() -> None:
 @click.option("--if-empty", is_flag=True, help="Niets doen als er al een organisatie bestaat.")
 @with_appcontext
 def load(if_empty: bool) -> None:
+    if not current_app.config["DEMO_ALLOWED"]:
+        raise click.ClickException(
+            "de demo wordt niet geladen onder de productieconfiguratie (FLASK_CONFIG=production): "
+            "de demo-accounts hebben een openbaar wachtwoord. "
+            "Maak de eerste beheerder met `flask accounts create-admin`.")
     if db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         if if_empty:
             click.echo("Er zijn al gegevens; de demo wordt niet geladen.")
             return
         raise click.ClickException("de database bevat al organisaties; laad de demo in een lege database")
-    organisations = {slug: create_organisation(slug, name, kind, colour)
-                     for slug, name, kind, colour in ORGANISATIONS}
-    accounts = create_users(organisations)
-    db.session.flush()
-    for number, fields in enumerate(EVENTS):
-        create_event(organisations[fields["organisation"]], number, fields)
-    create_past_events(organisations)
-    create_contacts_and_campaign(organisations[CAMPAIGN_ORGANISATION])
-    db.session.commit()
+    with unit_of_work():
+        organisations = {slug: create_organisation(slug, name, kind, colour)
+                         for slug, name, kind, colour in ORGANISATIONS}
+        accounts = create_users(organisations)
+        db.session.flush()
+        for number, fields in enumerate(EVENTS):
+            create_event(organisations[fields["organisation"]], number, fields)
+        create_past_events(organisations)
+        create_contacts_and_campaign(organisations[CAMPAIGN_ORGANISATION])
     print_accounts(accounts)
 
 
@@ -372,7 +379,7 @@ def create_contacts_and_campaign(organisation: Organisation) -> None:
                                       answers={str(q.id): demo_answer(q, 0) for q in event.questions},
                                       source=source_tag(campaign)))
     unsubscribe(db.session.scalar(sa.select(Contact).where(Contact.email == reader_address(PEOPLE[5]))), campaign.id)
-    progress(campaign)
+    finish_sent([campaign.id])
 
 
 def reader_address(name: str) -> str:

@@ -6,7 +6,9 @@ from flask.cli import with_appcontext
 
 from accounts import privacy, tokens
 from accounts.models import User
-from accounts.services import find_user_by_email, normalise_email, set_password
+from accounts.services import find_user_by_email, set_password
+from core.addresses import normalise_email
+from core.db import unit_of_work
 from extensions import db
 
 
@@ -25,10 +27,10 @@ def create_admin(email: str, name: str, password: str) -> None:
         raise click.BadParameter("het wachtwoord moet minstens 12 tekens hebben", param_hint="password")
     if find_user_by_email(email) is not None:
         raise click.ClickException(f"er bestaat al een gebruiker met {email}")
-    user = User(email=normalise_email(email), name=name.strip(), is_regional_admin=True)
-    set_password(user, password)
-    db.session.add(user)
-    db.session.commit()
+    with unit_of_work():
+        user = User(email=normalise_email(email), name=name.strip(), is_regional_admin=True)
+        set_password(user, password)
+        db.session.add(user)
     click.echo(f"Regionale beheerder {user.email} aangemaakt.")
 
 
@@ -53,11 +55,10 @@ def privacy_cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Tel alleen; verander niets.")
 @with_appcontext
 def purge(dry_run: bool) -> None:
-    counts = privacy.purge()
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+    with unit_of_work() as work:
+        counts = privacy.purge()
+        if dry_run:
+            work.discard()
     verb = "zou anonimiseren" if dry_run else "geanonimiseerd"
     for name, count in counts.items():
         click.echo(f"{name}: {count} {verb}")

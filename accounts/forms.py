@@ -21,7 +21,6 @@ from wtforms.validators import (
     DataRequired,
     Email,
     EqualTo,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -31,7 +30,8 @@ from wtforms.validators import (
 from accounts.labels import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from accounts.models import OrganisationKind, Role
 from accounts.services import OrganisationSettings
-from webutils import NOT_OFFERED, single_line, strip
+from core.formutils import InputRequired
+from core.webutils import NOT_OFFERED, single_line, strip
 
 INVALID_EMAIL = _l("Dit is geen geldig e-mailadres.")
 

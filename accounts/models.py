@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dbtypes import enum_type
+from core.permissions import Permission
+from core.sql import enum_type
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 
 class OrganisationKind(enum.StrEnum):
@@ -24,6 +24,14 @@ class Role(enum.StrEnum):
     COMMUNICATIONS = "communications"
     ORGANISER = "organiser"
     CHECKIN = "checkin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ORGANISER: frozenset({Permission.MANAGE_EVENTS, Permission.CHECK_IN, Permission.VIEW_RESULTS}),
+    Role.COMMUNICATIONS: frozenset({Permission.MANAGE_CAMPAIGNS, Permission.VIEW_RESULTS}),
+    Role.CHECKIN: frozenset({Permission.CHECK_IN}),
+}
 
 
 class Organisation(db.Model):
@@ -100,6 +108,19 @@ class User(UserMixin, db.Model):
     def has_two_factor(self) -> bool:
         return self.totp_secret is not None
 
+    def organisation_ids_for(self, permission: Permission) -> list[int]:
+        """Ids of the organisations in which this user holds `permission` (all, for a regional admin)."""
+        if self.is_regional_admin:
+            return list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.name)))
+        return [m.organisation_id for m in self.memberships if permission in ROLE_PERMISSIONS[m.role]]
+
+    def organisations_for(self, permission: Permission) -> list[Organisation]:
+        ids = self.organisation_ids_for(permission)
+        if not ids:
+            return []
+        query = sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)
+        return list(db.session.scalars(query))
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
@@ -132,33 +153,3 @@ class Membership(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
-
-
-class AuditEntry(db.Model):
-    """One admin action on personal data: who, what, which record, where, when and from where.
-
-    The actor's email is copied, so the entry still says who it was after the account is gone.
-    `details` never holds secrets: `accounts.audit.record` strips them before they get here.
-    """
-
-    __tablename__ = "audit_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    user_email: Mapped[str] = mapped_column(sa.String(254))
-    action: Mapped[str] = mapped_column(sa.String(100))
-    record_type: Mapped[str | None] = mapped_column(sa.String(50))
-    record_id: Mapped[int | None] = mapped_column()
-    organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisations.id", ondelete="SET NULL")
-    )
-    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
-    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
-    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-    organisation: Mapped[Organisation | None] = relationship()
-
-    __table_args__ = (
-        sa.Index("ix_audit_entries_organisation_created", "organisation_id", "created_at"),
-    )

@@ -15,8 +15,9 @@ from sqlalchemy import orm
 
 from accounts import notifications, tokens
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from core.addresses import normalise_email
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 
 class AccountError(Exception):
@@ -28,10 +29,6 @@ def _hasher() -> PasswordHasher:
         time_cost=current_app.config["ARGON2_TIME_COST"],
         memory_cost=current_app.config["ARGON2_MEMORY_COST"],
     )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def set_password(user: User, password: str) -> None:

@@ -9,17 +9,22 @@ campaigns_cli = AppGroup("campaigns", help="E-mailcampagnes.")
 
 @campaigns_cli.command("tick")
 def tick_command() -> None:
-    """Launches every scheduled campaign that is due, finishes contact imports that are queued or lost
-    their runner, and deletes uploads never imported (run it every minute, e.g. from cron)."""
+    """Launches every scheduled campaign that is due, marks sent the campaigns whose last message was
+    settled (when the worker could not), finishes contact imports that are queued or lost their runner,
+    and deletes uploads never imported (run it every minute, e.g. from cron)."""
     from campaigns.services import import_jobs
-    from campaigns.services.sending import launch_due
-    from extensions import db
+    from campaigns.services.sending import finish_sent, launch_due
+    from core.db import unit_of_work
 
     for campaign_id, outcome in launch_due():
         click.echo(f"campaign {campaign_id}: {outcome}")
+    with unit_of_work():
+        finished = finish_sent()
+    for campaign_id in finished:
+        click.echo(f"campaign {campaign_id}: sent")
     for import_id, status in import_jobs.resume_due():
         click.echo(f"contact import {import_id}: {status}")
-    removed = import_jobs.remove_abandoned()
-    db.session.commit()
+    with unit_of_work():
+        removed = import_jobs.remove_abandoned()
     if removed:
         click.echo(f"contact imports never mapped, deleted: {removed}")

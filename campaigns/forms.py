@@ -8,14 +8,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional, ValidationError
 
 from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
 from campaigns.models import ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
 from campaigns.services.contacts import valid_email
-from formutils import MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
-from webutils import NOT_OFFERED, single_line, strip
+from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
+from core.webutils import NOT_OFFERED, single_line, strip
 
 MAX_TEST_ADDRESSES = 10
 

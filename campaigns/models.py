@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
-from dbtypes import enum_type
+from core.sql import enum_type
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 
 class ContactAudience(enum.StrEnum):

@@ -1,6 +1,6 @@
 """Contacts under the AVG duties: anonymised after the retention period, exported and erased per address.
 
-Registered with `accounts.privacy` in `app.py`. A contact unsubscribed or bounced longer ago than the
+Registered with `core.privacy` in `app.py`. A contact unsubscribed or bounced longer ago than the
 retention period is anonymised; its row and status stay (campaign statistics keep their counts), its
 consent records keep date, source and text version but lose the IP address, and its topics, list
 memberships and tags go. Its campaign mail copies are anonymised with it.
@@ -19,8 +19,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import undefer
 
-from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
-from accounts.services import normalise_email
 from campaigns.models import (
     STILL_MAILABLE,
     ConsentRecord,
@@ -32,6 +30,8 @@ from campaigns.models import (
     tag_memberships,
 )
 from campaigns.services import consent, import_jobs, importing
+from core.addresses import normalise_email
+from core.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
 from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.privacy import anonymise_messages

@@ -9,12 +9,11 @@ from typing import Any
 from flask import Flask
 
 from campaigns.models import ConsentSource, ContactAudience
-from campaigns.services import consent
+from campaigns.services import consent, sending
 from events.models import Audience, Registration
-from events.services.registration import keep_informed_requested
-from extensions import db
+from events.signals import keep_informed_requested
 from mailing.models import OutgoingMessage
-from mailing.worker import message_bounced
+from mailing.signals import campaign_rows_settled, message_bounced
 
 
 def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra: Any) -> None:
@@ -29,13 +28,18 @@ def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra:
 
 
 def mark_contact_bounced(sender: Flask, message: OutgoingMessage, **extra: Any) -> None:
-    """Runs in the worker, outside any request: its own short transaction."""
+    """Runs in the worker, outside any request, in the unit of work the worker opens for it."""
     if message.contact_id is None:
         return
     consent.mark_bounced(message.contact_id)
-    db.session.commit()
+
+
+def mark_campaign_sent(sender: Flask, campaign_id: int, **extra: Any) -> None:
+    """The worker settled the campaign's last row (in a unit of work of its own): the campaign is sent."""
+    sending.finish_sent([campaign_id])
 
 
 def connect_receivers() -> None:
     keep_informed_requested.connect(start_opt_in_from_signup)
     message_bounced.connect(mark_contact_bounced)
+    campaign_rows_settled.connect(mark_campaign_sent)

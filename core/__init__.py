@@ -1,1 +1,2 @@
-"""What every layer stands on: database helpers, links, the unit of work; imports no feature."""
+"""What every layer stands on: database and time helpers, request parsing, shared form fields, CSV,
+links and the unit of work; imports no feature."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from core.timeutils import utcnow
 from effect.catalogue import INCIDENTS, KNOWLEDGE, REPORTED, default_measures
 from effect.models import DEFAULT_FOLLOWUP_DAYS, EffectResponse, EffectSettings
 from events.models import Audience, Event, Registration
 from extensions import db
-from timeutils import utcnow
 
 QUESTIONS = ["bank_sms", "two_step", "new_number", "updates"]
 

@@ -9,11 +9,11 @@ from wtforms import BooleanField, Field, IntegerField, StringField, TextAreaFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core.formutils import MultiCheckboxField, SingleChoiceField, label_choices, optional_str
+from core.webutils import NOT_OFFERED, single_line, strip
 from effect.catalogue import INCIDENTS, KNOWLEDGE, MEASURES, MIN_KNOWLEDGE, REPORTED, knowledge_options
 from effect.models import MAX_FOLLOWUP_DAYS, MIN_FOLLOWUP_DAYS
 from effect.services import Evaluation, Settings
-from formutils import MultiCheckboxField, SingleChoiceField, label_choices, optional_str
-from webutils import NOT_OFFERED, single_line, strip
 
 SCALE_CHOICES = [SelectChoice("1", _l("1 – helemaal niet")), SelectChoice("2", "2"), SelectChoice("3", "3"),
                  SelectChoice("4", "4"), SelectChoice("5", _l("5 – heel erg"))]

@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.timeutils import UTCDateTime, utcnow
 from events.models import Event
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 DEFAULT_FOLLOWUP_DAYS = 91  # about three months
 MIN_FOLLOWUP_DAYS = 14

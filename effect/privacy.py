@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from accounts.privacy import PersonalData, Scope
+from core.privacy import PersonalData, Scope
 from effect.models import EffectResponse
 from events.models import Event, Registration
 from extensions import db

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from accounts.permissions import Permission, public, requires, scoped_or_404
+from core.permissions import Permission, public, requires, scoped_or_404
 from effect import services, tokens
 from effect.forms import SettingsForm, evaluation_form_for, followup_form_for, knowledge_form_for
 from effect.models import EffectResponse

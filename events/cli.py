@@ -6,10 +6,10 @@ from blinker import Namespace
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core.db import unit_of_work
+from core.timeutils import utcnow
 from events.services import lifecycle
 from events.services.registration import EventBusy
-from extensions import db
-from timeutils import utcnow
 
 signals = Namespace()
 # Sent with `now` at the end of every tick; a receiver (effect: the follow-up surveys) does its own
@@ -29,16 +29,15 @@ def tick() -> None:
     reminded = attended = no_shows = 0
     for event_id in lifecycle.events_due_for_reminder(now):
         try:
-            reminded += lifecycle.send_reminder(event_id, now)
-            db.session.commit()
+            with unit_of_work():
+                reminded += lifecycle.send_reminder(event_id, now)
         except EventBusy:  # another tick holds this event; it sends, or the next tick does
-            db.session.rollback()
+            pass
     for event_id in lifecycle.events_due_for_followup(now):
         try:
-            count = lifecycle.send_followup(event_id, now)
-            db.session.commit()
+            with unit_of_work():
+                count = lifecycle.send_followup(event_id, now)
         except EventBusy:
-            db.session.rollback()
             continue
         attended += count.attended
         no_shows += count.no_shows

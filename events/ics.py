@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.timeutils import utcnow
 from events.models import Event
-from timeutils import utcnow
 
 PRODUCT_ID = "-//Weerbaar//Evenementen//NL"
 

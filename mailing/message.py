@@ -16,11 +16,11 @@ from email.header import Header
 from email.utils import encode_rfc2231, format_datetime, formataddr
 from functools import lru_cache
 
+from core.timeutils import utcnow
 from mailing.addresses import ascii_address
 from mailing.models import OutgoingAttachment, OutgoingMessage
-from mailing.outbox import HeaderInjectionError, new_message_id
+from mailing.outbox import HeaderInjectionError
 from mailing.personalise import RenderedMail
-from timeutils import utcnow
 
 CRLF = b"\r\n"
 MAX_LINE = 998  # RFC 5322 2.1.1: hard limit per line, without CRLF
@@ -52,6 +52,14 @@ def address(name: str | None, email_address: str) -> str:
     return formataddr((name, email_address), charset="utf-8") if name else email_address
 
 
+def row_message_id(message: OutgoingMessage) -> str:
+    """The Message-ID of a row stored without one (before every row got one when queued): made
+    from the row itself, so the same on every try, also after a worker died mid-send."""
+    domain = message.from_address.rpartition("@")[2] or "weerbaar.localhost"
+    created = int(message.created_at.timestamp()) if message.created_at else 0
+    return f"<{created}.row{message.id}@{domain}>"
+
+
 def build_message(message: OutgoingMessage, now: datetime | None = None, bodies: RenderedMail | None = None) -> bytes:
     """The whole message, ready for SMTP DATA (CRLF line ends); `bodies` instead of the row's own."""
     html, text = (bodies.html, bodies.text) if bodies else (message.html_body, message.text_body)
@@ -62,7 +70,7 @@ def build_message(message: OutgoingMessage, now: datetime | None = None, bodies:
         header_line("Reply-To", message.reply_to) if message.reply_to else b"",
         header_line("Subject", message.subject),
         header_line("Date", format_datetime(now or utcnow())),
-        header_line("Message-ID", message.message_id or new_message_id(message.from_address)),
+        header_line("Message-ID", message.message_id or row_message_id(message)),
         *(header_line(name, str(value)) for name, value in (message.headers or {}).items()),
         b"MIME-Version: 1.0\r\n",
         content_headers,

@@ -15,12 +15,10 @@ It travels in three steps:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,20 +32,35 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
 from mailing.models import MailTemplate
 from mailing.plaintext import html_to_text
 from mailing.rendering import TemplateError, mjml_to_html
+from mailing.template_limits import (
+    MAX_OUTPUT_CHARS,
+    UNBOUNDED_FILTERS,
+    BoundedCodeGenerator,
+    Budget,
+    bounded_buffer,
+    bounded_concat,
+    bounded_filter,
+    bounded_range,
+    bounded_test,
+    budget,
+    charged,
+    check_binop,
+    check_printf,
+    counted,
+    output_size,
+    refuse_above,
+    safe_method,
+    size_compared_and_hashed,
+    sized,
+)
 
 DEFAULT_LAYOUT = "mail/layout.mjml"
 DATE_FILTERS = ("local_datetime", "local_date", "local_time")
-MAX_STEPS = 100_000  # loop iterations plus calls, per rendered message
-MAX_SECONDS = 2.0
-MAX_OUTPUT_CHARS = 2_000_000
-# String methods that can blow up memory in one call or reach around the sandbox's formatter.
-BLOCKED_METHODS = frozenset({
-    "center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "replace", "join",
-})
 DATETIME_TAG = "$datetime"
 _AUTHOR_ERRORS = (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError, RecursionError)
 
@@ -79,20 +92,6 @@ class CompiledMail:
     text_source: str
 
 
-class _Budget:
-    def __init__(self) -> None:
-        self.steps_left = MAX_STEPS
-        self.deadline = time.monotonic() + MAX_SECONDS
-
-    def spend(self) -> None:
-        self.steps_left -= 1
-        if self.steps_left < 0:
-            raise TemplateError(_("de template doet te veel stappen (meer dan %(max)s).", max=MAX_STEPS))
-        if time.monotonic() > self.deadline:
-            raise TemplateError(_("de template doet er te lang over (meer dan %(max)s seconden).", max=MAX_SECONDS))
-
-
-_budget: ContextVar[_Budget] = ContextVar("mail_template_budget")
 _translations: ContextVar[Any] = ContextVar("mail_translations")
 
 
@@ -100,74 +99,77 @@ def _template_gettext(string: str, **variables: Any) -> str:
     """`_()` in mail templates: flask_babel's gettext, with the translations looked up once per
     personalised message instead of per call (the lookup cost a fifth of personalising)."""
     text = _translations.get().ugettext(string)
-    return text % variables if variables else text
-
-
-def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
-    for item in iterable:
-        _budget.get().spend()
-        yield item
-
-
-def _check_size(value: Any) -> Any:
-    if hasattr(value, "__len__") and len(value) > MAX_OUTPUT_CHARS:
-        raise TemplateError(_("de template maakt een te grote tekst of lijst."))
-    return value
-
-
-def _size_checked(filter_function: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(filter_function)  # keeps Jinja's pass_context marks
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        return _check_size(filter_function(*args, **kwargs))
-
-    return checked
+    if not variables:
+        return text
+    check_printf(text, variables)
+    return text % variables
 
 
 def _replace(value: str, old: str, new: str, count: int | None = None) -> str:
     growth = (len(new) - len(old)) * (value.count(old) if old else len(value) + 1)
-    _check_size(range(len(value) + max(growth, 0)))
+    refuse_above(len(value) + max(growth, 0))
     return str(value).replace(old, new, -1 if count is None else count)
 
 
-def _none_as_empty(value: Any) -> Any:
-    return "" if value is None else value
+_SMALL_WHEN_SHORT = frozenset({str, Markup})
+
+
+def _printable(value: Any) -> Any:
+    """Every `{{ }}` passes here before it is printed: paid for by its printed size."""
+    if value is None:
+        return ""
+    if type(value) in _SMALL_WHEN_SHORT and len(value) < 10_000:  # the usual case, kept cheap
+        size = len(value)
+    else:
+        size = output_size(value)
+        refuse_above(size)
+    budget.get().produce(size)
+    return value
 
 
 class MailEnvironment(ImmutableSandboxedEnvironment):
-    """Jinja for per-recipient values: sandboxed, strict about unknown names, with limits."""
+    """Jinja for per-recipient values: sandboxed, strict about unknown names, with limits on every
+    operation (see mailing.template_limits)."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = BoundedCodeGenerator
+    concat = staticmethod(bounded_buffer)
+    bounded_concat = staticmethod(bounded_concat)
 
     def __init__(self, date_filters: Mapping[str, Callable[..., str]]) -> None:
-        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_none_as_empty)
-        self.filters = {name: _size_checked(function) for name, function in self.filters.items()}
-        self.filters |= {"replace": _replace, "_counted": _counted, **date_filters}
-        self.globals = {"range": self.globals["range"], "_": _template_gettext, "gettext": _template_gettext}
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_printable)
+        filters = {name: function for name, function in self.filters.items() if name not in UNBOUNDED_FILTERS}
+        filters |= {"replace": _replace, **date_filters}
+        self.filters = {name: bounded_filter(name, function) for name, function in filters.items()}
+        self.filters |= {"_counted": counted, "_sized": sized}
+        self.tests = {name: bounded_test(function) for name, function in self.tests.items()}
+        self.globals = {"range": bounded_range, "_": _template_gettext, "gettext": _template_gettext}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        """Every `for` loop iterates through `_counted`, which spends the render's step budget."""
+        """Every `for` loop iterates through `_counted`, which spends the render's step budget;
+        what is compared or hashed goes through `_sized`."""
         tree = super()._parse(source, name, filename)
+        size_compared_and_hashed(tree)
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_counted", [], [], None, None, lineno=loop.lineno)
         return tree
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _budget.get().spend()
-        return _check_size(super().call(__context, __obj, *args, **kwargs))
+        budget.get().spend()
+        result = super().call(__context, __obj, *args, **kwargs)
+        return result if isinstance(__obj, jinja2.runtime.Macro) else charged(result)  # a macro paid in concat
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError(_("tekst opmaken met % is in mailtemplates niet toegestaan."))
-        if operator == "**" and abs(right) > 64:
-            raise SecurityError(_("te grote macht in de template."))
-        if operator == "*":
-            for sized, times in ((left, right), (right, left)):
-                if hasattr(sized, "__len__") and isinstance(times, int):
-                    _check_size(range(len(sized) * max(times, 0)))
-        return super().call_binop(context, operator, left, right)
+        check_binop(operator, left, right)
+        return charged(super().call_binop(context, operator, left, right))
+
+    def wrap_str_format(self, value: Any) -> None:
+        """No `str.format` at all (the sandbox would otherwise hand it out before asking
+        `is_safe_attribute`): its widths (`'{:>999999999}'`) are not bounded."""
+        return None
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if isinstance(obj, str) and attr in BLOCKED_METHODS:
+        if safe_method(obj, attr) is False:
             return False
         return super().is_safe_attribute(obj, attr, value)
 
@@ -271,8 +273,11 @@ def _parse_or_raise(environment: MailEnvironment, source: str) -> jinja2.Templat
 
 
 def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedMail:
-    """HTML and text for one recipient. Raises TemplateError (with the source line where known)."""
+    """HTML and text for one recipient. Raises TemplateError (with the source line where known).
+
+    One budget (steps, seconds, bytes) covers both parts and the search for an error's line."""
     token = _translations.set(get_translations())
+    budget_token = budget.set(Budget())
     try:
         return RenderedMail(html=_render(compiled.html, context), text=_render(compiled.text, context))
     except TemplateError:
@@ -280,6 +285,7 @@ def personalise(compiled: CompiledMail, context: Mapping[str, Any]) -> RenderedM
     except _AUTHOR_ERRORS as error:
         raise TemplateError(_describe(error), _line_in_source(compiled.source, context)) from error
     finally:
+        budget.reset(budget_token)
         _translations.reset(token)
 
 
@@ -355,17 +361,13 @@ def check_body(body: str, context: Mapping[str, Any], layout: str = DEFAULT_LAYO
 
 
 def _render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
-    token = _budget.set(_Budget())
-    try:
-        output, size = [], 0
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS:
-                raise TemplateError(_("de template maakt een te groot bericht."))
-            output.append(chunk)
-        return "".join(output)
-    finally:
-        _budget.reset(token)
+    output, size = [], 0
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise TemplateError(_("de template maakt een te groot bericht."))
+        output.append(chunk)
+    return "".join(output)
 
 
 def _describe(error: Exception) -> str:
@@ -380,15 +382,11 @@ def _describe(error: Exception) -> str:
 
 def _line_in_source(source: str, context: Mapping[str, Any]) -> int | None:
     """Where the error happens in the MJML as written: personalise the source itself once more."""
-    environment = _state().mails
-    token = _budget.set(_Budget())
     try:
-        environment.from_string(source).render(context)
+        _state().mails.from_string(source).render(context)
     except Exception as error:  # noqa: BLE001 - only its position is wanted
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
                  if frame.filename == "<template>"]
         return lines[-1] if lines else None
-    finally:
-        _budget.reset(token)
     return None
 

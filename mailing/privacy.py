@@ -1,7 +1,7 @@
 """Outbox copies under the AVG duties: kept for the retention period, exported and erased per address.
 
-Registered with `accounts.privacy` in `app.py`. Copies of mails about a registration follow their
-registration (`events.services.privacy`); this module purges the others (account mails, later
+Registered with `core.privacy` in `app.py`. Copies of mails about a registration follow their
+registration (`events.privacy`); this module purges the others (account mails, later
 campaign mails) once they are older than the organisation's retention period.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME, PersonalData, Scope, is_anonymous
+from core.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME, PersonalData, Scope, is_anonymous
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
 from mailing.services import bodies

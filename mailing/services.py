@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from core.paging import page_of, total_of
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageStatus, OutgoingAttachment, OutgoingMessage
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
-from timeutils import utcnow
 
 PAGE_SIZE = 50
 FAILURES_SHOWN = 20
@@ -73,13 +74,11 @@ def message_page(organisation_id: int | None, filters: MessageFilters,
             sa.func.lower(OutgoingMessage.to_address).contains(needle, autoescape=True),
             sa.func.lower(OutgoingMessage.to_name).contains(needle, autoescape=True),
         ))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    offset = (page - 1) * PAGE_SIZE
-    if offset >= total:
+    total = total_of(query)
+    if (page - 1) * PAGE_SIZE >= total:
         return [], total
     newest_first = query.order_by(OutgoingMessage.created_at.desc(), OutgoingMessage.id.desc())
-    messages = db.session.scalars(newest_first.limit(PAGE_SIZE).offset(offset))
-    return list(messages), total
+    return list(db.session.scalars(page_of(newest_first, page, PAGE_SIZE))), total
 
 
 def recent_failures(organisation_id: int | None) -> list[OutgoingMessage]:
@@ -149,7 +148,7 @@ def _change_status(message_id: int, expected: MessageStatus, **values: object) -
 
 def _requeue_values() -> dict[str, object]:
     # last_error stays: it is the reason for the retry until the next attempt replaces it.
-    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None}
+    return {"status": MessageStatus.QUEUED, "next_attempt_at": utcnow(), "leased_until": None, "failed_at": None}
 
 
 def retry(message: OutgoingMessage) -> None:

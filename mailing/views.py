@@ -6,32 +6,22 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from accounts import audit
-from accounts.permissions import Permission, ensure_can, organisations_for, requires
-from extensions import db
+from core import audit
+from core.paging import page_count
+from core.permissions import Permission, ensure_can, organisations_for, requires
+from core.webutils import optional_id, page_number
 from mailing import services
+from mailing.labels import STATUS_LABELS
 from mailing.models import MessageStatus, OutgoingMessage
-from webutils import optional_id, page_number
+from mailing.preview import sandboxed_html
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 
 # The mailbox of mail without an organisation (password resets); regional admins only.
 SYSTEM_MAILBOX = "systeem"
-# A mail's HTML may hold anything: it runs in a sandbox without script, network or forms.
-PREVIEW_CSP = (
-    "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; frame-ancestors 'self'"
-)
-STATUS_LABELS = {
-    MessageStatus.QUEUED: _l("In de wachtrij"),
-    MessageStatus.SENDING: _l("Wordt verstuurd"),
-    MessageStatus.SENT: _l("Verstuurd"),
-    MessageStatus.FAILED: _l("Mislukt"),
-    MessageStatus.CANCELLED: _l("Geannuleerd"),
-}
 
 
 @blueprint.context_processor
@@ -104,7 +94,7 @@ def catcher() -> str:
         messages=messages,
         total=total,
         page=page,
-        pages=max((total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, 1),
+        pages=page_count(total, services.PAGE_SIZE),
         filters=filters,
         MessageStatus=MessageStatus,
     )
@@ -128,10 +118,7 @@ def detail_html(message_id: int) -> Response:
     if html is None:
         abort(404)
     audit.record("mail.html_viewed", "message", message.id, organisation_id=message.organisation_id)
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return sandboxed_html(html)
 
 
 @blueprint.route("/<int:message_id>/bijlagen/<int:attachment_id>")
@@ -151,11 +138,7 @@ def attachment(message_id: int, attachment_id: int) -> Response:
 def _change_message(message_id: int, change: Callable[[OutgoingMessage], None], done: str) -> Response:
     """Retry or cancel one message; a message in a state that does not allow it is a 409."""
     message = _message_or_404(message_id)
-    try:
-        change(message)
-    except services.MailStateError as error:
-        abort(409, description=str(error))
-    db.session.commit()
+    change(message)  # refused: MailStateError, a 409 (app.refusal_codes)
     flash(done, "success")
     return redirect(url_for("mailing.detail", message_id=message_id))
 
@@ -179,7 +162,6 @@ def retry_all() -> Response:
         abort(400)
     organisation_id = _mailbox_arg(request.form["organisatie"])
     count = services.retry_all_failed(organisation_id)
-    db.session.commit()
     flash(ngettext("%(num)s mislukt bericht staat weer in de wachtrij.",
                    "%(num)s mislukte berichten staan weer in de wachtrij.", count), "success")
     return redirect(url_for("mailing.catcher", organisatie=_mailbox_value(organisation_id)))

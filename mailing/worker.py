@@ -10,6 +10,10 @@ A campaign row references a compiled template (`MailTemplate`) and carries its r
 the worker personalises it here (the compiled template cached per version) and sends it. The bodies
 are not written back (that halved the throughput); the mail catcher personalises again on view.
 A template that fails for one recipient fails only that row.
+
+After each batch the worker announces every campaign whose last row it settled
+(`campaign_rows_settled`); one it could not announce (killed just before) is found by the
+campaigns tick.
 """
 from __future__ import annotations
 
@@ -22,25 +26,19 @@ from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
+from core.db import unit_of_work
+from core.timeutils import utcnow
 from extensions import db
-from mailing.message import build_message
-from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
-from mailing.outbox import new_message_id
+from mailing.message import build_message, row_message_id
+from mailing.models import MailTemplate, MessageStatus, OutgoingMessage, unsettled
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
+from mailing.signals import campaign_rows_settled, message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
-from timeutils import utcnow
-
-signals = Namespace()
-# Sent with `message` (the row, its failure already recorded) when the relay refuses an address for
-# good (5.1.x), so that the contacts feature can mark the contact bounced (in its own transaction).
-message_bounced = signals.signal("message-bounced")
-
 
 _outbox = OutgoingMessage.__table__
 # The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.
@@ -49,6 +47,9 @@ _RECORD_SENT = (
     .values(status=MessageStatus.SENT, smtp_response=sa.bindparam("response"), sent_at=sa.bindparam("at"),
             message_id=sa.bindparam("mid"), leased_until=None, last_error=None)
 )
+# One lookup in the partial index of unsettled rows, however many of the campaign's rows were sent.
+_CAMPAIGN_HAS_ROWS_LEFT = sa.select(sa.exists().where(OutgoingMessage.campaign_id == sa.bindparam("campaign_id"),
+                                                      unsettled()))
 
 
 MAX_CACHED_TEMPLATES = 64
@@ -88,6 +89,7 @@ class Worker:
         self._next_slot = 0.0
         self._next_requeue = 0.0
         self._versions: dict[int, TemplateVersion] = {}
+        self._settled_campaigns: set[int] = set()  # of the batch in hand
         # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
         self.results = self._results_connection()
@@ -130,13 +132,13 @@ class Worker:
         return self.sent
 
     def requeue_expired_leases(self) -> None:
-        self.session.execute(
-            sa.update(OutgoingMessage)
-            .where(OutgoingMessage.status == MessageStatus.SENDING, OutgoingMessage.leased_until < utcnow())
-            .values(status=MessageStatus.QUEUED, leased_until=None, next_attempt_at=utcnow(),
-                    last_error="lease expired: the worker stopped before it recorded a result")
-        )
-        self.session.commit()
+        with unit_of_work(self.session):
+            self.session.execute(
+                sa.update(OutgoingMessage)
+                .where(OutgoingMessage.status == MessageStatus.SENDING, OutgoingMessage.leased_until < utcnow())
+                .values(status=MessageStatus.QUEUED, leased_until=None, next_attempt_at=utcnow(),
+                        last_error="lease expired: the worker stopped before it recorded a result")
+            )
 
     def claim(self) -> list[OutgoingMessage]:
         """Marks a batch of due rows as ours. On PostgreSQL, SKIP LOCKED keeps workers off each
@@ -149,26 +151,24 @@ class Worker:
             .limit(self.settings.batch_size)
             .with_for_update(skip_locked=True)
         )
-        ids = list(self.session.scalars(due))
+        with unit_of_work(self.session):
+            ids = list(self.session.scalars(due))
+            if ids:
+                self.session.execute(
+                    sa.update(OutgoingMessage)
+                    .where(OutgoingMessage.id.in_(ids))
+                    .values(status=MessageStatus.SENDING, attempts=OutgoingMessage.attempts + 1,
+                            leased_until=now + timedelta(seconds=self._lease_seconds()))
+                )
         if not ids:
-            self.session.commit()
             return []
-        self.session.execute(
-            sa.update(OutgoingMessage)
-            .where(OutgoingMessage.id.in_(ids))
-            .values(status=MessageStatus.SENDING, attempts=OutgoingMessage.attempts + 1,
-                    leased_until=now + timedelta(seconds=self._lease_seconds()))
-        )
-        self.session.commit()
-        rows = self.session.scalars(
-            sa.select(OutgoingMessage).where(OutgoingMessage.id.in_(ids))
-            .order_by(OutgoingMessage.next_attempt_at, OutgoingMessage.id)
-            .options(selectinload(OutgoingMessage.attachments))
-            .execution_options(populate_existing=True)
-        )
-        batch = list(rows)
-        self.session.commit()
-        return batch
+        with unit_of_work(self.session):
+            return list(self.session.scalars(
+                sa.select(OutgoingMessage).where(OutgoingMessage.id.in_(ids))
+                .order_by(OutgoingMessage.next_attempt_at, OutgoingMessage.id)
+                .options(selectinload(OutgoingMessage.attachments))
+                .execution_options(populate_existing=True)
+            ))
 
     def _lease_seconds(self) -> float:
         """Long enough for the whole batch, also when the rate limit spreads it out."""
@@ -179,9 +179,25 @@ class Worker:
         for position, message in enumerate(batch):
             if self.stopping:
                 self.release(batch[position:])
-                return
+                break
             self._pace()
             self.deliver(message, self._following(batch, position))
+        self._announce_settled_campaigns()
+
+    def _settled(self, message: OutgoingMessage) -> None:
+        if message.campaign_id is not None:
+            self._settled_campaigns.add(message.campaign_id)
+
+    def _announce_settled_campaigns(self) -> None:
+        """After the batch, for each campaign it settled rows of: if none of its rows is left to
+        deliver (another worker may still hold some), the last one was settled here (or just now by
+        another worker; marking sent is idempotent)."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        for campaign_id in sorted(self._settled_campaigns):
+            if not self.results.scalar(_CAMPAIGN_HAS_ROWS_LEFT, {"campaign_id": campaign_id}):
+                with unit_of_work():
+                    campaign_rows_settled.send(app, campaign_id=campaign_id)
+        self._settled_campaigns.clear()
 
     def _following(self, batch: list[OutgoingMessage], position: int) -> Addresses | None:
         """The next message's addresses, so that its envelope can travel with this message; not
@@ -192,7 +208,7 @@ class Worker:
         return following.from_address, following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
-        message.message_id = message.message_id or new_message_id(message.from_address)
+        message.message_id = message.message_id or row_message_id(message)
         try:
             envelope = Envelope(message.from_address, message.to_address,
                                 build_message(message, bodies=self._bodies(message)))
@@ -209,6 +225,7 @@ class Worker:
             self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
                                                 "at": utcnow(), "mid": message.message_id})
             self.sent += 1
+            self._settled(message)
 
     def _bodies(self, message: OutgoingMessage) -> RenderedMail | None:
         """The bodies to send when they are not the row's own: personalised, with the link minted."""
@@ -221,8 +238,8 @@ class Worker:
         if template_id not in self._versions:
             if len(self._versions) >= MAX_CACHED_TEMPLATES:
                 self._versions.clear()
-            self._versions[template_id] = TemplateVersion.of(self.session.get_one(MailTemplate, template_id))
-            self.session.commit()
+            with unit_of_work(self.session):
+                self._versions[template_id] = TemplateVersion.of(self.session.get_one(MailTemplate, template_id))
         return self._versions[template_id]
 
     def _record(self, message: OutgoingMessage, **values: Any) -> None:
@@ -236,9 +253,11 @@ class Worker:
         if error.code:
             outcome["smtp_response"] = str(error)[:500]
         if error.permanent or message.attempts >= self.settings.max_attempts:
-            self._record(message, status=MessageStatus.FAILED, **outcome)
+            self._record(message, status=MessageStatus.FAILED, failed_at=utcnow(), **outcome)
+            self._settled(message)
             if error.hard_bounce:
-                message_bounced.send(current_app._get_current_object(), message=message)
+                with unit_of_work():
+                    message_bounced.send(current_app._get_current_object(), message=message)
             return
         retry_at = utcnow() + timedelta(seconds=self.backoff_seconds(message.attempts))
         self._record(message, status=MessageStatus.QUEUED, next_attempt_at=retry_at, **outcome)
@@ -250,12 +269,12 @@ class Worker:
 
     def release(self, unsent: list[OutgoingMessage]) -> None:
         """Gives claimed rows back to the queue (on SIGTERM), as if never claimed."""
-        self.session.execute(
-            sa.update(OutgoingMessage)
-            .where(OutgoingMessage.id.in_([m.id for m in unsent]), OutgoingMessage.status == MessageStatus.SENDING)
-            .values(status=MessageStatus.QUEUED, leased_until=None, attempts=OutgoingMessage.attempts - 1)
-        )
-        self.session.commit()
+        with unit_of_work(self.session):
+            self.session.execute(
+                sa.update(OutgoingMessage)
+                .where(OutgoingMessage.id.in_([m.id for m in unsent]), OutgoingMessage.status == MessageStatus.SENDING)
+                .values(status=MessageStatus.QUEUED, leased_until=None, attempts=OutgoingMessage.attempts - 1)
+            )
 
     def _pace(self) -> None:
         rate = self.settings.rate_per_second

@@ -16,12 +16,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from accounts.models import Organisation
+from core.timeutils import utcnow
 from effect.catalogue import INCIDENTS, KNOWLEDGE, MEASURES, REPORTED, default_measures
 from effect.models import EffectResponse, EffectSettings
 from events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from results.suppression import protect
-from timeutils import utcnow
 
 # (name, kind): a count shows the number, a share a percentage, a mean a score out of 5
 METRIC_KINDS: dict[str, str] = {"responses": "count", "satisfaction": "mean", "usefulness": "mean",

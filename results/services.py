@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from accounts.models import Organisation
 from campaigns.models import Campaign
 from campaigns.services.campaigns import SOURCE_TAG_PREFIX
+from core.timeutils import local_to_utc, to_local, utcnow
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
-from timeutils import local_to_utc, to_local, utcnow
 
 
 @dataclass

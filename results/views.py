@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.models import Organisation
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
-from csvutils import BOM, csv_line
+from core.csvutils import BOM, csv_line
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires
+from core.timeutils import to_local, utcnow
 from effect.catalogue import INCIDENTS, KNOWLEDGE, MEASURES, REPORTED
 from events.labels import AUDIENCE_LABELS, KIND_LABELS
 from results import effect, services
-from timeutils import to_local, utcnow
 
 blueprint = Blueprint("results", __name__, url_prefix="/beheer/resultaten")
 YEARS_BACK = 4

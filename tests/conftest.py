@@ -7,22 +7,27 @@ commit in other threads) see the same clean database as test-client tests.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from ipaddress import ip_address
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 from config import normalise_database_url
 from extensions import db, limiter
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -86,12 +91,40 @@ def _only_on_postgresql(request: pytest.FixtureRequest) -> None:
 def app(database_url: str, schema: None) -> Iterator[Flask]:
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     app.teardown_request(_forget_user)
-    with app.app_context():
+    with app.app_context(), refusing_writes_in_get_requests() as writes:
         yield app
         db.session.rollback()
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+    assert writes == [], "a GET request wrote to the database (a GET never writes)"
+
+
+# A GET never writes: an INSERT, UPDATE or DELETE while a view answers a GET (or HEAD) fails the test
+# that sent it, in every test of the suite. Allowed: the audit log of who looked at personal data, and
+# a tracked link from a mail, whose click is counted on the GET that follows it.
+WRITING_GET_ENDPOINTS = {"newsletter.click"}
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_AUDIT_INSERT = re.compile(r"\s*INSERT INTO audit_entries\b", re.IGNORECASE)
+
+
+@contextmanager
+def refusing_writes_in_get_requests() -> Iterator[list[str]]:
+    """Collects (in the list it yields) every write sent while a view answers a GET or HEAD."""
+    writes: list[str] = []
+
+    def check(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not has_request_context() or request.method not in ("GET", "HEAD") or request.endpoint is None:
+            return
+        if request.endpoint in WRITING_GET_ENDPOINTS or not _WRITE.match(statement) or _AUDIT_INSERT.match(statement):
+            return
+        writes.append(f"{request.method} {request.path} ({request.endpoint}): {' '.join(statement.split()[:6])}")
+
+    sa.event.listen(db.engine, "before_cursor_execute", check)
+    try:
+        yield writes
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", check)
 
 
 def _forget_user(_error: BaseException | None) -> None:
@@ -134,6 +167,18 @@ def app_with(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
             db.engine.dispose()
     # One Limiter object serves every app of this process: forget a storage an app found unreachable.
     limiter._storage_dead = False
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one for the whole session: Playwright's sync API runs one instance
+    per thread, so the browser tests and the deployed journeys share it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from accounts.models import Membership, Organisation, Role, User
 from accounts.services import set_password
 from campaigns.models import Campaign, Contact, ContactAudience, ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services.campaigns import create_campaign
+from core.timeutils import utcnow
 from events.models import (
     Audience,
     Event,
@@ -27,7 +28,6 @@ from mailing.models import OutgoingMessage
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail
 from mailing.secret_links import unsealed
-from timeutils import utcnow
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)

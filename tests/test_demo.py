@@ -1,6 +1,7 @@
 """`flask demo load`: a living region on an empty database, loaded once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from core.timeutils import utcnow
 from demo import DEMO_PASSWORD
 from events.models import Audience, CheckinLog, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from mailing.models import OutgoingMessage
 from tests.factories import make_organisation
-from timeutils import utcnow
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -127,3 +128,13 @@ def test_demo_gives_a_living_effect_dashboard(app: Flask, client: FlaskClient) -
     page = client.get("/beheer/resultaten/").get_data(as_text=True)
     effect = page[page.index('id="effect"'):]
     assert "Van plan en gedaan" in effect and "%" in effect and "nog geen vragenlijsten" not in effect
+
+
+def test_demo_refuses_to_load_under_the_production_configuration(app_with: Callable[..., Flask]) -> None:
+    production = app_with("production")
+    with production.app_context():  # the command runs in the app context it finds
+        result = production.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+        assert count(Organisation) == 0 and count(User) == 0
+    assert result.exit_code != 0
+    assert "niet geladen onder de productieconfiguratie" in result.output
+    assert "flask accounts create-admin" in result.output

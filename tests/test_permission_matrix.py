@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from accounts.models import Membership, Organisation, Role, User
-from accounts.permissions import ROLE_PERMISSIONS, Permission
+from accounts.models import ROLE_PERMISSIONS, Membership, Organisation, Role, User
 from campaigns.models import Campaign, Contact, ContactImport, ContactList, ContactTag
+from core.permissions import Permission
 from events.models import Event, Question, Registration
 from extensions import db
 from mailing.models import OutgoingAttachment, OutgoingMessage

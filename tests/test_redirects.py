@@ -12,9 +12,9 @@ import requests
 from flask import Flask
 
 from accounts.models import Role
+from core.webutils import safe_local_target
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_organisation, make_user
-from webutils import safe_local_target
 
 HOSTILE = ["/\t/evil.example/", "/\n/evil.example/", "/\r/evil.example/", "//evil.example/", "/\\evil.example/",
            "\\\\evil.example/", "https://evil.example/", "http:/evil.example", "/\x7f/evil.example", " //evil.example",

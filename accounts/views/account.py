@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from accounts import two_factor
 from accounts.forms import TwoFactorCodeForm
-from accounts.permissions import requires_login
-from extensions import db, limiter
+from core.permissions import requires_login
+from extensions import limiter
 
 blueprint = Blueprint("account", __name__, url_prefix="/beheer/account")
 SETUP_SECRET = "two_factor_setup_secret"
@@ -58,7 +58,6 @@ def two_factor_setup() -> str | tuple[str, int] | Response:
         except two_factor.TwoFactorError as error:
             form.code.errors.append(str(error))
         else:
-            db.session.commit()
             session.pop(SETUP_SECRET)
             return render_template("accounts/recovery_codes.html", codes=codes)
     uri = two_factor.provisioning_uri(current_user, secret)
@@ -74,11 +73,9 @@ def two_factor_disable() -> tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             two_factor.disable(current_user, form.code.data)
-        except two_factor.TwoFactorError as error:
-            db.session.rollback()
+        except two_factor.TwoFactorError as error:  # nothing written; the 400 rolls back
             form.code.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Inloggen in twee stappen staat uit."), "success")
             return redirect(url_for("account.index"))
     return _render_account(form, 400)

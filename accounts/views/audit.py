@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from accounts import audit
-from accounts.models import AuditEntry
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires
-from webutils import MAX_ID, page_number
+from core import audit
+from core.audit import AuditEntry
+from core.paging import page_count
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires
+from core.webutils import MAX_ID, page_number
 
 blueprint = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 
@@ -42,7 +43,7 @@ def index() -> str:
         entries=entries,
         total=total,
         page=page,
-        pages=max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1),
+        pages=page_count(total, audit.PAGE_SIZE),
         filters=filters,
         organisations=organisations_for(current_user, Permission.MANAGE_USERS),
         actions=audit.values_used(AuditEntry.action, filters.organisation_ids),

@@ -29,10 +29,11 @@ from accounts.forms import (
 )
 from accounts.labels import template_labels
 from accounts.models import User
-from accounts.permissions import Permission, may_use, organisations_for, public, requires_login
 from accounts.tokens import TokenExpired, TokenInvalid, TokenUsed
-from extensions import db, limiter
-from webutils import renew_session, safe_local_target
+from core.db import after_commit
+from core.permissions import Permission, may_use, organisations_for, public, requires_login
+from core.webutils import renew_session, safe_local_target
+from extensions import limiter
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/beheer")
 blueprint.app_context_processor(template_labels)
@@ -84,7 +85,6 @@ def login() -> str | Response:
 
 def _ask_for_code(user: User) -> Response:
     """Remembers who gave the right password (not yet logged in) and asks for the code from the app."""
-    db.session.commit()
     renew_session()
     session["two_factor_user"] = user.get_id()
     session["two_factor_since"] = int(time.time())
@@ -105,8 +105,7 @@ def login_code() -> str | tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             two_factor.verify(user, form.code.data)
-        except two_factor.TwoFactorError as error:
-            db.session.rollback()
+        except two_factor.TwoFactorError as error:  # verify wrote nothing; the 400 rolls back the rest
             form.code.errors.append(str(error))
         else:
             _log_in(user)
@@ -125,7 +124,6 @@ def _log_in(user: User) -> None:
     renew_session()  # rotate: nothing from before the login survives but the language
     login_user(user)
     login_throttle.remember_device(user)
-    db.session.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -137,7 +135,6 @@ def _safe_next(target: str | None) -> str:
 @requires_login
 def logout() -> Response:
     services.end_sessions(current_user)
-    db.session.commit()
     logout_user()
     renew_session()
     flash(_("U bent uitgelogd."), "info")
@@ -153,8 +150,7 @@ def forgot_password() -> str | tuple[str, int]:
         return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
     started = time.monotonic()
     services.request_password_reset(form.email.data)
-    db.session.commit()
-    _answer_no_sooner_than(started)
+    after_commit(lambda: _answer_no_sooner_than(started))  # the commit of a known address's mail is padded too
     return render_template("accounts/reset_requested.html")
 
 

@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import audit, services
+from accounts import services
 from accounts.forms import InviteForm, OrganisationForm, RoleForm
 from accounts.models import Membership, Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
+from core import audit
+from core.db import Refused
+from core.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
 from extensions import db
 
 blueprint = Blueprint("organisations", __name__, url_prefix="/beheer/organisaties")
@@ -43,10 +45,8 @@ def create() -> str | tuple[str, int] | Response:
     try:
         organisation = services.create_organisation(form.settings())
     except services.SlugTaken as error:
-        db.session.rollback()
         form.slug.errors.append(str(error))
-        return _render_settings(form, None, 409)
-    db.session.commit()
+        raise Refused(_render_settings, form, None, 409) from error
     flash(_("Organisatie %(name)s aangemaakt.", name=organisation.name), "success")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
@@ -61,10 +61,8 @@ def edit(organisation_id: int) -> str | tuple[str, int] | Response:
     try:
         services.update_organisation(organisation, form.settings())
     except services.SlugTaken as error:
-        db.session.rollback()
         form.slug.errors.append(str(error))
-        return _render_settings(form, organisation, 409)
-    db.session.commit()
+        raise Refused(_render_settings, form, organisation, 409) from error
     flash(_("De instellingen zijn opgeslagen."), "success")
     return redirect(url_for("organisations.edit", organisation_id=organisation.id))
 
@@ -84,9 +82,7 @@ def members(organisation_id: int) -> str | tuple[str, int] | Response:
         membership = services.invite(organisation, form.name.data, form.email.data, form.role.data)
         audit.record("member.invited", "user", membership.user_id, organisation_id=organisation.id, role=form.role.data)
     except services.MembershipExists as error:
-        db.session.rollback()
-        return _render_members(organisation, form, 409, error=str(error))
-    db.session.commit()
+        raise Refused(_render_members, organisation, form, 409, error=str(error)) from error
     flash(_("%(email)s is uitgenodigd.", email=membership.user.email), "success")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
@@ -110,9 +106,7 @@ def change_role(organisation_id: int, membership_id: int) -> tuple[str, int] | R
         audit.record("member.role_changed", "user", membership.user_id, organisation_id=organisation.id,
                      role=form.role.data)
     except services.LastAdmin as error:
-        db.session.rollback()
-        return _render_members(organisation, InviteForm(formdata=None), 409, error=str(error))
-    db.session.commit()
+        raise Refused(_render_members, organisation, InviteForm(formdata=None), 409, error=str(error)) from error
     flash(_("De rol van %(name)s is gewijzigd.", name=membership.user.name), "success")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
@@ -127,9 +121,7 @@ def remove_member(organisation_id: int, membership_id: int) -> tuple[str, int] |
         audit.record("member.removed", "user", user.id, organisation_id=organisation.id)
         services.remove_member(membership)
     except services.LastAdmin as error:
-        db.session.rollback()
-        return _render_members(organisation, InviteForm(formdata=None), 409, error=str(error))
-    db.session.commit()
+        raise Refused(_render_members, organisation, InviteForm(formdata=None), 409, error=str(error)) from error
     flash(_("%(name)s is geen lid meer van %(organisation)s.", name=user.name, organisation=organisation.name),
           "success")
     if user.id == current_user.id and not current_user.is_regional_admin:

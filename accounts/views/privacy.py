@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from accounts import audit, privacy
+from accounts import privacy
 from accounts.forms import ALL_ORGANISATIONS, ErasureForm, SubjectRequestForm
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for, public, requires
+from core import audit
+from core.permissions import Permission, ensure_can, organisations_for, public, requires
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 blueprint = Blueprint("privacy", __name__)
 
@@ -88,7 +89,6 @@ def erase() -> Response | tuple[str, int]:
     scope = _scope(form.organisation_id.data)
     counts = privacy.erase(form.email.data, scope)
     audit.record("personal_data.erased", organisation_id=scope[0] if scope else None, counts=counts)
-    db.session.commit()
     flash(ngettext("%(num)s gegeven over dit adres is geanonimiseerd.",
                    "%(num)s gegevens over dit adres zijn geanonimiseerd.", sum(counts.values())), "success")
     return redirect(url_for("privacy.requests"))

@@ -79,9 +79,9 @@ def populate(url: str, registrations: int, export_rows: int) -> tuple[int, int, 
 
     from accounts.models import Membership, Organisation, Role, User
     from accounts.services import set_password
+    from core.timeutils import utcnow
     from events.models import Audience, Event, EventKind, EventStatus, Registration
     from extensions import db
-    from timeutils import utcnow
 
     app = app_for(url)
     with app.app_context():

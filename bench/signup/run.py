@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/signup/run.py [--database-url URL] [--duration 20] [--connections 50]
 
 Creates (drops first) the database, migrates it with Alembic, makes one published event with a
-waiting list, starts gunicorn, and runs wrk twice in the same run: against `/healthz` (the floor:
+waiting list, starts gunicorn, and runs wrk twice in the same run: against `/livez` (the floor:
 a bare Flask route on the same server) and against the sign-up form (every request contends for
 the same event lock). Afterwards it checks the database: confirmed == capacity, nothing lost.
 Results are printed as a Markdown table and saved to bench/results/signup-<date>.json.
@@ -71,7 +71,7 @@ from app import create_app
 from extensions import db
 from accounts.models import Organisation
 from events.models import Event, EventStatus, Audience, EventKind
-from timeutils import utcnow
+from core.timeutils import utcnow
 app = create_app()
 with app.app_context():
     org = Organisation(name="Gemeente Bench", slug="gemeente-bench", mail_from_address="noreply@bench.example")
@@ -95,7 +95,7 @@ def start_gunicorn(env: dict[str, str], workers: int, threads: int) -> subproces
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(100):
         try:
-            if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).ok:
+            if requests.get(f"http://127.0.0.1:{PORT}/livez", timeout=1).ok:
                 return server
         except requests.RequestException:  # refused, or slow while it boots
             time.sleep(0.1)
@@ -165,7 +165,7 @@ def main() -> None:
     server = start_gunicorn(env, args.workers, args.threads)
     try:
         cookie, token = session_and_token(path)
-        floor = run_wrk(f"http://127.0.0.1:{PORT}/healthz", args.connections, args.duration)
+        floor = run_wrk(f"http://127.0.0.1:{PORT}/livez", args.connections, args.duration)
         signup = run_wrk(f"http://127.0.0.1:{PORT}{path}", args.connections, args.duration,
                          script=Path(__file__).with_name("signup.lua"),
                          extra_env={"SIGNUP_PATH": path, "SIGNUP_COOKIE": cookie, "SIGNUP_CSRF": token})

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,13 +17,14 @@ from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, Contact
 from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
+from core.network import LinkResult, check_links, parse_networks
+from core.timeutils import utcnow
 from events.models import Event, EventStatus
 from extensions import db
 from mailing.models import MessageKind
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail, check_template, compile_mail, compose, personalise
 from mailing.rendering import TemplateError
-from timeutils import utcnow
 
 LIBRARY = {
     "awareness": _l("Bewustwordingscampagne"),
@@ -32,7 +33,6 @@ LIBRARY = {
     "follow_up": _l("Na de bijeenkomst: bedankt en hulpbronnen"),
 }
 SUBJECT_MAX_ADVISED = 78  # longer subjects are cut off in most mail apps
-LINK_TIMEOUT_SECONDS = 5.0
 SAMPLE_CONTACT = {"name": "Voorbeeld Lezer", "email": "lezer@example.org", "municipality": "Voorbeeldstad"}
 TEST_SUBJECT_PREFIX = "[TEST] "
 
@@ -282,23 +282,42 @@ def campaign_links(campaign: Campaign) -> list[str]:
 
 
 def _links_finding(soup: BeautifulSoup) -> Finding:
+    """All links checked at once within LINK_CHECK_SECONDS (the officer waits for the page), from
+    this server but never to a non-public address (core.network)."""
+    config = current_app.config
     links = shared_links(soup)
-    broken = [f"{link} ({problem})" for link in links if (problem := link_problem(link))]
+    checked, unchecked = links[: config["LINK_CHECK_MAX_LINKS"]], links[config["LINK_CHECK_MAX_LINKS"]:]
+    results = check_links(checked, seconds=config["LINK_CHECK_SECONDS"], workers=8,
+                          allowed_networks=parse_networks(config["LINK_CHECK_ALLOWED_NETWORKS"]))
+    if results is None:
+        return Finding(False, _("De links zijn nu niet gecontroleerd: de server controleert al links voor anderen. "
+                                "Probeer het zo opnieuw."))
+    broken = [f"{result.url} ({problem})" for result in results if (problem := link_problem(result))]
+    if unchecked:
+        broken.append(_("%(count)s links niet gecontroleerd (meer dan %(max)s)",
+                        count=len(unchecked), max=config["LINK_CHECK_MAX_LINKS"]))
     if broken:
         return Finding(False, _("Links die niet werken: %(links)s", links="; ".join(broken)))
     return Finding(True, _("Alle %(count)s links werken.", count=len(links)))
 
 
-def link_problem(url: str) -> str | None:
-    """Why a link does not work (None: it answers below 400)."""
-    try:
-        response = requests.head(url, timeout=LINK_TIMEOUT_SECONDS, allow_redirects=True)
-        if response.status_code in (403, 405, 501):  # some servers refuse HEAD but serve GET
-            response = requests.get(url, timeout=LINK_TIMEOUT_SECONDS, allow_redirects=True, stream=True)
-            response.close()
-    except requests.RequestException as error:
-        return type(error).__name__
-    return str(response.status_code) if response.status_code >= 400 else None
+def link_problem(result: LinkResult) -> str | None:
+    """Why a link does not work, as the officer reads it (None: it answers below 400)."""
+    if result.refused is not None:
+        if result.refused.reason == "address":
+            return _("niet gecontroleerd: %(address)s is geen openbaar adres", address=result.refused.address)
+        if result.refused.reason == "name":
+            return _("onbekende naam")
+        if result.refused.reason == "url":
+            return _("ongeldige link")
+        return _("alleen http- en https-links")
+    if result.timed_out:
+        return _("geen antwoord binnen %(seconds)s seconden", seconds=f"{current_app.config['LINK_CHECK_SECONDS']:g}")
+    if result.error == "redirects":
+        return _("te veel doorverwijzingen")
+    if result.error:
+        return result.error
+    return str(result.status) if result.status is not None and result.status >= 400 else None
 
 
 def send_test(campaign: Campaign, addresses: list[str]) -> int:

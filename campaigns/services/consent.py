@@ -28,12 +28,12 @@ from campaigns.models import (
     Topic,
 )
 from campaigns.services.contacts import get_or_create_contact
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus, OutgoingMessage
 from mailing.outbox import Mail, queue
 from mailing.personalise import render_mail
 from mailing.secret_links import SecretLink, placeholder
-from timeutils import utcnow
 
 # Bump when the consent text on the subscribe page changes; every ConsentRecord names the version.
 CONSENT_TEXT_VERSION = "2026-11-v1"

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from accounts.models import Organisation
-from accounts.privacy import ANONYMOUS_DOMAIN
 from campaigns import privacy
 from campaigns.models import STILL_MAILABLE, Campaign, ConsentSource, Contact, ContactAudience, ContactStatus, Topic
 from campaigns.services import consent, groups
 from campaigns.services.contacts import ContactError
+from core.privacy import ANONYMOUS_DOMAIN
 from events.models import Event, Registration
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaigns.models import Contact, ContactStatus, list_memberships, tag_memberships
+from core.addresses import normalise_email
+from core.paging import page_of, total_of
 from extensions import db
 
 PAGE_SIZE = 50
@@ -16,10 +18,6 @@ PAGE_SIZE = 50
 
 class ContactError(Exception):
     """Refused; `str(error)` is a Dutch message."""
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def valid_email(email: str) -> str | None:
@@ -89,10 +87,8 @@ def filter_conditions(organisation_id: int, filters: ContactFilters) -> list[sa.
 
 def contact_page(organisation_id: int, filters: ContactFilters, page: int = 1) -> tuple[list[Contact], int]:
     query = sa.select(Contact).where(*filter_conditions(organisation_id, filters))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    contacts = db.session.scalars(query.options(selectinload(Contact.tags)).order_by(Contact.email)
-                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return list(contacts), total
+    ordered = query.options(selectinload(Contact.tags)).order_by(Contact.email)
+    return list(db.session.scalars(page_of(ordered, page, PAGE_SIZE))), total_of(query)
 
 
 def status_counts(organisation_id: int) -> dict[ContactStatus, int]:

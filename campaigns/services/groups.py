@@ -26,7 +26,7 @@ from campaigns.models import (
     tag_memberships,
 )
 from campaigns.services.contacts import ContactError, ContactFilters, filter_conditions
-from dbtypes import insert_ignoring_duplicates
+from core.sql import insert_ignoring_duplicates
 from extensions import db
 
 Group = ContactList | ContactTag

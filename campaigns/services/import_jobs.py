@@ -26,8 +26,9 @@ from flask_babel import gettext as _
 
 from campaigns.models import ContactImport, ContactList, ImportStatus
 from campaigns.services import importing
+from core.db import after_commit, unit_of_work
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from timeutils import UTCDateTime, utcnow
 
 # A running import whose heartbeat (renewed every chunk, a fraction of a second) is older lost its runner.
 STALE_AFTER = timedelta(minutes=2)
@@ -80,7 +81,8 @@ def queue(job: ContactImport, mapping: dict[str, int | None], list_id: int | Non
 
 
 def start_in_background(import_id: int) -> None:
-    """Runs the (committed) import in a thread of this process, with its own app context and session.
+    """Runs the import in a thread of this process, with its own app context and session, once the
+    transaction that queued it has committed (never if it rolls back).
 
     Off with CONTACT_IMPORT_THREAD = False (the tests): the tick then runs it within a minute. A thread
     that dies with its process leaves a stale heartbeat, and the tick finishes the import."""
@@ -93,7 +95,8 @@ def start_in_background(import_id: int) -> None:
             for _rows in run(import_id):
                 pass
 
-    threading.Thread(target=work, name=f"contact-import-{import_id}", daemon=True).start()
+    thread = threading.Thread(target=work, name=f"contact-import-{import_id}", daemon=True)
+    after_commit(thread.start)
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
@@ -108,13 +111,13 @@ def claim(import_id: int) -> str | None:
     row lock (PostgreSQL) or the database lock (SQLite), then finds the condition false."""
     now = utcnow()
     token = secrets.token_hex(16)
-    claimed = db.session.execute(
-        sa.update(ContactImport).where(ContactImport.id == import_id, _claimable(now))
-        .values(status=ImportStatus.RUNNING, runner=token, heartbeat_at=now, attempts=ContactImport.attempts + 1,
-                started_at=sa.func.coalesce(ContactImport.started_at, sa.literal(now, UTCDateTime()))),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.commit()
+    with unit_of_work():
+        claimed = db.session.execute(
+            sa.update(ContactImport).where(ContactImport.id == import_id, _claimable(now))
+            .values(status=ImportStatus.RUNNING, runner=token, heartbeat_at=now, attempts=ContactImport.attempts + 1,
+                    started_at=sa.func.coalesce(ContactImport.started_at, sa.literal(now, UTCDateTime()))),
+            execution_options={"synchronize_session": False},
+        )
     return token if claimed.rowcount == 1 else None
 
 
@@ -129,32 +132,33 @@ def run(import_id: int) -> Iterator[int]:
     try:
         yield from _process(import_id, token)
     except ClaimLost:
-        db.session.rollback()
+        pass  # the chunk's unit of work rolled back: the new runner writes it
     except Exception:
-        db.session.rollback()
         current_app.logger.exception("contact import %s failed", import_id)
-        _end(import_id, token, ImportStatus.FAILED, error=_(
-            "Het importeren is mislukt door een fout aan onze kant. De regels tot waar het misging zijn opgeslagen; "
-            "importeer het bestand opnieuw om de rest toe te voegen (wie al bekend is, wordt niet dubbel opgeslagen)."))
-        db.session.commit()
+        with unit_of_work():
+            _end(import_id, token, ImportStatus.FAILED, error=_(
+                "Het importeren is mislukt door een fout aan onze kant. De regels tot waar het misging zijn opgeslagen; "
+                "importeer het bestand opnieuw om de rest toe te voegen (wie al bekend is, wordt niet dubbel opgeslagen)."))
 
 
 def _process(import_id: int, token: str) -> Iterator[int]:
-    job = db.session.get_one(ContactImport, import_id)
-    rows = parsed_file(job).rows
-    done = job.processed_rows
-    writer = importing.row_writer(job.organisation_id, job.mapping or {}, job.filename, job.list_id,
-                                  importing.ImportReport.from_json(job.report), rows[:done])
+    """One unit of work per chunk; yields between them, after the commit."""
+    with unit_of_work():
+        job = db.session.get_one(ContactImport, import_id)
+        rows = parsed_file(job).rows
+        done = job.processed_rows
+        writer = importing.row_writer(job.organisation_id, job.mapping or {}, job.filename, job.list_id,
+                                      importing.ImportReport.from_json(job.report), rows[:done])
     while True:
-        _hold(import_id, token)
-        chunk = rows[done:done + importing.CHUNK_SIZE]
-        writer.write(chunk, first_line=done + 2)  # line 1 is the header
-        done += len(chunk)
-        finished = done >= len(rows)
-        _set(import_id, processed_rows=done, report=writer.report.to_json())
-        if finished:
-            _end(import_id, token, ImportStatus.DONE)
-        db.session.commit()
+        with unit_of_work():
+            _hold(import_id, token)
+            chunk = rows[done:done + importing.CHUNK_SIZE]
+            writer.write(chunk, first_line=done + 2)  # line 1 is the header
+            done += len(chunk)
+            finished = done >= len(rows)
+            _set(import_id, processed_rows=done, report=writer.report.to_json())
+            if finished:
+                _end(import_id, token, ImportStatus.DONE)
         yield done
         if finished:
             return
@@ -201,13 +205,13 @@ def resume_due() -> list[tuple[int, str]]:
     now = utcnow()
     gave_up = sa.and_(ContactImport.status == ImportStatus.RUNNING, ContactImport.heartbeat_at < now - STALE_AFTER,
                       ContactImport.attempts >= MAX_ATTEMPTS)
-    outcomes = [(import_id, ImportStatus.FAILED.value)
-                for import_id in db.session.scalars(sa.select(ContactImport.id).where(gave_up))]
-    for import_id, _status in outcomes:
-        stop(db.session.get_one(ContactImport, import_id), _(
-            "Het importeren is %(count)s keer onderbroken en daarom gestopt. De regels tot waar het kwam zijn "
-            "opgeslagen; importeer het bestand opnieuw om de rest toe te voegen.", count=MAX_ATTEMPTS))
-    db.session.commit()
+    with unit_of_work():
+        outcomes = [(import_id, ImportStatus.FAILED.value)
+                    for import_id in db.session.scalars(sa.select(ContactImport.id).where(gave_up))]
+        for import_id, _status in outcomes:
+            stop(db.session.get_one(ContactImport, import_id), _(
+                "Het importeren is %(count)s keer onderbroken en daarom gestopt. De regels tot waar het kwam zijn "
+                "opgeslagen; importeer het bestand opnieuw om de rest toe te voegen.", count=MAX_ATTEMPTS))
     for import_id in due_ids(now):
         for _rows in run(import_id):
             pass

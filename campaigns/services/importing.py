@@ -19,12 +19,13 @@ from flask_babel import gettext as _
 
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
 from campaigns.services.contacts import valid_email
-from csvutils import BOM, csv_line
-from dbtypes import insert_ignoring_duplicates
+from core.csvutils import BOM, csv_line
+from core.sql import insert_ignoring_duplicates
+from core.timeutils import utcnow
 from extensions import db
-from timeutils import utcnow
 
 CHUNK_SIZE = 1000
+MAX_COLUMNS = 200
 PREVIEW_ROWS = 5
 REPORT_EXAMPLES = 20
 DELIMITERS = ",;\t"
@@ -150,14 +151,25 @@ def parse(data: bytes) -> ParsedFile:
     first_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     try:
-        records = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-                   if any(cell.strip() for cell in row)]
+        records = list(_records(text, delimiter))
     except csv.Error as error:
         raise ImportFileError(_("Het bestand is geen geldige CSV: %(error)s", error=str(error))) from error
     if len(records) < 2:
         raise ImportFileError(_("Het bestand heeft geen kopregel met gegevens eronder."))
     header = [cell.strip() for cell in records[0]]
     return ParsedFile(header=header, rows=records[1:], encoding=encoding, delimiter=delimiter)
+
+
+def _records(text: str, delimiter: str) -> Iterator[list[str]]:
+    """The non-empty rows; refuses the file at the first row with more than MAX_COLUMNS cells, before
+    the rows after it are read (a file of a million columns would make every page that shows its
+    columns megabytes long)."""
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), 1):
+        if len(row) > MAX_COLUMNS:
+            raise ImportFileError(_("Regel %(line)s heeft %(count)s kolommen; een importbestand mag er hoogstens "
+                                    "%(max)s hebben.", line=number, count=len(row), max=MAX_COLUMNS))
+        if any(cell.strip() for cell in row):
+            yield row
 
 
 def guess_mapping(header: list[str]) -> dict[str, int | None]:

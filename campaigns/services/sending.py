@@ -8,13 +8,12 @@ NOTHING makes a second write of the same recipient a no-op. The campaign row is 
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 
 from accounts.models import Organisation
 from campaigns import tokens
@@ -28,12 +27,13 @@ from campaigns.services.campaigns import (
     event_values,
     mail_context,
 )
-from dbtypes import insert_ignoring_duplicates
+from core.db import unit_of_work
+from core.sql import insert_ignoring_duplicates, lock_row
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
-from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage
-from mailing.outbox import header_safe
+from mailing.models import MailTemplate, MessageKind, MessageStatus, OutgoingMessage, unsettled
+from mailing.outbox import header_safe, new_message_id
 from mailing.personalise import compile_mail, source_hash, to_plain
-from timeutils import utcnow
 
 TEMPLATE_NAME = "campaign"
 LAUNCHABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
@@ -69,18 +69,11 @@ def lock_campaign(campaign_id: int) -> Campaign:
     PostgreSQL: SELECT ... FOR UPDATE (a second click waits, then sees the new status). SQLite has
     one writer: a no-op UPDATE takes the write lock before the status is read.
     """
-    try:
-        if db.engine.dialect.name == "postgresql":
-            seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
-            db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
-            query = sa.select(Campaign).where(Campaign.id == campaign_id).with_for_update()
-            return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
-        db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(id=Campaign.id)
-                           .execution_options(synchronize_session=False))
-        return db.session.get_one(Campaign, campaign_id, populate_existing=True)
-    except OperationalError as error:
-        db.session.rollback()
-        raise CampaignBusy(_("Er wordt al iets met deze campagne gedaan. Probeer het zo opnieuw.")) from error
+    return lock_row(Campaign, campaign_id, busy=busy)
+
+
+def busy() -> CampaignBusy:
+    return CampaignBusy(_("Er wordt al iets met deze campagne gedaan. Probeer het zo opnieuw."))
 
 
 def launch(campaign_id: int) -> int:
@@ -145,7 +138,7 @@ def _mail_template(campaign: Campaign, organisation: Organisation) -> MailTempla
 ROW_COLUMNS = (
     "organisation_id", "kind", "template", "campaign_id", "contact_id", "to_address", "to_name", "from_address",
     "from_name", "reply_to", "subject", "text_body", "template_id", "context", "headers", "status", "attempts",
-    "next_attempt_at", "created_at",
+    "next_attempt_at", "created_at", "message_id",
 )
 
 
@@ -168,8 +161,12 @@ def _row_values(campaign: Campaign, organisation: Organisation, template_id: int
         "subject": header_safe(campaign.subject), "text_body": "", "template_id": template_id,
         "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
+    # One Message-ID per row from the start, the same on every retry and after a worker's crash:
+    # this launch's unique id with the contact's id in it.
+    launch_local, _at, sender_domain = new_message_id(campaign.sender_address)[1:-1].rpartition("@")
     per_contact = {
         "contact_id": Contact.id, "to_address": Contact.email, "context": context, "headers": headers,
+        "message_id": _text(f"<{launch_local}.") + sa.cast(Contact.id, sa.Text) + _text(f"@{sender_domain}>"),
         # header_safe in SQL: a line break in a name never starts a header
         "to_name": sa.func.nullif(sa.func.replace(sa.func.replace(Contact.name, _text("\r"), _text(" ")),
                                                   _text("\n"), _text(" ")), _text("")),
@@ -258,17 +255,33 @@ def cancel(campaign_id: int) -> None:
 
 
 def progress(campaign: Campaign) -> Progress:
-    """Counts by outbox status; a sending campaign with nothing left to send becomes sent."""
+    """Counts by outbox status; only reads (the worker and the tick mark a campaign sent: `finish_sent`)."""
     rows = db.session.execute(
         sa.select(OutgoingMessage.status, sa.func.count()).where(OutgoingMessage.campaign_id == campaign.id)
         .group_by(OutgoingMessage.status)
     ).all()
     counts = {status: 0 for status in MessageStatus} | dict(rows)
-    if campaign.status == CampaignStatus.SENDING and not counts[MessageStatus.QUEUED] + counts[MessageStatus.SENDING]:
-        campaign.status = CampaignStatus.SENT
-        campaign.finished_at = utcnow()
-        db.session.flush()
     return Progress(campaign.status, counts)
+
+
+def finish_sent(campaign_ids: Collection[int] | None = None) -> list[int]:
+    """Marks sent every sending campaign (of `campaign_ids`, or all) none of whose outbox rows is left to
+    deliver, with `finished_at` the moment its last message was sent or failed; returns their ids. Flushes.
+
+    Called by the worker when it settled a campaign's last row, and by `flask campaigns tick` to catch up.
+    One conditional UPDATE and no lock: only pause and cancel change a sending campaign, under its row
+    lock; this UPDATE waits for them and then finds the status changed
+    (`tests/campaigns/test_campaign_finished.py`, with the read-then-write negative control)."""
+    left = sa.exists().where(OutgoingMessage.campaign_id == Campaign.id, unsettled())
+    last_settled = (sa.select(sa.func.max(sa.func.coalesce(OutgoingMessage.sent_at, OutgoingMessage.failed_at)))
+                    .where(OutgoingMessage.campaign_id == Campaign.id).scalar_subquery())
+    finish = (sa.update(Campaign).where(Campaign.status == CampaignStatus.SENDING, ~left)
+              .values(status=CampaignStatus.SENT,
+                      finished_at=sa.func.coalesce(last_settled, sa.literal(utcnow(), UTCDateTime())))
+              .returning(Campaign.id))
+    if campaign_ids is not None:
+        finish = finish.where(Campaign.id.in_(list(campaign_ids)))
+    return list(db.session.scalars(finish))
 
 
 def due_campaign_ids() -> list[int]:
@@ -282,18 +295,17 @@ def launch_due() -> list[tuple[int, str]]:
     outcomes = []
     for campaign_id in due_campaign_ids():
         try:
-            written = launch(campaign_id)
+            with unit_of_work():
+                written = launch(campaign_id)
         except CampaignBusy as error:  # another tick or a click is launching it right now
-            db.session.rollback()
             outcomes.append((campaign_id, f"skipped: {error}"))
         except CampaignError as error:
-            db.session.rollback()
-            db.session.execute(
-                sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED)
-                .values(status=CampaignStatus.DRAFT, scheduled_at=None).execution_options(synchronize_session=False)
-            )
+            with unit_of_work():
+                db.session.execute(
+                    sa.update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED)
+                    .values(status=CampaignStatus.DRAFT, scheduled_at=None).execution_options(synchronize_session=False)
+                )
             outcomes.append((campaign_id, f"not launched: {error}"))
         else:
             outcomes.append((campaign_id, f"launched, {written} messages queued"))
-        db.session.commit()
     return outcomes

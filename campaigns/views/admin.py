@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
 from campaigns.services import campaigns as service
@@ -15,11 +14,12 @@ from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
-from extensions import db
+from core.db import Refused
+from core.permissions import Permission, requires, scoped_or_404
+from core.timeutils import local_to_utc
+from core.webutils import optional_id
+from mailing.preview import sandboxed_html
 from mailing.rendering import TemplateError
-from mailing.views import PREVIEW_CSP
-from timeutils import local_to_utc
-from webutils import optional_id
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/beheer/campagnes")
 
@@ -45,7 +45,6 @@ def create() -> Response | tuple[str, int] | str:
         if not form.validate_on_submit():
             return render_template("campaigns/new.html", organisation=organisation, form=form), 400
         campaign = service.create_campaign(organisation, form.name.data, form.template.data)
-        db.session.commit()
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     return render_template("campaigns/new.html", organisation=organisation, form=form)
 
@@ -56,7 +55,6 @@ def show(campaign_id: int) -> str:
     campaign = _campaign_or_404(campaign_id)
     progress = sending.progress(campaign)
     stats = statistics(campaign)
-    db.session.commit()  # progress() may have marked the campaign sent
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=stats,
                            progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=TestSendForm(),
@@ -68,7 +66,6 @@ def show(campaign_id: int) -> str:
 def progress_json(campaign_id: int) -> Response:
     campaign = _campaign_or_404(campaign_id)
     progress = sending.progress(campaign)
-    db.session.commit()
     return jsonify(status=progress.status.value, running=progress.status == CampaignStatus.SENDING,
                    total=progress.total, done=progress.done, percent=progress.percent, text=_progress_text(progress),
                    counts={status.value: n for status, n in progress.counts.items()})
@@ -129,12 +126,14 @@ def edit(campaign_id: int) -> Response | tuple[str, int] | str:
         form.sender_address.errors = [str(error)]
         return render_template("campaigns/edit.html", **page), 400
     except TemplateError as error:
-        db.session.rollback()
         page["template_error"] = error
-        return render_template("campaigns/edit.html", **page), 400
-    db.session.commit()
+        raise Refused(_render_edit, page, 400) from error
     flash(_("De campagne is opgeslagen."), "success")
     return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+
+
+def _render_edit(page: dict[str, object], status: int) -> tuple[str, int]:
+    return render_template("campaigns/edit.html", **page), status
 
 
 @blueprint.route("/<int:campaign_id>/ontvangers.json")
@@ -162,10 +161,7 @@ def recipient_count_json(campaign_id: int) -> Response:
 def preview(campaign_id: int) -> Response:
     """The last good render, for the sandboxed preview frames only."""
     campaign = _campaign_or_404(campaign_id)
-    response = Response(campaign.rendered_html or "", mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return sandboxed_html(campaign.rendered_html or "")
 
 
 @blueprint.post("/<int:campaign_id>/voorbeeld")
@@ -180,10 +176,12 @@ def refresh_preview(campaign_id: int) -> tuple[Response, int]:
     except service.CampaignLocked as error:
         return jsonify(ok=False, error=str(error), line=None), 409
     except TemplateError as error:
-        db.session.rollback()
-        return jsonify(ok=False, error=str(error), line=error.line), 400
-    db.session.commit()
+        raise Refused(_preview_refused, str(error), error.line) from error
     return jsonify(ok=True, error=None, line=None), 200
+
+
+def _preview_refused(error: str, line: int | None) -> tuple[Response, int]:
+    return jsonify(ok=False, error=error, line=line), 400
 
 
 @blueprint.route("/<int:campaign_id>/controle")
@@ -201,7 +199,6 @@ def send_test(campaign_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _show_with_errors(campaign, test_form=form)
     count = service.send_test(campaign, form.address_list())
-    db.session.commit()
     flash(_("De testmail staat klaar voor %(count)s adres(sen).", count=count), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -216,13 +213,9 @@ def _show_with_errors(campaign: Campaign, *, test_form: TestSendForm | None = No
 
 
 def _state_change(campaign_id: int, action: str, done_message: str) -> Response:
+    """Launch, pause, resume or cancel; refused: CampaignError, a 409 (app.refusal_codes)."""
     campaign = _campaign_or_404(campaign_id)
-    try:
-        getattr(sending, action)(campaign.id)
-    except sending.CampaignError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
-    db.session.commit()
+    getattr(sending, action)(campaign.id)
     flash(done_message, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
@@ -266,10 +259,8 @@ def schedule(campaign_id: int) -> Response | tuple[str, int]:
     try:
         sending.schedule(sending.lock_campaign(campaign.id), local_to_utc(form.moment.data))
     except sending.CampaignError as error:
-        db.session.rollback()
         form.moment.errors = [str(error)]
-        return _show_with_errors(db.session.get_one(Campaign, campaign_id), schedule_form=form, status=409)
-    db.session.commit()
+        raise Refused(_show_with_errors, campaign, schedule_form=form, status=409) from error
     flash(_("De campagne is ingepland."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -278,11 +269,6 @@ def schedule(campaign_id: int) -> Response | tuple[str, int]:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def unschedule(campaign_id: int) -> Response:
     campaign = _campaign_or_404(campaign_id)
-    try:
-        sending.unschedule(sending.lock_campaign(campaign.id))
-    except sending.CampaignError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
-    db.session.commit()
+    sending.unschedule(sending.lock_campaign(campaign.id))  # refused: CampaignError, a 409
     flash(_("De campagne is weer een concept."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))

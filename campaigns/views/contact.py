@@ -3,22 +3,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ContactForm
 from campaigns.models import Contact, Topic
 from campaigns.services import contact_admin as service
 from campaigns.services import groups
-from campaigns.services.contacts import ContactError
+from core import audit
+from core.permissions import Permission, requires, scoped_or_404
 from extensions import db
-from mailing.views import STATUS_LABELS as MAIL_STATUS_LABELS
+from mailing.labels import STATUS_LABELS as MAIL_STATUS_LABELS
 
 blueprint = Blueprint("contact", __name__, url_prefix="/beheer/contacten")
 
@@ -65,26 +64,17 @@ def show(contact_id: int) -> Response | tuple[str, int]:
         topics=[Topic(value) for value in form.topics.data or []],
         list_ids=form.list_ids.data or [], tag_ids=form.tag_ids.data or [],
     )
-    try:
-        service.update_contact(contact, changes)
-    except ContactError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
+    service.update_contact(contact, changes)  # refused: ContactError, a 409 (app.refusal_codes)
     audit.record("contact.updated", "contact", contact.id, organisation_id=contact.organisation_id)
-    db.session.commit()
     flash(_("Het contact is opgeslagen."), "success")
     return redirect(url_for("contact.show", contact_id=contact.id))
 
 
 def _consent_action(contact: Contact, change: Callable[[], object], action: str, done_message: str) -> Response:
-    """Runs one consent change of the service, audits it, and returns to the contact page."""
-    try:
-        change()
-    except ContactError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
+    """Runs one consent change of the service (refused: ContactError, a 409), audits it, and returns
+    to the contact page."""
+    change()
     audit.record(action, "contact", contact.id, organisation_id=contact.organisation_id)
-    db.session.commit()
     flash(done_message, "success")
     return redirect(url_for("contact.show", contact_id=contact.id))
 
@@ -116,12 +106,7 @@ def erase(contact_id: int) -> Response | str:
         return render_template("campaigns/contact_erase.html", contact=contact, form=FlaskForm(),
                                erased=service.is_erased(contact))
     organisation_id = contact.organisation_id
-    try:
-        service.erase(contact)
-    except ContactError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
+    service.erase(contact)  # refused: ContactError, a 409 (app.refusal_codes)
     audit.record("contact.erased", "contact", contact_id, organisation_id=organisation_id)
-    db.session.commit()
     flash(_("Het contact is gewist: adres, naam en voorkeuren zijn geanonimiseerd."), "success")
     return redirect(url_for("contacts.index", organisatie=organisation_id))

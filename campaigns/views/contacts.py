@@ -9,16 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.forms import ImportUploadForm
 from campaigns.models import ContactImport, ContactList, ContactStatus, ImportStatus
 from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
-from extensions import db
-from webutils import optional_id, page_number
+from core import audit
+from core.paging import page_count
+from core.permissions import Permission, requires, scoped_or_404
+from core.webutils import optional_id, page_number
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -48,7 +48,7 @@ def index() -> str:
     audit.record("contacts.viewed", organisation_id=organisation.id, page=page)
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
                            contacts=contacts, total=total, page=page, filters=filters,
-                           pages=max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1),
+                           pages=page_count(total, service.PAGE_SIZE),
                            counts=service.status_counts(organisation.id), lists=groups.counted(groups.LISTS, organisation.id),
                            tags=groups.counted(groups.TAGS, organisation.id), ContactStatus=ContactStatus)
 
@@ -88,7 +88,6 @@ def upload() -> Response | tuple[str, int] | str:
     except importing.ImportFileError as error:
         form.file.errors = [str(error)]
         return _upload_page(organisation, form), 400
-    db.session.commit()
     return redirect(url_for("contacts.mapping", import_id=job.id))
 
 
@@ -114,8 +113,7 @@ def mapping(import_id: int) -> Response | tuple[str, int] | str:
         page |= {"mapping": chosen, "error": str(error)}
         return render_template("campaigns/import_mapping.html", **page), 400
     audit.record("contacts.imported", "contact_import", job.id, organisation_id=job.organisation_id, list_id=list_id)
-    db.session.commit()
-    import_jobs.start_in_background(job.id)
+    import_jobs.start_in_background(job.id)  # once the request has committed the queued import
     return redirect(url_for("contacts.import_progress", import_id=job.id))
 
 

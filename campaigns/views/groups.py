@@ -12,15 +12,16 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, requires, scoped_or_404
 from campaigns.services import groups as service
 from campaigns.services.contacts import ContactError
 from campaigns.views.contacts import contact_filters
 from campaigns.views.scope import chosen_organisation
+from core import audit
+from core.db import Refused
+from core.permissions import Permission, requires, scoped_or_404
+from core.webutils import optional_id, single_line
 from extensions import db
-from webutils import optional_id, single_line
 
 
 class GroupNameForm(FlaskForm):
@@ -119,7 +120,6 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
             except ContactError as error:
                 form.name.errors = [str(error)]
             else:
-                db.session.commit()
                 flash(pages.texts()["created"], "success")
                 return back_to_index(organisation)
         return render(organisation, form, 400)
@@ -134,9 +134,8 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
             try:
                 service.rename(grouping, group, form.name.data or "")
             except ContactError as error:
-                db.session.rollback()
-                return render(organisation, GroupNameForm(formdata=None), 400, failed_id=ids[key], error=str(error))
-            db.session.commit()
+                raise Refused(render, organisation, GroupNameForm(formdata=None), 400, failed_id=ids[key],
+                              error=str(error)) from error
             flash(pages.texts()["renamed"] % {"name": group.name}, "success")
             return back_to_index(organisation)
         return render(organisation, GroupNameForm(formdata=None), 400, failed_id=group.id,
@@ -157,9 +156,8 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
         try:
             service.delete(grouping, group)
         except ContactError as error:
-            db.session.rollback()
-            return render(organisation, GroupNameForm(formdata=None), 409, failed_id=ids[key], error=str(error))
-        db.session.commit()
+            raise Refused(render, organisation, GroupNameForm(formdata=None), 409, failed_id=ids[key],
+                          error=str(error)) from error
         flash(pages.texts()["deleted"], "success")
         return back_to_index(organisation)
 
@@ -182,7 +180,6 @@ def group_blueprint(pages: GroupPages) -> Blueprint:
         count = (service.add_matching if adding else service.remove_matching)(grouping, group, filters)
         audit.record(pages.audit_actions[0 if adding else 1], pages.audit_kind, group.id,
                      organisation_id=organisation.id, count=count, filters=asdict(filters))
-        db.session.commit()
         flash((pages.added if adding else pages.removed)(group.name, count), "success")
         return redirect(url_for("contacts.index", organisatie=organisation.id, zoek=filters.search,
                                 status=filters.status, lijst=filters.list_id, label=filters.tag_id))

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.models import Organisation
-from accounts.permissions import public
 from campaigns import tokens
 from campaigns.forms import PreferencesForm, SubscribeForm
 from campaigns.labels import template_labels
 from campaigns.models import ConsentSource, Contact, ContactAudience, ContactStatus, Topic
 from campaigns.services import clicks, consent
+from core.permissions import public
 from extensions import csrf, db, limiter
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/nieuwsbrief")
@@ -54,7 +54,6 @@ def subscribe(slug: str) -> Response | tuple[str, int] | str:
         municipality=form.municipality.data or None, topics=tuple(Topic(t) for t in form.topics.data or []),
         source=ConsentSource.SUBSCRIBE_FORM, ip_address=request.remote_addr,
     ))
-    db.session.commit()
     return redirect(url_for("newsletter.check_mailbox", slug=slug))
 
 
@@ -75,9 +74,7 @@ def confirm(token: str) -> tuple[str, int] | str:
     try:
         contact = consent.confirm(token)
     except (tokens.TokenInvalid, tokens.TokenExpired, consent.LinkUsed) as error:
-        db.session.rollback()
         return _confirm_link_error(error)
-    db.session.commit()
     return render_template("campaigns/public/confirmed.html", contact=contact,
                            preferences_url=tokens.preferences_url(contact.id))
 
@@ -114,7 +111,6 @@ def unsubscribe(token: str) -> str:
         return render_template("campaigns/public/unsubscribe.html", contact=contact, token=token,
                                unsubscribed=contact.status == ContactStatus.UNSUBSCRIBED)
     consent.unsubscribe(contact, payload.get("k"))
-    db.session.commit()
     return render_template("campaigns/public/unsubscribe.html", contact=contact, token=token, unsubscribed=True,
                            just_now=True)
 
@@ -130,7 +126,6 @@ def click(token: str) -> Response:
         url = clicks.follow(token)
     except tokens.TokenInvalid:
         abort(404, description=_("Deze link klopt niet. Gebruik de link uit uw e-mail."))
-    db.session.commit()
     return redirect(url, 302)
 
 
@@ -153,5 +148,4 @@ def preferences(token: str) -> tuple[str, int] | str:
         return render_template("campaigns/public/preferences.html", **page), 400
     consent.update_preferences(contact, ContactAudience(form.audience.data), form.municipality.data or None,
                                [Topic(t) for t in form.topics.data or []])
-    db.session.commit()
     return render_template("campaigns/public/preferences.html", **page, saved=True)

@@ -5,9 +5,9 @@ from flask import abort, request
 from flask_login import current_user
 
 from accounts.models import Organisation
-from accounts.permissions import Permission, ensure_can, organisations_for
+from core.permissions import Permission, ensure_can, organisations_for
+from core.webutils import optional_id
 from extensions import db
-from webutils import optional_id
 
 
 def chosen_organisation(value: str | None = None) -> Organisation:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -16,19 +17,21 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from accounts.models import Organisation
+from core.formutils import InputRequired, label_choices, local_datetime_field
+from core.timeutils import local_to_utc, utcnow
+from core.webutils import single_line, strip
 from events.forms.public import SignupForm
 from events.labels import AUDIENCE_LABELS, KIND_LABELS, QUESTION_KIND_LABELS
 from events.models import Audience, EventKind, QuestionKind
 from events.services.lifecycle import MAX_REMINDER_HOURS
 from events.services.management import CHOICE_KINDS, EventData, QuestionData
-from formutils import label_choices, local_datetime_field
-from timeutils import local_to_utc
-from webutils import single_line, strip
 
 MAX_OPTIONS = 30
+START_IN_PAST = _l("Dit begin ligt in het verleden. Klopt dat, vink dan hieronder aan dat het zo is; "
+                   "anders kiest u een later moment.")
 DEFAULT_REMINDER_HOURS = 24
 
 
@@ -86,10 +89,28 @@ class EventForm(FlaskForm):
                                   validators=[Optional(), Length(max=2000)], filters=[strip])
     no_show_text = TextAreaField(_l("Extra alinea in de mail aan wie niet kwam"),
                                  validators=[Optional(), Length(max=2000)], filters=[strip])
+    start_in_past_confirmed = BooleanField(_l("Ja, het begin ligt echt in het verleden"))
+    # The start the event has now (None for a new one): only a newly chosen start in the past is asked about.
+    saved_starts_at: datetime | None = None
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        return self._check_moments() and self._check_place() and valid
+        return self._check_moments() and self._check_place() and self._check_past_start() and valid
+
+    @property
+    def asks_about_past_start(self) -> bool:
+        return START_IN_PAST in self.starts_at.errors or bool(self.start_in_past_confirmed.data)
+
+    def _check_past_start(self) -> bool:
+        """A start in the past is almost always a typo (a wrong year or month): it needs an explicit yes."""
+        if not self.starts_at.data or self.start_in_past_confirmed.data:
+            return True
+        starts_at = local_to_utc(self.starts_at.data)
+        saved = self.saved_starts_at.replace(second=0, microsecond=0) if self.saved_starts_at else None
+        if starts_at >= utcnow() or starts_at == saved:  # the form shows minutes
+            return True
+        self.starts_at.errors.append(START_IN_PAST)
+        return False
 
     def _check_moments(self) -> bool:
         starts, ends = self.starts_at.data, self.ends_at.data
@@ -132,9 +153,15 @@ class EventForm(FlaskForm):
         )
 
 
+class PublishForm(FlaskForm):
+    start_in_past_confirmed = HiddenField()
+
+
 def event_form(organisations: list[Organisation], **kwargs: Any) -> EventForm:
     form = EventForm(**kwargs)
     form.organisation_id.choices = organisation_choices(organisations)
+    event = kwargs.get("obj")
+    form.saved_starts_at = event.starts_at if event is not None else None
     return form
 
 

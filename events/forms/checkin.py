@@ -7,10 +7,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from core.formutils import InputRequired
+from core.webutils import single_line, strip
 from events.forms.public import SignupForm
-from webutils import single_line, strip
 
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 STALE_PAGE = _l("Ververs de pagina en probeer het opnieuw.")

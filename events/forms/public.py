@@ -13,11 +13,11 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, Length, Optional, Regexp
 
+from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, optional_str
+from core.webutils import NOT_OFFERED, single_line, strip
 from events.models import Audience, Event, Question, QuestionKind
-from formutils import MultiCheckboxField, SingleChoiceField, optional_str
-from webutils import NOT_OFFERED, single_line, strip
 
 
 class SignupForm(FlaskForm):

@@ -16,6 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core.addresses import normalise_email
+from core.sql import lock_row
+from core.timeutils import utcnow
 from events.models import (
     CheckinLog,
     CheckinResult,
@@ -25,16 +28,8 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.services.registration import (
-    EventBusy,
-    EventFull,
-    SignupData,
-    lock_row,
-    normalise_email,
-    register,
-)
+from events.services.registration import EventBusy, EventFull, SignupData, busy, register
 from extensions import db
-from timeutils import utcnow
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
@@ -74,7 +69,7 @@ def lock_registration(registration_id: int) -> Registration:
     """
     if not current_app.config.get("CHECKIN_LOCK_ENABLED", True):
         return db.session.get_one(Registration, registration_id)
-    return lock_row(Registration, registration_id)
+    return lock_row(Registration, registration_id, busy=busy)
 
 
 def check_in(event_id: int, code: str, door: Door) -> CheckinLog:
@@ -173,7 +168,6 @@ def _append(event_id: int, registration_id: int | None, code: str, door: Door, r
     try:
         db.session.flush()
     except IntegrityError as error:  # the same nonce in a parallel request (an unknown code is not locked)
-        db.session.rollback()
         raise EventBusy(_("Deze scan wordt al verwerkt. Probeer het opnieuw.")) from error
     return log
 

@@ -2,12 +2,13 @@
 
 CSV for Dutch Excel: UTF-8 with BOM, `;`-separated. XLSX through openpyxl's write-only mode
 into a temporary file, so memory stays flat however many rows there are. Both take their rows
-from `registration_rows`, and both neutralise would-be formulas.
+from `AttendanceExport.rows`, and both neutralise would-be formulas.
 """
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,53 +16,77 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy.orm import Session
 
-from csvutils import BOM, csv_line, neutralise
+from core.csvutils import BOM, csv_line, neutralise
+from core.timeutils import to_local
 from events.labels import REGISTRATION_STATUS_LABELS
-from events.models import Event, Question, Registration
+from events.models import Question, Registration
 from extensions import db
-from timeutils import to_local
 
 BATCH_SIZE = 500
 XLSX_CHUNK_BYTES = 64 * 1024
 
 
-def registration_rows(event: Event) -> Iterator[list[str]]:
-    """A header, then one row per registration, oldest first, read in batches.
+@dataclass(frozen=True)
+class QuestionColumn:
+    question_id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class AttendanceExport:
+    """What an export needs, read as plain values while the request's session is open.
+
+    The body is written after the view returned, when the request's unit of work has committed (and its
+    session may be closed): the rows come from a read session of their own, never from the request's objects.
+    """
+
+    event_id: int
+    header: list[str]
+    questions: list[QuestionColumn]
+
+    def rows(self) -> Iterator[list[str]]:
+        """The header, then one row per registration, oldest first, read in batches."""
+        yield self.header
+        with Session(db.engine) as session:
+            registrations = session.scalars(
+                sa.select(Registration)
+                .where(Registration.event_id == self.event_id)
+                .order_by(Registration.created_at, Registration.id)
+                .execution_options(yield_per=BATCH_SIZE)
+            )
+            for registration in registrations:
+                yield _row(registration, self.questions)
+
+    def csv(self) -> Iterator[str]:
+        """The CSV file in chunks, one line each."""
+        rows = self.rows()
+        yield BOM + csv_line(next(rows))
+        for row in rows:
+            yield csv_line(row)
+
+    def xlsx(self) -> Iterator[bytes]:
+        """The XLSX file in chunks: written row by row to a temporary file, then read back."""
+        with tempfile.TemporaryFile() as file:
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet(_("Aanmeldingen"))
+            for row in self.rows():
+                sheet.append([_xlsx_cell(cell) for cell in row])
+            workbook.save(file)
+            file.seek(0)
+            while chunk := file.read(XLSX_CHUNK_BYTES):
+                yield chunk
+
+
+def attendance_export(event_id: int) -> AttendanceExport:
+    """Reads the columns now: an export that cannot start fails in the view, before its audit entry is kept.
 
     Questions deleted after people answered them keep their column (marked as deleted).
     """
-    questions = _export_questions(event.id)
-    yield _header(questions)
-    registrations = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == event.id)
-        .order_by(Registration.created_at, Registration.id)
-        .execution_options(yield_per=BATCH_SIZE)
-    )
-    for registration in registrations:
-        yield _row(registration, questions)
-
-
-def registrations_csv(event: Event) -> Iterator[str]:
-    """The CSV file in chunks, one line each."""
-    rows = registration_rows(event)
-    yield BOM + csv_line(next(rows))
-    for row in rows:
-        yield csv_line(row)
-
-
-def registrations_xlsx(event: Event) -> Iterator[bytes]:
-    """The XLSX file in chunks: written row by row to a temporary file, then read back."""
-    with tempfile.TemporaryFile() as file:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Aanmeldingen"))
-        for row in registration_rows(event):
-            sheet.append([_xlsx_cell(cell) for cell in row])
-        workbook.save(file)
-        file.seek(0)
-        while chunk := file.read(XLSX_CHUNK_BYTES):
-            yield chunk
+    questions = _export_questions(event_id)
+    return AttendanceExport(event_id=event_id, header=_header(questions),
+                            questions=[QuestionColumn(question.id, question.label) for question in questions])
 
 
 def _xlsx_cell(cell: str) -> str:
@@ -86,7 +111,7 @@ def _header(questions: list[Question]) -> list[str]:
     return columns
 
 
-def _row(registration: Registration, questions: list[Question]) -> list[str]:
+def _row(registration: Registration, questions: list[QuestionColumn]) -> list[str]:
     answers = registration.answers or {}
     return [
         registration.name,
@@ -98,7 +123,7 @@ def _row(registration: Registration, questions: list[Question]) -> list[str]:
         _local(registration.checked_in_at),
         registration.source or "",
         _yes_no(registration.keep_informed),
-        *(format_answer(answers.get(str(question.id))) for question in questions),
+        *(format_answer(answers.get(str(question.question_id))) for question in questions),
     ]
 
 

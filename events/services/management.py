@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
+from core.addresses import normalise_email
+from core.timeutils import utcnow
 from events import notifications
 from events.models import (
     Audience,
@@ -28,18 +29,9 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.services.registration import (
-    SignupData,
-    confirmed_count,
-    lock_event,
-    normalise_email,
-    promote_waitlisted,
-    register,
-)
+from events.services.registration import SignupData, confirmed_count, lock_event, promote_waitlisted, register
 from extensions import db
-from timeutils import utcnow
 
-PAGE_SIZE = 50
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE})
 SLUG_MAX_LENGTH = 200
 
@@ -54,6 +46,10 @@ class StatusConflict(ManagementError):
 
 class CapacityBelowConfirmed(ManagementError):
     """Lowering the capacity would take seats from confirmed people."""
+
+
+class StartInPast(ManagementError):
+    """Publishing an event whose start has passed needs an explicit yes (it is usually a wrong date)."""
 
 
 class SlugTaken(ManagementError):
@@ -125,8 +121,7 @@ def _flush_slug() -> None:
     """
     try:
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
+    except IntegrityError as error:  # the session must roll back: the unit of work does
         raise SlugTaken(_("Op hetzelfde moment is een ander evenement met deze titel opgeslagen. "
                           "Sla nog een keer op.")) from error
 
@@ -206,9 +201,16 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
     return copy
 
 
-def publish_event(event_id: int) -> Event:
+def starts_in_the_past(event: Event) -> bool:
+    return event.starts_at < utcnow()
+
+
+def publish_event(event_id: int, *, start_in_past_confirmed: bool = False) -> Event:
     """Draft to published. Locked, so a cancellation at the same moment cannot be undone by it."""
     event = lock_event(event_id)
+    if starts_in_the_past(event) and not start_in_past_confirmed:
+        raise StartInPast(_("Het begin van deze bijeenkomst ligt in het verleden. Bevestig dat u haar toch wilt "
+                            "publiceren."))
     if event.status == EventStatus.CANCELLED:
         raise StatusConflict(_("Een geannuleerde bijeenkomst kan niet opnieuw worden gepubliceerd."))
     if event.status == EventStatus.PUBLISHED:
@@ -334,96 +336,3 @@ def _swapped(items: list[Question], first: int, second: int) -> list[Question]:
     items = list(items)
     items[first], items[second] = items[second], items[first]
     return items
-
-
-class TimeFilter(enum.StrEnum):
-    UPCOMING = "komend"
-    PAST = "voorbij"
-
-
-@dataclass(frozen=True)
-class AdminEventFilters:
-    organisation_ids: list[int]
-    organisation_id: int | None = None
-    status: EventStatus | None = None
-    time: TimeFilter | None = None
-
-
-@dataclass(frozen=True)
-class EventOverview:
-    event: Event
-    confirmed: int
-    waitlisted: int
-
-
-def _status_counts() -> sa.Subquery:
-    def count_of(status: RegistrationStatus) -> sa.ColumnElement[int]:
-        return sa.func.coalesce(sa.func.sum(sa.case((Registration.status == status, 1), else_=0)), 0)
-
-    return (
-        sa.select(
-            Registration.event_id,
-            count_of(RegistrationStatus.CONFIRMED).label("confirmed"),
-            count_of(RegistrationStatus.WAITLISTED).label("waitlisted"),
-        )
-        .group_by(Registration.event_id)
-        .subquery()
-    )
-
-
-def event_overviews(filters: AdminEventFilters, page: int = 1) -> tuple[list[EventOverview], int]:
-    """One page of the events in the given organisations with their seat counts, and the total.
-
-    Two queries whatever the number of events: the count and the page.
-    """
-    counts = _status_counts()
-    query = (
-        sa.select(Event, sa.func.coalesce(counts.c.confirmed, 0), sa.func.coalesce(counts.c.waitlisted, 0))
-        .outerjoin(counts, counts.c.event_id == Event.id)
-        .options(joinedload(Event.organisation))
-        .where(Event.organisation_id.in_(filters.organisation_ids))
-    )
-    if filters.organisation_id is not None:
-        query = query.where(Event.organisation_id == filters.organisation_id)
-    if filters.status is not None:
-        query = query.where(Event.status == filters.status)
-    order = [Event.starts_at.desc(), Event.id.desc()]
-    if filters.time == TimeFilter.UPCOMING:
-        query = query.where(Event.ends_at > utcnow())
-        order = [Event.starts_at, Event.id]
-    elif filters.time == TimeFilter.PAST:
-        query = query.where(Event.ends_at <= utcnow())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return [EventOverview(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows], total
-
-
-def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
-    """How many registrations the event has in each status (zero included)."""
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count()).where(Registration.event_id == event_id)
-        .group_by(Registration.status)
-    ).all()
-    return {status: 0 for status in RegistrationStatus} | {status: count for status, count in rows}
-
-
-@dataclass(frozen=True)
-class RegistrationFilters:
-    search: str = ""
-    status: RegistrationStatus | None = None
-
-
-def event_registrations(event_id: int, filters: RegistrationFilters, page: int = 1) -> tuple[list[Registration], int]:
-    """One page of an event's registrations, oldest first; search matches name, email or company."""
-    query = sa.select(Registration).where(Registration.event_id == event_id)
-    if filters.search:
-        term = filters.search.lower()
-        query = query.where(
-            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True)
-                     for column in (Registration.name, Registration.email, Registration.company_name)))
-        )
-    if filters.status is not None:
-        query = query.where(Registration.status == filters.status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(Registration.created_at, Registration.id)
-    return list(db.session.scalars(ordered.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))), total

@@ -1,4 +1,4 @@
-"""Read queries for the public pages: a constant number of SQL statements per page."""
+"""Read queries for the event pages, public and admin: a constant number of SQL statements per page."""
 from __future__ import annotations
 
 import enum
@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from accounts.models import Organisation
+from core.paging import page_of, total_of
+from core.timeutils import utcnow
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from events.services.registration import registration_closed_reason
 from extensions import db
-from timeutils import utcnow
 
 PAGE_SIZE = 20
+ADMIN_PAGE_SIZE = 50
 
 
 class Availability(enum.StrEnum):
@@ -77,11 +79,8 @@ def upcoming_events(filters: EventFilters, page: int = 1, page_size: int = PAGE_
         query = query.where(Event.kind == filters.kind)
     if filters.organisation_slug:
         query = query.where(Organisation.slug == filters.organisation_slug)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(
-        query.order_by(Event.starts_at, Event.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return [EventListing(event, confirmed) for event, confirmed in rows], total
+    rows = db.session.execute(page_of(query.order_by(Event.starts_at, Event.id), page, page_size)).all()
+    return [EventListing(event, confirmed) for event, confirmed in rows], total_of(query)
 
 
 def organisations_with_events() -> list[Organisation]:
@@ -103,3 +102,94 @@ def public_event(event_id: int) -> EventListing | None:
         .where(Event.id == event_id, Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
     ).first()
     return EventListing(row[0], row[1]) if row else None
+
+
+class TimeFilter(enum.StrEnum):
+    UPCOMING = "komend"
+    PAST = "voorbij"
+
+
+@dataclass(frozen=True)
+class AdminEventFilters:
+    organisation_ids: list[int]
+    organisation_id: int | None = None
+    status: EventStatus | None = None
+    time: TimeFilter | None = None
+
+
+@dataclass(frozen=True)
+class EventOverview:
+    event: Event
+    confirmed: int
+    waitlisted: int
+
+
+def _status_counts() -> sa.Subquery:
+    def count_of(status: RegistrationStatus) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((Registration.status == status, 1), else_=0)), 0)
+
+    return (
+        sa.select(
+            Registration.event_id,
+            count_of(RegistrationStatus.CONFIRMED).label("confirmed"),
+            count_of(RegistrationStatus.WAITLISTED).label("waitlisted"),
+        )
+        .group_by(Registration.event_id)
+        .subquery()
+    )
+
+
+def event_overviews(filters: AdminEventFilters, page: int = 1) -> tuple[list[EventOverview], int]:
+    """One page of the events in the given organisations with their seat counts, and the total.
+
+    Two queries whatever the number of events: the count and the page.
+    """
+    counts = _status_counts()
+    query = (
+        sa.select(Event, sa.func.coalesce(counts.c.confirmed, 0), sa.func.coalesce(counts.c.waitlisted, 0))
+        .outerjoin(counts, counts.c.event_id == Event.id)
+        .options(joinedload(Event.organisation))
+        .where(Event.organisation_id.in_(filters.organisation_ids))
+    )
+    if filters.organisation_id is not None:
+        query = query.where(Event.organisation_id == filters.organisation_id)
+    if filters.status is not None:
+        query = query.where(Event.status == filters.status)
+    order = [Event.starts_at.desc(), Event.id.desc()]
+    if filters.time == TimeFilter.UPCOMING:
+        query = query.where(Event.ends_at > utcnow())
+        order = [Event.starts_at, Event.id]
+    elif filters.time == TimeFilter.PAST:
+        query = query.where(Event.ends_at <= utcnow())
+    rows = db.session.execute(page_of(query.order_by(*order), page, ADMIN_PAGE_SIZE)).all()
+    return [EventOverview(event, confirmed, waitlisted) for event, confirmed, waitlisted in rows], total_of(query)
+
+
+def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
+    """How many registrations the event has in each status (zero included)."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count()).where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    return {status: 0 for status in RegistrationStatus} | {status: count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class RegistrationFilters:
+    search: str = ""
+    status: RegistrationStatus | None = None
+
+
+def event_registrations(event_id: int, filters: RegistrationFilters, page: int = 1) -> tuple[list[Registration], int]:
+    """One page of an event's registrations, oldest first; search matches name, email or company."""
+    query = sa.select(Registration).where(Registration.event_id == event_id)
+    if filters.search:
+        term = filters.search.lower()
+        query = query.where(
+            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True)
+                     for column in (Registration.name, Registration.email, Registration.company_name)))
+        )
+    if filters.status is not None:
+        query = query.where(Registration.status == filters.status)
+    ordered = query.order_by(Registration.created_at, Registration.id)
+    return list(db.session.scalars(page_of(ordered, page, ADMIN_PAGE_SIZE))), total_of(query)

@@ -6,27 +6,22 @@ its outbox mail are stored together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.interfaces import ORMOption
 
+from core.addresses import normalise_email
+from core.sql import lock_row
+from core.timeutils import utcnow
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
+from events.signals import keep_informed_requested
 from extensions import db
-from timeutils import utcnow
-
-Locked = TypeVar("Locked", Event, Registration)
-signals = Namespace()
-# Sent with `registration` (flushed, not committed) when a new sign-up ticked "keep me informed";
-# the campaigns feature starts its double opt-in in the same transaction.
-keep_informed_requested = signals.signal("keep-informed-requested")
 
 
 class RegistrationError(Exception):
@@ -56,10 +51,6 @@ class SignupData:
     source: str | None = None
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def registration_closed_reason(event: Event) -> str | None:
     """Why sign-up is not possible now, or None when it is open."""
     now = utcnow()
@@ -83,28 +74,11 @@ def lock_event(event_id: int) -> Event:
     with_sender = joinedload(Event.organisation)  # the mails written under the lock need it
     if not current_app.config.get("EVENT_LOCK_ENABLED", True):
         return db.session.get_one(Event, event_id)
-    return lock_row(Event, event_id, with_sender)
+    return lock_row(Event, event_id, with_sender, busy=busy)
 
 
-def lock_row(model: type[Locked], row_id: int, *options: ORMOption) -> Locked:
-    """Locks one row until commit and returns it freshly read.
-
-    PostgreSQL: SELECT ... FOR UPDATE with a lock_timeout, so a pile-up answers "busy" after a
-    few seconds instead of hanging. SQLite has one writer: a no-op UPDATE takes the write lock
-    now, before anything is counted, and its busy timeout plays the same role.
-    """
-    try:
-        if db.engine.dialect.name == "postgresql":
-            seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
-            db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
-            query = sa.select(model).where(model.id == row_id).with_for_update(of=model).options(*options)
-            return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
-        no_op = sa.update(model).where(model.id == row_id).values(id=model.id)
-        db.session.execute(no_op.execution_options(synchronize_session=False))
-        return db.session.get_one(model, row_id, populate_existing=True, options=list(options))
-    except OperationalError as error:
-        db.session.rollback()
-        raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
+def busy() -> EventBusy:
+    return EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw."))
 
 
 def confirmed_count(event_id: int) -> int:
@@ -164,7 +138,6 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     try:
         db.session.flush()
     except IntegrityError as error:  # only without the lock: a parallel sign-up with this address
-        db.session.rollback()
         raise EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw.")) from error
     notifications.queue_signup_mail(registration, mail)
     if data.keep_informed:

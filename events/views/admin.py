@@ -23,30 +23,32 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from accounts import audit
 from accounts.models import Organisation
-from accounts.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
+from core import audit
+from core.db import Refused
+from core.paging import page_count
+from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
+from core.timeutils import local_to_utc
+from core.webutils import page_number
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
+    PublishForm,
     QuestionForm,
     duplicate_form,
     event_form,
 )
 from events.labels import template_labels
 from events.models import Event, EventStatus, Question, Registration, RegistrationStatus
-from events.services import management
-from events.services.export import registrations_csv, registrations_xlsx
+from events.services import management, queries
+from events.services.export import attendance_export
 from events.services.registration import EventBusy, RegistrationError, SignupData, cancel_registration
 from extensions import db
-from timeutils import local_to_utc
-from webutils import page_number
 
 blueprint = Blueprint("events_admin", __name__, url_prefix="/beheer/evenementen")
 blueprint.context_processor(template_labels)
 
 Parsed = TypeVar("Parsed")
-Result = TypeVar("Result")
 Page = str | tuple[str, int] | Response
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -82,21 +84,7 @@ def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
 
 
 def _pages(total: int) -> int:
-    return max((total + management.PAGE_SIZE - 1) // management.PAGE_SIZE, 1)
-
-
-def _commit_or_abort(action: Callable[[], Result]) -> Result:
-    """Runs a service and commits; a refused change rolls back and answers 409 (503 when busy)."""
-    try:
-        result = action()
-        db.session.commit()
-    except EventBusy as error:
-        db.session.rollback()
-        abort(503, description=str(error))
-    except (management.ManagementError, RegistrationError) as error:
-        db.session.rollback()
-        abort(409, description=str(error))
-    return result
+    return page_count(total, queries.ADMIN_PAGE_SIZE)
 
 
 @blueprint.route("/")
@@ -104,14 +92,14 @@ def _commit_or_abort(action: Callable[[], Result]) -> Result:
 def index() -> str:
     organisation_ids = organisation_ids_for(current_user, Permission.MANAGE_EVENTS)
     chosen_organisation = _choice_arg("organisatie", int)
-    filters = management.AdminEventFilters(
+    filters = queries.AdminEventFilters(
         organisation_ids=organisation_ids,
         organisation_id=chosen_organisation if chosen_organisation in organisation_ids else None,
         status=_choice_arg("status", EventStatus),
-        time=_choice_arg("wanneer", management.TimeFilter),
+        time=_choice_arg("wanneer", queries.TimeFilter),
     )
     page = page_number()
-    overviews, total = management.event_overviews(filters, page)
+    overviews, total = queries.event_overviews(filters, page)
     return render_template(
         "events/admin/index.html",
         overviews=overviews,
@@ -121,7 +109,7 @@ def index() -> str:
         filters=filters,
         organisations=_manageable_organisations(),
         EventStatus=EventStatus,
-        TimeFilter=management.TimeFilter,
+        TimeFilter=queries.TimeFilter,
     )
 
 
@@ -133,9 +121,8 @@ def create() -> Page:
         return _render_event_form(form, None)
     try:
         event = management.create_event(form.event_data())
-        db.session.commit()
     except management.ManagementError as error:
-        return _render_event_form(form, None, status=409, error=str(error))
+        raise Refused(_render_event_form, form, None, status=409, error=str(error)) from error
     flash(_("De bijeenkomst is als concept opgeslagen."), "success")
     return redirect(url_for("events_admin.edit", event_id=event.id))
 
@@ -149,17 +136,11 @@ def edit(event_id: int) -> Page:
         return _render_event_form(form, event)
     try:
         promoted = management.update_event(event.id, form.event_data())
-        db.session.commit()
-    except EventBusy as error:
-        db.session.rollback()
-        abort(503, description=str(error))
     except management.CapacityBelowConfirmed as error:
-        db.session.rollback()
         form.capacity.errors = [str(error)]
-        return _render_event_form(form, _event_or_404(event_id), status=409)
+        raise Refused(_render_event_form, form, event, status=409) from error
     except management.ManagementError as error:
-        db.session.rollback()
-        return _render_event_form(form, _event_or_404(event_id), status=409, error=str(error))
+        raise Refused(_render_event_form, form, event, status=409, error=str(error)) from error
     flash(_("De wijzigingen zijn opgeslagen."), "success")
     if promoted:
         flash(ngettext("%(num)s persoon van de wachtlijst heeft een plaats gekregen en is gemaild.",
@@ -185,17 +166,20 @@ def duplicate(event_id: int) -> Page:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/duplicate.html", form=form, event=event), status
-    copy = _commit_or_abort(lambda: management.duplicate_event(
-        event.id, form.organisation_id.data, local_to_utc(form.starts_at.data)))
+    copy = management.duplicate_event(event.id, form.organisation_id.data, local_to_utc(form.starts_at.data))
     flash(_("De kopie is als concept opgeslagen. Controleer de gegevens en publiceer haar."), "success")
     return redirect(url_for("events_admin.edit", event_id=copy.id))
 
 
 @blueprint.post("/<int:event_id>/publiceren")
 @requires(Permission.MANAGE_EVENTS)
-def publish(event_id: int) -> Response:
+def publish(event_id: int) -> Page:
     event = _event_or_404(event_id)
-    _commit_or_abort(lambda: management.publish_event(event.id))
+    form = PublishForm()
+    confirmed = bool(form.start_in_past_confirmed.data)
+    if management.starts_in_the_past(event) and not confirmed and event.status == EventStatus.DRAFT:
+        return render_template("events/admin/confirm_publish.html", event=event, form=form)
+    management.publish_event(event.id, start_in_past_confirmed=confirmed)
     flash(_("De bijeenkomst is gepubliceerd."), "success")
     return redirect(url_for("events_admin.edit", event_id=event_id))
 
@@ -208,7 +192,7 @@ def unpublish(event_id: int) -> Page:
         if event.status != EventStatus.PUBLISHED:
             abort(409, description=_("Alleen een gepubliceerde bijeenkomst kan terug naar concept."))
         return render_template("events/admin/confirm_unpublish.html", event=event, form=FlaskForm())
-    _commit_or_abort(lambda: management.unpublish_event(event.id))
+    management.unpublish_event(event.id)
     flash(_("De bijeenkomst is terug naar concept en niet meer openbaar. De aanmeldingen blijven bewaard."),
           "success")
     return redirect(url_for("events_admin.edit", event_id=event_id))
@@ -224,8 +208,8 @@ def cancel(event_id: int) -> Page:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/confirm_cancel.html", event=event, form=form,
-                               counts=management.status_counts(event.id), RegistrationStatus=RegistrationStatus), status
-    mailed = _commit_or_abort(lambda: management.cancel_event(event.id, form.reason.data))
+                               counts=queries.status_counts(event.id), RegistrationStatus=RegistrationStatus), status
+    mailed = management.cancel_event(event.id, form.reason.data)
     flash(ngettext("De bijeenkomst is geannuleerd. %(num)s aangemelde persoon krijgt een e-mail.",
                    "De bijeenkomst is geannuleerd. %(num)s aangemelde personen krijgen een e-mail.", mailed),
           "success")
@@ -241,7 +225,6 @@ def questions(event_id: int) -> Page:
         status = 400 if form.is_submitted() else 200
         return render_template("events/admin/questions.html", event=event, form=form), status
     management.add_question(event.id, form.question_data())
-    db.session.commit()
     flash(_("De vraag is toegevoegd."), "success")
     return redirect(url_for("events_admin.questions", event_id=event_id))
 
@@ -257,7 +240,6 @@ def edit_question(event_id: int, question_id: int) -> Page:
         return render_template("events/admin/question_form.html", event=event, question=question,
                                form=form), status
     management.update_question(question, form.question_data())
-    db.session.commit()
     flash(_("De vraag is opgeslagen."), "success")
     return redirect(url_for("events_admin.questions", event_id=event_id))
 
@@ -271,7 +253,6 @@ def delete_question(event_id: int, question_id: int) -> Page:
         return render_template("events/admin/confirm_delete_question.html", event=event, question=question,
                                has_answers=management.has_answers(question), form=FlaskForm())
     kept = management.delete_question(question)
-    db.session.commit()
     if kept:
         flash(_("De vraag staat niet meer op het formulier. De gegeven antwoorden blijven bewaard en in de export."),
               "success")
@@ -290,7 +271,6 @@ def move_question(event_id: int, question_id: int) -> Response:
     if direction is None:
         abort(400)
     management.move_question(question, direction)
-    db.session.commit()
     return redirect(url_for("events_admin.questions", event_id=event_id, _anchor=f"vraag-{question_id}"))
 
 
@@ -298,12 +278,12 @@ def move_question(event_id: int, question_id: int) -> Response:
 @requires(Permission.MANAGE_EVENTS)
 def registrations(event_id: int) -> str:
     event = _event_or_404(event_id)
-    filters = management.RegistrationFilters(
+    filters = queries.RegistrationFilters(
         search=request.args.get("zoek", "").strip()[:200],
         status=_choice_arg("status", RegistrationStatus),
     )
     page = page_number()
-    rows, total = management.event_registrations(event.id, filters, page)
+    rows, total = queries.event_registrations(event.id, filters, page)
     audit.record("registrations.viewed", "event", event.id, organisation_id=event.organisation_id, page=page)
     return render_template(
         "events/admin/registrations.html",
@@ -313,7 +293,7 @@ def registrations(event_id: int) -> str:
         page=page,
         pages=_pages(total),
         filters=filters,
-        counts=management.status_counts(event.id),
+        counts=queries.status_counts(event.id),
         RegistrationStatus=RegistrationStatus,
     )
 
@@ -324,21 +304,16 @@ def add_registration(event_id: int) -> Page:
     event = _event_or_404(event_id)
     form = ManualRegistrationForm()
     if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("events/admin/registration_form.html", event=event, form=form), status
+        return _render_registration_form(event, form, 400 if form.is_submitted() else 200)
     data = SignupData(name=form.name.data, email=form.email.data,
                       company_name=form.company_name.data or None, phone=form.phone.data or None)
     try:
         registration, is_new = management.add_registration(event.id, data, current_user.id)
-        audit.record("registration.added", "registration", registration.id, organisation_id=event.organisation_id)
-        db.session.commit()
-    except EventBusy as error:
-        db.session.rollback()
-        abort(503, description=str(error))
+    except EventBusy:
+        raise  # 503 (app.refusal_codes)
     except RegistrationError as error:
-        db.session.rollback()
-        return render_template("events/admin/registration_form.html", event=_event_or_404(event_id), form=form,
-                               error=str(error)), 409
+        raise Refused(_render_registration_form, event, form, 409, str(error)) from error
+    audit.record("registration.added", "registration", registration.id, organisation_id=event.organisation_id)
     if not is_new:
         flash(_("Dit e-mailadres was al aangemeld; de link om de aanmelding te beheren is opnieuw gemaild."), "info")
     elif registration.status == RegistrationStatus.WAITLISTED:
@@ -347,6 +322,10 @@ def add_registration(event_id: int) -> Page:
     else:
         flash(_("%(name)s is aangemeld en krijgt een bevestiging per e-mail.", name=registration.name), "success")
     return redirect(url_for("events_admin.registrations", event_id=event_id))
+
+
+def _render_registration_form(event: Event, form: FlaskForm, status: int, error: str | None = None) -> tuple[str, int]:
+    return render_template("events/admin/registration_form.html", event=event, form=form, error=error), status
 
 
 @blueprint.route("/<int:event_id>/aanmeldingen/<int:registration_id>/annuleren", methods=["GET", "POST"])
@@ -358,7 +337,7 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
         return render_template("events/admin/confirm_cancel_registration.html", event=event,
                                registration=registration, form=FlaskForm())
     audit.record("registration.cancelled", "registration", registration.id, organisation_id=event.organisation_id)
-    promoted = _commit_or_abort(lambda: cancel_registration(registration, by_organiser=True))
+    promoted = cancel_registration(registration, by_organiser=True)
     flash(_("De aanmelding van %(name)s is geannuleerd; de persoon krijgt een e-mail.", name=registration.name),
           "success")
     for person in promoted:
@@ -369,17 +348,20 @@ def cancel_signup(event_id: int, registration_id: int) -> Page:
 @blueprint.route("/<int:event_id>/aanmeldingen.csv")
 @requires(Permission.MANAGE_EVENTS)
 def export(event_id: int) -> Response:
-    event = _event_or_404(event_id)
-    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id)
-    response = Response(stream_with_context(registrations_csv(event)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.csv"'
-    return response
+    return _attendance_download(event_id, "csv")
 
 
 @blueprint.route("/<int:event_id>/aanmeldingen.xlsx")
 @requires(Permission.MANAGE_EVENTS)
 def export_xlsx(event_id: int) -> Response:
+    return _attendance_download(event_id, "xlsx")
+
+
+def _attendance_download(event_id: int, suffix: str) -> Response:
     event = _event_or_404(event_id)
-    response = Response(stream_with_context(registrations_xlsx(event)), mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.xlsx"'
+    attendance = attendance_export(event.id)
+    audit.record("registrations.exported", "event", event.id, organisation_id=event.organisation_id, format=suffix)
+    body, mimetype = (attendance.csv(), "text/csv") if suffix == "csv" else (attendance.xlsx(), XLSX_MIMETYPE)
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="aanmeldingen-{event.slug}.{suffix}"'
     return response

@@ -13,20 +13,22 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from accounts import audit
-from accounts.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core import audit
+from core.db import Refused, keep_refusal
+from core.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core.timeutils import utcnow
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels
 from events.models import CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
 from events.services import checkin
 from events.services.registration import EventBusy, RegistrationError, SignupData
 from extensions import db
-from timeutils import utcnow
 
 blueprint = Blueprint("events_checkin", __name__, url_prefix="/beheer/check-in")
 blueprint.context_processor(template_labels)
@@ -103,17 +105,17 @@ def _render_door(event: Event, form: ScanForm | None = None, outcome: Outcome | 
     ), status
 
 
-def _run(action: Callable[[], CheckinLog]) -> CheckinLog | str:
-    """Runs a door service and commits; a refusal rolls back and comes back as its message."""
+def _run(action: Callable[[], CheckinLog], refused: Callable[[str], ResponseReturnValue]) -> CheckinLog:
+    """Runs a door service. Its answer is committed whatever its status: a refused scan (unknown code,
+    already in) is kept in the log too. A refusal of the service itself rolls back, then `refused(message)`
+    answers; EventBusy is a 503 (app.refusal_codes)."""
     try:
         log = action()
-        db.session.commit()
-    except EventBusy as error:
-        db.session.rollback()
-        abort(503, description=str(error))
+    except EventBusy:
+        raise
     except (checkin.CheckinError, RegistrationError) as error:
-        db.session.rollback()
-        return str(error)
+        raise Refused(refused, str(error)) from error
+    keep_refusal()
     return log
 
 
@@ -145,9 +147,8 @@ def scan(event_id: int) -> tuple[str, int]:
     form = ScanForm()
     if not form.validate():
         return _render_door(event, form, status=400)
-    result = _run(lambda: checkin.check_in(event.id, form.code.data, _door(event, form.nonce.data, form.device.data)))
-    if isinstance(result, str):
-        return _render_door(event, form, error=result, status=409)
+    result = _run(lambda: checkin.check_in(event.id, form.code.data, _door(event, form.nonce.data, form.device.data)),
+                  lambda message: _render_door(event, form, error=message, status=409))
     outcome = describe(result)
     return _render_door(event, ScanForm(formdata=None, device=form.device.data), outcome, status=outcome.status)
 
@@ -163,9 +164,8 @@ def undo(event_id: int, registration_id: int) -> tuple[str, int]:
     nonce = request.form.get("nonce", "")
     if not _valid_nonce(nonce):
         return _render_door(event, form, error=_("Ververs de pagina en probeer het opnieuw."), status=400)
-    result = _run(lambda: checkin.undo_check_in(event.id, registration.id, _door(event, nonce, form.device.data)))
-    if isinstance(result, str):
-        return _render_door(event, form, error=result, status=409)
+    result = _run(lambda: checkin.undo_check_in(event.id, registration.id, _door(event, nonce, form.device.data)),
+                  lambda message: _render_door(event, form, error=message, status=409))
     return _render_door(event, form, describe(result))
 
 
@@ -181,10 +181,9 @@ def walk_in(event_id: int) -> tuple[str, int]:
     data = SignupData(name=form.name.data, email=form.email.data,
                       company_name=form.company_name.data or None, phone=form.phone.data or None)
     result = _run(lambda: checkin.walk_in(event.id, data, _door(event, form.nonce.data, form.device.data),
-                                          over_capacity=form.over_capacity.data))
-    if isinstance(result, str):
-        return render_template("events/checkin/walk_in.html", event=_event_or_404(event_id), form=form,
-                               may_manage=may_manage, error=result), 409
+                                          over_capacity=form.over_capacity.data),
+                  lambda message: (render_template("events/checkin/walk_in.html", event=event, form=form,
+                                                   may_manage=may_manage, error=message), 409))
     audit.record("registration.walked_in", "registration", result.registration_id,
                  organisation_id=event.organisation_id)
     return _render_door(event, ScanForm(formdata=None, device=form.device.data), describe(result))
@@ -245,9 +244,7 @@ def scan_json(event_id: int) -> tuple[Response, int]:
     except ValueError:
         return _json_error(_("De tijd van het apparaat klopt niet."), 400)
     door = _door(event, nonce, device, scanned_at)
-    result = _run(lambda: checkin.check_in(event.id, code.strip(), door))
-    if isinstance(result, str):
-        return _json_error(result, 409)
+    result = _run(lambda: checkin.check_in(event.id, code.strip(), door), lambda message: _json_error(message, 409))
     outcome = describe(result)
     return jsonify(_outcome_json(event, outcome)), outcome.status
 
@@ -275,7 +272,8 @@ def _found_json(registration: Registration) -> dict[str, object]:
         "status": registration.status.value,
         "status_label": str(REGISTRATION_STATUS_LABELS[registration.status]),
         "code": registration.checkin_code,
-        "checked_in": _already(registration) if registration.checked_in_at else "",
+        "checked_in": _("Ingecheckt om %(time)s", time=format_time(registration.checked_in_at, "HH:mm"))
+        if registration.checked_in_at else "",
     }
 
 

@@ -16,7 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from accounts.permissions import public
+from core.db import Refused
+from core.paging import page_count
+from core.permissions import public
+from core.webutils import page_number, safe_local_target
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
@@ -34,8 +37,7 @@ from events.services.registration import (
 )
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
-from extensions import db, limiter
-from webutils import page_number, safe_local_target
+from extensions import limiter
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -74,7 +76,7 @@ def listing() -> str:
         listings=listings,
         total=total,
         page=page,
-        pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+        pages=page_count(total, queries.PAGE_SIZE),
         filters=filters,
         organisations=queries.organisations_with_events(),
         Audience=Audience,
@@ -145,13 +147,10 @@ def detail(event_id: int, slug: str) -> Response | tuple[str, int] | str:
         return _signed_up(listing, form.email.data)
     try:
         register(listing.event.id, _signup_data(form))
-        db.session.commit()
     except EventBusy as error:
-        db.session.rollback()
-        return _render_detail(listing, form, status=503, error=str(error))
+        raise Refused(_render_detail, listing, form, status=503, error=str(error)) from error
     except (EventFull, RegistrationError) as error:
-        db.session.rollback()
-        return _render_detail(queries.public_event(event_id) or listing, form, status=409, error=str(error))
+        raise Refused(_render_refused_detail, event_id, listing, form, str(error)) from error
     return _signed_up(listing, form.email.data)
 
 
@@ -176,6 +175,12 @@ def _render_detail(listing: queries.EventListing, form: SignupForm, status: int 
                    error: str | None = None) -> tuple[str, int]:
     return render_template("events/detail.html", listing=listing, event=listing.event, form=form,
                            error=error, Availability=queries.Availability), status
+
+
+def _render_refused_detail(event_id: int, listing: queries.EventListing, form: SignupForm,
+                           error: str) -> tuple[str, int]:
+    """After the rollback: the seats as they are now (the event may have filled up meanwhile)."""
+    return _render_detail(queries.public_event(event_id) or listing, form, status=409, error=error)
 
 
 @blueprint.route("/evenementen/<int:event_id>/<slug>/aangemeld")
@@ -221,15 +226,7 @@ def _has_ticket(registration: Registration) -> bool:
 @public
 def cancel(token: str) -> Response:
     registration = _registration_or_error(token)
-    try:
-        cancel_registration(registration)
-        db.session.commit()
-    except EventBusy as error:
-        db.session.rollback()
-        abort(503, description=str(error))
-    except RegistrationError as error:
-        db.session.rollback()
-        abort(409, description=str(error))
+    cancel_registration(registration)  # refused: EventBusy 503, RegistrationError 409 (app.refusal_codes)
     flash(_("Uw aanmelding is geannuleerd."), "success")
     return redirect(url_for("events.manage", token=token))
 

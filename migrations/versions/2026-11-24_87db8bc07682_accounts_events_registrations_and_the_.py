@@ -8,7 +8,7 @@ Create Date: 2026-11-24 12:02:43.193394
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

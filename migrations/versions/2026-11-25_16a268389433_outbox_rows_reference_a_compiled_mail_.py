@@ -10,7 +10,7 @@ import secrets
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 10:29:02.080765
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

@@ -11,7 +11,7 @@ Create Date: 2026-11-25 10:17:06.260269
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

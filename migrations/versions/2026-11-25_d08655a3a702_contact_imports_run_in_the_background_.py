@@ -12,7 +12,7 @@ Create Date: 2026-11-25 12:28:01.197291
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

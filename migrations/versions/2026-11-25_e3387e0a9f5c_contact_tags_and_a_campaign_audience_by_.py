@@ -8,7 +8,7 @@ Create Date: 2026-11-25 12:25:54.399571
 from alembic import op
 import sqlalchemy as sa
 
-import timeutils
+from core import timeutils
 
 
 # revision identifiers, used by Alembic.

@@ -4,14 +4,14 @@ Outbox rows gain `secret_link` (how to make the link, never the link); users gai
 `link_generation`, bumped by every new reset or invitation link.
 
 Revision ID: a1c9e4f27b3d
-Revises: d08655a3a702
+Revises: 7f3a9c2e4b61
 Create Date: 2026-12-01 21:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a1c9e4f27b3d'
-down_revision = 'd08655a3a702'
+down_revision = '7f3a9c2e4b61'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@
   var codeForm = document.getElementById("code-form");
   var deviceInput = document.getElementById("device");
   var text = {  // translated by the server, see data-text-* on #door
-    undo: door.dataset.textUndo, checkIn: door.dataset.textCheckIn, already: door.dataset.textAlready,
+    undo: door.dataset.textUndo, undoCheckIn: door.dataset.textUndoCheckIn, checkIn: door.dataset.textCheckIn,
     offline: door.dataset.textOffline, searchFailed: door.dataset.textSearchFailed,
     cameraFailed: door.dataset.textCameraFailed
   };
@@ -41,7 +41,7 @@
     });
   }
 
-  function undoForm(registrationId) {
+  function undoForm(registrationId, button) {
     var form = element("form");
     form.method = "post";
     form.action = door.dataset.undoUrl.replace("/0/", "/" + registrationId + "/");
@@ -53,7 +53,7 @@
         input.value = pair[1];
         form.appendChild(input);
       });
-    form.appendChild(element("button", "utrecht-button utrecht-button--secondary-action", text.undo));
+    form.appendChild(button || element("button", "utrecht-button utrecht-button--secondary-action", text.undo));
     return form;
   }
 
@@ -145,23 +145,30 @@
   var searchResults = document.getElementById("search-results");
   var searchTimer = null;
 
+  // The same person as the server-rendered search (_person.html): each button names whom it is for.
+  function personButton(tone, label, name) {
+    var button = element("button", "utrecht-button utrecht-button--" + tone + "-action", label);
+    button.appendChild(element("span", "visually-hidden", ": " + name));
+    return button;
+  }
+
   function person(found) {
     var item = element("li", "door-person");
-    var text = element("p", "utrecht-paragraph");
-    text.appendChild(element("strong", "", found.name));
-    text.appendChild(document.createTextNode((found.company ? " · " + found.company : "")));
-    text.appendChild(element("br"));
-    text.appendChild(element("span", "break", found.email));
-    text.appendChild(document.createTextNode(" · " + found.status_label));
+    var line = element("p", "utrecht-paragraph");
+    line.appendChild(element("strong", "", found.name));
+    line.appendChild(document.createTextNode((found.company ? " · " + found.company : "")));
+    line.appendChild(element("br"));
+    line.appendChild(element("span", "break", found.email));
+    line.appendChild(document.createTextNode(" · " + found.status_label));
     if (found.checked_in) {
-      text.appendChild(element("br"));
-      text.appendChild(document.createTextNode(text.already + " " + found.checked_in));
+      line.appendChild(element("br"));
+      line.appendChild(document.createTextNode(found.checked_in));
     }
-    item.appendChild(text);
+    item.appendChild(line);
     if (found.checked_in) {
-      item.appendChild(undoForm(found.id));
+      item.appendChild(undoForm(found.id, personButton("secondary", text.undoCheckIn, found.name)));
     } else if (found.status === "confirmed") {
-      var button = element("button", "utrecht-button utrecht-button--primary-action", text.checkIn);
+      var button = personButton("primary", text.checkIn, found.name);
       button.type = "button";
       button.addEventListener("click", function () { sendScan(found.code).then(search); });
       item.appendChild(button);

@@ -11,8 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
 
-from accounts import audit
-from accounts.models import AuditEntry, Membership, Organisation, Role
+from accounts.models import Membership, Organisation, Role
+from core import audit
+from core.audit import AuditEntry
+from core.timeutils import utcnow
 from events.models import Registration
 from extensions import db
 from mailing.models import OutgoingAttachment
@@ -28,7 +30,6 @@ from tests.factories import (
     make_registration,
     make_user,
 )
-from timeutils import utcnow
 
 LONG_AGENT = "Mozilla/5.0 " + "x" * 400
 

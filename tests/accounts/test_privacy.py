@@ -11,8 +11,10 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from accounts import privacy
-from accounts.models import AuditEntry, Organisation, Role
+from accounts.models import Organisation, Role
+from core import privacy
+from core.audit import AuditEntry
+from core.timeutils import utcnow
 from events.models import Event, Registration, RegistrationStatus
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment
@@ -27,7 +29,6 @@ from tests.factories import (
     outbox,
     signup_url,
 )
-from timeutils import utcnow
 
 PERSON = "anna@example.org"
 

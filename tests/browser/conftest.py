@@ -1,7 +1,8 @@
 """Playwright driving Debian's Chromium (never a downloaded browser) against the live server.
 
-One browser per test session; each test gets a fresh context (cookies, viewport). The checks do
-not depend on the database, so they run once, on SQLite.
+One browser per test session (`browser` in tests/conftest.py, shared with tests/deployed/); each
+test gets a fresh context (cookies, viewport). The checks do not depend on the database, so they
+run once, on SQLite.
 """
 from __future__ import annotations
 
@@ -9,21 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from playwright.sync_api import Page
 from accounts.models import Organisation, Role, User
 from campaigns import tokens
 from campaigns.models import ContactImport, ContactTag, ImportStatus
+from core.timeutils import utcnow
 from effect.models import EffectResponse, EffectSettings
 from effect.tokens import mint_evaluation, mint_followup
 from events.tokens import manage_token
@@ -37,7 +38,6 @@ from tests.factories import (
     make_user,
     signup_url,
 )
-from timeutils import utcnow
 
 pytestmark = pytest.mark.browser
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

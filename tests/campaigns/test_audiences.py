@@ -5,6 +5,7 @@ from flask.testing import FlaskClient
 
 from accounts.models import Role
 from campaigns.models import Campaign, ContactAudience, ContactStatus, ContactTopic, Topic
+from core.timeutils import utcnow
 from events.models import RegistrationStatus
 from extensions import db
 from tests.campaigns.helpers import form_of
@@ -19,7 +20,6 @@ from tests.factories import (
     make_user,
     outbox,
 )
-from timeutils import utcnow
 
 
 def count(client: FlaskClient, campaign: Campaign, **audience: object) -> int:

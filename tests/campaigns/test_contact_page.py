@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from accounts.models import AuditEntry, Role
-from accounts.privacy import ANONYMOUS_DOMAIN
+from accounts.models import Role
 from campaigns.models import (
     ConsentRecord,
     ConsentSource,
@@ -21,6 +20,9 @@ from campaigns.models import (
     ContactTopic,
     Topic,
 )
+from core.audit import AuditEntry
+from core.privacy import ANONYMOUS_DOMAIN
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageKind, MessageStatus
 from tests.campaigns.helpers import signed_in
@@ -37,7 +39,6 @@ from tests.factories import (
     make_user,
     outbox,
 )
-from timeutils import utcnow
 
 PERSON = "lotte@example.org"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -149,6 +150,33 @@ def test_mapping_without_the_email_column_is_refused(client: FlaskClient) -> Non
     result = client.post(response.location, data={"kolom_email": "", "kolom_name": "1"})
     assert result.status_code == 400 and "e-mailadres" in result.get_data(as_text=True)
     assert contacts() == {}
+
+
+@pytest.mark.parametrize(("data", "line", "count"), [
+    (b"email" + b";kolom" * 999_999 + b"\nanna@example.org\n", 1, 1_000_000),  # as the attack's 9.9 MB file
+    (b"email;naam\nanna@example.org;Anna\n" + b"bob@example.org" + b";x" * 200 + b"\n", 3, 201),
+], ids=["header", "a-later-row"])
+def test_a_file_with_more_than_200_columns_is_refused_at_upload(client: FlaskClient, data: bytes, line: int,
+                                                                count: int) -> None:
+    """Refused at the first wide row, with the line and the count; nothing is stored to show later."""
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    response = upload(client, organisation, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"Regel {line} heeft {count} kolommen" in page
+    assert "hoogstens 200" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactImport)) == 0
+
+
+def test_a_file_with_200_columns_is_mapped(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    header = ";".join(["email", *(f"kolom{n}" for n in range(199))])
+    response = upload(client, organisation, f"{header}\nanna@example.org{';x' * 199}\n".encode())
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "kolom198" in page and "anna@example.org" in page
 
 
 def test_a_file_above_the_limit_gets_a_dutch_413(app: Flask, client: FlaskClient) -> None:

@@ -16,11 +16,11 @@ from sqlalchemy.orm import undefer
 from accounts.models import Organisation
 from campaigns.models import ConsentRecord, Contact, ContactImport, ContactStatus, ImportStatus, list_memberships
 from campaigns.services import import_jobs
+from core.timeutils import utcnow
 from extensions import db
 from tests.campaigns.helpers import signed_in
 from tests.campaigns.test_import_export import run_tick, upload
 from tests.factories import login, make_contact, make_contact_list, make_import, make_organisation, make_user
-from timeutils import utcnow
 
 ROWS = 2500  # three chunks of importing.CHUNK_SIZE (1000)
 PERSON = "lezer@example.org"

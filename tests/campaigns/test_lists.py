@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from accounts.models import AuditEntry, Organisation
+from accounts.models import Organisation
 from campaigns.models import ContactList, ImportStatus, list_memberships
+from core.audit import AuditEntry
 from extensions import db
 from tests.campaigns.helpers import signed_in
 from tests.factories import make_campaign, make_contact, make_contact_list, make_import, make_organisation

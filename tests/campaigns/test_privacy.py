@@ -9,12 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation
-from accounts.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactStatus, ContactTag, ContactTopic, Topic
+from core.privacy import ANONYMOUS_DOMAIN, ANONYMOUS_NAME
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import OutgoingMessage
 from tests.factories import login, make_campaign, make_contact, make_contact_list, make_message, make_organisation, make_user
-from timeutils import utcnow
 
 PERSON = "lezer@example.org"
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from accounts.models import Role
 from campaigns.models import Campaign, CampaignStatus, Contact, ContactStatus
 from campaigns.services.sending import launch_due, write_outbox_rows
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.worker import run_worker
@@ -20,7 +21,6 @@ from tests.campaigns.helpers import path_of, signed_in
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_campaign, make_contact, make_organisation, make_user
 from tests.mailing.conftest import Relay
-from timeutils import utcnow
 
 
 def rows(campaign: Campaign) -> list[OutgoingMessage]:

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from accounts.models import AuditEntry, Organisation
+from accounts.models import Organisation
 from campaigns.models import Campaign, Contact, ContactStatus, ContactTag, tag_memberships
+from core.audit import AuditEntry
 from extensions import db
 from tests.campaigns.helpers import form_of, signed_in
 from tests.conftest import QueryCounter

@@ -7,11 +7,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask
 
+from core.timeutils import utcnow
 from effect.models import EffectResponse, EffectSettings
 from events.models import Event, Registration
 from extensions import db
 from tests.factories import as_sent, make_event, make_organisation, make_registration, outbox
-from timeutils import utcnow
 
 KNOWLEDGE_KEYS = ["bank_sms", "two_step", "new_number"]
 # The right option of each of KNOWLEDGE_KEYS, and a wrong one

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from effect import services
 from effect.tokens import mint_evaluation, mint_followup
 from extensions import db
 from tests.effect.helpers import attendee, evaluation_answers, held_event, link_in, responses, tick, with_settings
 from tests.factories import outbox
-from timeutils import utcnow
 
 
 def evaluated(client: FlaskClient, days_ago: float, intentions: list[str], **settings: object) -> tuple[str, int]:

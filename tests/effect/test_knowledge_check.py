@@ -6,12 +6,12 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from effect.tokens import mint_evaluation
 from events.models import RegistrationStatus
 from events.tokens import manage_token
 from tests.effect.helpers import KNOWLEDGE_KEYS, RIGHT, WRONG, attendee, evaluation_answers, responses, with_settings
 from tests.factories import make_event, make_organisation, make_registration
-from timeutils import utcnow
 
 
 def knowledge(answers: dict[str, int]) -> dict[str, str]:

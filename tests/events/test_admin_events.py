@@ -10,7 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Membership, Organisation, Role
+from core.timeutils import utcnow
 from events.models import Event, EventStatus, QuestionKind, Registration, RegistrationStatus
+from events.services import management
 from extensions import db
 from tests.conftest import QueryCounter
 from tests.factories import (
@@ -79,6 +81,63 @@ def test_create_stores_a_draft_with_amsterdam_times_in_utc(organiser_client: Fla
     assert event.starts_at == datetime(2027, 7, 1, 8, 0, tzinfo=timezone.utc)  # summer time: UTC+2
     assert event.registration_closes_at == datetime(2027, 6, 30, 21, 30, tzinfo=timezone.utc)
     assert event.waitlist_enabled and event.capacity == 20
+
+
+def test_a_title_of_only_spaces_is_missing_and_stores_nothing(organiser_client: FlaskClient,
+                                                               organisation: Organisation) -> None:
+    response = organiser_client.post("/beheer/evenementen/nieuw", data=event_fields(organisation, title="    "))
+    assert response.status_code == 400 and "Vul een titel in." in response.get_data(as_text=True)
+    assert events_of(organisation) == []
+
+
+PAST = {"starts_at": "2020-03-10T19:30", "ends_at": "2020-03-10T21:30"}
+
+
+def test_a_start_in_the_past_asks_for_confirmation_and_stores_nothing(organiser_client: FlaskClient,
+                                                                      organisation: Organisation) -> None:
+    response = organiser_client.post("/beheer/evenementen/nieuw", data=event_fields(organisation, **PAST))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Dit begin ligt in het verleden." in page
+    assert 'name="start_in_past_confirmed"' in page
+    assert events_of(organisation) == []
+
+
+def test_a_confirmed_start_in_the_past_is_saved(organiser_client: FlaskClient, organisation: Organisation) -> None:
+    data = event_fields(organisation, **PAST, start_in_past_confirmed="y")
+    assert organiser_client.post("/beheer/evenementen/nieuw", data=data).status_code == 302
+    [event] = events_of(organisation)
+    assert event.starts_at == datetime(2020, 3, 10, 18, 30, tzinfo=timezone.utc)
+
+
+def test_editing_an_event_under_way_without_moving_its_start_asks_nothing(organiser_client: FlaskClient,
+                                                                        organisation: Organisation) -> None:
+    event = make_event(organisation, starts_at=utcnow() - timedelta(minutes=30))
+    form = organiser_client.get(admin_url(event)).get_data(as_text=True)
+    starts = re.search(r'name="starts_at"[^>]*value="([^"]+)"', form).group(1)
+    ends = re.search(r'name="ends_at"[^>]*value="([^"]+)"', form).group(1)
+    data = event_fields(organisation, starts_at=starts, ends_at=ends, title="Nieuwe titel")
+    assert organiser_client.post(admin_url(event), data=data).status_code == 302
+    moved = event_fields(organisation, starts_at="2020-03-10T19:30", ends_at=ends)
+    assert organiser_client.post(admin_url(event), data=moved).status_code == 400
+
+
+def test_publishing_an_event_whose_start_has_passed_asks_first(organiser_client: FlaskClient,
+                                                               organisation: Organisation) -> None:
+    event = make_event(organisation, starts_at=utcnow() - timedelta(days=3), status=EventStatus.DRAFT,
+                       published_at=None)
+    page = organiser_client.post(admin_url(event, "publiceren")).get_data(as_text=True)
+    assert "Toch publiceren?" in page and "ligt in het verleden" in page
+    assert events_of(organisation)[0].status == EventStatus.DRAFT
+    response = organiser_client.post(admin_url(event, "publiceren"), data={"start_in_past_confirmed": "y"})
+    assert response.status_code == 302
+    assert events_of(organisation)[0].status == EventStatus.PUBLISHED
+
+
+def test_the_service_refuses_to_publish_a_past_event_without_the_confirmation(app: Flask, organisation: Organisation) -> None:
+    event = make_event(organisation, starts_at=utcnow() - timedelta(days=3), status=EventStatus.DRAFT,
+                       published_at=None)
+    with pytest.raises(management.StartInPast):
+        management.publish_event(event.id)
 
 
 def test_edit_shows_the_times_back_in_amsterdam_time(organiser_client: FlaskClient,

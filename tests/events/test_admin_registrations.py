@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from accounts.models import Role, User
+from core.timeutils import utcnow
 from events.models import Event, EventStatus, QuestionKind, Registration, RegistrationStatus
-from events.services.management import PAGE_SIZE
+from events.services.queries import ADMIN_PAGE_SIZE as PAGE_SIZE
 from extensions import db
 from tests.factories import (
     admin_url,
@@ -23,7 +24,6 @@ from tests.factories import (
     make_user,
     outbox,
 )
-from timeutils import utcnow
 
 
 @pytest.fixture

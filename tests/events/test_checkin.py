@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from accounts.models import Role
+from core.timeutils import utcnow
 from events.models import CheckinLog, CheckinResult, Event, EventStatus, Registration, RegistrationStatus
 from extensions import db
 from tests.factories import login, make_event, make_organisation, make_registration, make_user, outbox
-from timeutils import utcnow
 
 
 def door_url(event: Event, page: str = "") -> str:

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from events.models import Audience, EventStatus
 from tests.factories import make_event, make_organisation, make_registration
-from timeutils import utcnow
 
 
 def test_json_feed_lists_upcoming_public_events_with_seats(client: FlaskClient) -> None:

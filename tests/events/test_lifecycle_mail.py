@@ -9,13 +9,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Role
+from core.timeutils import utcnow
 from events.models import Event, RegistrationStatus
 from events.services import lifecycle
 from events.tickets import CONTENT_ID
 from extensions import db
 from tests.events.test_admin_events import event_fields
 from tests.factories import login, make_event, make_organisation, make_registration, make_user, outbox
-from timeutils import utcnow
 
 
 def tick(app: Flask) -> str:

@@ -7,11 +7,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from events.models import EventStatus, Registration, RegistrationStatus
 from events.tokens import manage_token
 from extensions import db
 from tests.factories import make_event, make_organisation, make_registration, outbox
-from timeutils import utcnow
 
 
 def manage_path(registration: Registration) -> str:

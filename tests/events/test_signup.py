@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from events.models import Audience, EventStatus, Question, QuestionKind, Registration, RegistrationStatus
 from extensions import db
 from tests.factories import make_event, make_organisation, make_registration, outbox, signup_url
-from timeutils import utcnow
 
 
 def person(n: int = 1, **extra: str) -> dict[str, str]:
@@ -141,12 +141,16 @@ def test_answers_to_custom_questions_are_stored(client: FlaskClient) -> None:
     ("change", "message"),
     [
         ({"name": ""}, "Vul uw naam in."),
+        ({"name": "   "}, "Vul uw naam in."),
+        ({"name": "\t \u00a0\n"}, "Vul uw naam in."),
         ({"name": "x" * 201}, "200"),
         ({"email": "geen-adres"}, "Dit is geen geldig e-mailadres."),
         ({"email": ""}, "Vul uw e-mailadres in."),
         ({"company_name": ""}, "Vul de naam van uw bedrijf in."),
+        ({"company_name": "  "}, "Vul de naam van uw bedrijf in."),
         ({"phone": "bel me maar"}, "Gebruik alleen cijfers"),
         ({"question_role": ""}, "Dit veld is verplicht."),
+        ({"question_role": "    "}, "Dit veld is verplicht."),
         ({"question_role": "x" * 301}, "300"),
         ({"question_size": "1000+"}, "Kies een van de aangeboden mogelijkheden."),
         ({"question_topics": ["Phishing", "Crypto"]}, "Kies een van de aangeboden mogelijkheden."),

@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from werkzeug.http import parse_options_header
 
 from accounts.models import Organisation, Role, User
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingAttachment, OutgoingMessage
 from tests.conftest import QueryCounter
 from tests.factories import login, make_event, make_message, make_organisation, make_user, signup_url
-from timeutils import utcnow
 
 
 @pytest.fixture

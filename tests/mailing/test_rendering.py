@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import pytest
 from flask import Flask
@@ -180,3 +181,87 @@ def test_plain_text_skips_head_and_hidden_preheader_and_spells_out_links() -> No
         '<ul><li>een</li><li>twee</li></ul><a href="https://y.example">https://y.example</a></body></html>'
     )
     assert text == "Kop\n\nLees dit <https://x.example>.\n\n- een\n- twee\nhttps://y.example\n"
+
+
+LIMIT_ERRORS = ("te grote", "te groot", "te veel", "te lang", "niet toegestaan", "alleen getallen")
+ONE_CALL_BOMBS = {
+    "center": "{{ 'a'|center(300000000)|length }}",
+    "indent": "{{ 'a'|indent(300000000, true) }}",
+    "indent-lines": "{{ ('a\n' * 100000)|indent(1000) }}",
+    "indent-string": "{{ ('a\n' * 100000)|indent('x' * 1000) }}",
+    "format-width": "{{ '%0300000000d'|format(1) }}",
+    "format-star": "{{ '%*d'|format(300000000, 1) }}",
+    "format-precision": "{{ '%.300000000f'|format(1) }}",
+    "batch-fill": "{{ [1]|batch(30000000, 0)|list|length }}",
+    "slice": "{{ [1]|slice(4000000)|list }}",
+    "slice-more": "{{ [1]|slice(20000000)|list }}",
+    "slice-lazy": "{{ [1]|slice(100000)|list|length }}",
+    "string-times-power": "{{ 'a' * 10**9 }}",
+    "list-times": "{{ [1, 2] * 1000000000 }}",
+    "range": "{{ range(10**9)|list }}",
+    "str-format": "{{ '{:>1000000000}'.format(1) }}",
+    "markup-format": "{{ ('{:>1000000000}'|safe).format(1) }}",
+    "wordwrap": "{{ ('a ' * 1000000)|wordwrap(1, wrapstring='x' * 1000) }}",
+    "join": "{{ (['x' * 1000000] * 1000)|join }}",
+    "join-separator": "{{ range(100000)|join('x' * 100000) }}",
+    "replace": "{{ ('a' * 1000)|replace('a', 'b' * 1000000) }}",
+    "percent": "{{ '%s%0900000000d' % ('a', 1) }}",
+    "gettext-width": "{{ _('%(a)0300000000d', a=1) }}",
+    "power-chain": "{{ ((10**64)**64)**64 }}",
+    "multiply-chain": "{% set a = 10**4000 %}{% set b = a * a %}{% set c = b * b %}{{ (c * c)|length }}",
+    "concat": "{% set a = 'x' * 2000000 %}{{ (a ~ a ~ a ~ a ~ a ~ a)|length }}",
+    "plus": "{% set a = 'x' * 2000000 %}{{ (a + a)|length }}",
+    "list-literal-join": "{% set a = 'x' * 1000000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a]|join|length }}",
+    "macro-buffer": "{% macro m() %}{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}{% endmacro %}{{ m()|length }}",
+    "set-block": "{% set b %}{% for i in range(100000) %}<p>{{ 'y' * 500 }}</p>{% endfor %}{% endset %}{{ b|length }}",
+    "print-shared-list": "{% set a = 'x' * 2000000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a, a] }}",
+    "bytes-center": "{{ 'a'.encode().center(300000000) }}",
+    "to-bytes": "{{ (5).to_bytes(300000000, 'big') }}",
+    "translate": "{{ 'abc'.translate({97: 'x' * 1000000}) }}",
+    "expandtabs": "{{ ('\t' * 1000)|string|attr('expandtabs') }}",
+    "map-join": "{{ ('ab' * 1000000)|batch(2)|map('join')|list|length }}",
+    "sum-lists": "{{ [[1] * 1000] * 1000|sum(start=[]) }}",
+    "urlize": "{{ ('a ' * 1000000)|urlize|length }}",
+    "compare-nested": "NESTED{{ a == b }}",
+    "in-nested": "NESTED{{ a in [b] }}",
+    "hash-nested": "{% set t = ('x', 'y') %}" + "{% set t = (t, t) %}" * 40 + "{{ {t: 1} }}",
+    "subscript-nested": "{% set t = ('x', 'y') %}" + "{% set t = (t, t) %}" * 40 + "{{ {'k': 1}[t] }}",
+    "sameas-nested": "NESTED{{ a is sameas b }}",
+    "sort-nested": "NESTED{{ [a, b]|sort }}",
+    "date-pattern": "{{ when|local_datetime('EEEE ' * 100000) }}",
+    "strftime": "{{ when.strftime('%c' * 1000000) }}",
+    "many-small": "{% for i in range(100000) %}{% set s = 'x' * 1000000 %}{{ s|length }}{% endfor %}",
+}
+
+
+# Forty levels of lists that share their items: a few KB in memory, 2**40 comparisons or hashes.
+NESTED = "{% set a = 'x' * 1000 %}{% set b = a ~ '' %}" + "{% set a = [a, a] %}{% set b = [b, b] %}" * 40
+ONE_CALL_BOMBS = {name: body.replace("NESTED", NESTED) for name, body in ONE_CALL_BOMBS.items()}
+
+
+@pytest.mark.parametrize("body", ONE_CALL_BOMBS.values(), ids=ONE_CALL_BOMBS.keys())
+def test_no_single_operation_exceeds_the_limits(mail_app: Flask, body: str) -> None:
+    """Each of these would take seconds and hundreds of MB in one filter, method or operator call if
+    the limit were checked on the result; refused before it runs, it says which limit."""
+    compiled = compile_mail(mjml(f"<mj-text>{body}</mj-text>"))
+    with pytest.raises(TemplateError) as refused:
+        personalise(compiled, {"when": datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)})
+    assert any(phrase in refused.value.message for phrase in LIMIT_ERRORS), refused.value.message
+
+
+def test_constant_filter_calls_are_not_folded_at_compile_time(mail_app: Flask) -> None:
+    """Jinja evaluates a filter on constants while compiling, outside every limit: not here."""
+    compiled = compile_mail(mjml("<mj-text>{{ 'a'|center(300000000) }}</mj-text>"))
+    assert "center(" in compiled.html_source
+    with pytest.raises(TemplateError):
+        personalise(compiled, {})
+
+
+def test_ordinary_use_of_the_bounded_filters_still_works(mail_app: Flask) -> None:
+    body = ("{{ 'a'|center(5) }}|{{ 'a\nb'|indent(2, true) }}|{{ '%05d'|format(42) }}|{{ [1, 2, 3]|batch(2)|list }}|"
+            "{{ [1, 2, 3]|slice(2)|list }}|{{ ['a', 'b']|join(', ') }}|{{ 'aa bb'|wordwrap(2) }}|"
+            "{{ 'lange tekst'|truncate(9, leeway=0) }}|{{ [1, 2]|sum }}|{{ 'x' * 3 }}|{{ 2 ** 10 }}|{{ 'a' ~ 'b' + 'c' }}|"
+            "{{ 'Jan'.upper() }}|{{ contact.first_name.split('n') }}")
+    text = personalise(compile_mail(mjml(f"<mj-text>{body}</mj-text>")), {"contact": {"first_name": "Anna"}}).text
+    assert ("  a  |  a b|00042|[[1, 2], [3]]|[[1, 2], [3]]|a, b|aa\nbb|lange...|3|xxx|1024|abc|JAN|['A', '', 'a']"
+            in text)

@@ -14,14 +14,15 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.outbox import Attachment, HeaderInjectionError, Mail, Sender, queue
+from mailing.signals import message_bounced
 from mailing.transports import OUTBOX_RESPONSE, Envelope, SmtpTransport
-from mailing.worker import message_bounced, run_worker
+from mailing.worker import run_worker
 from tests.factories import make_event, make_organisation, outbox, queue_mail, signup_url
 from tests.mailing.conftest import Relay, free_port, worker_process
-from timeutils import utcnow
 
 # The refusal paths with a relay that offers PIPELINING (commands in one write, replies read
 # after) and with one that does not (each command waits for its reply).
@@ -225,6 +226,31 @@ def test_an_address_on_an_international_domain_travels_in_its_ascii_form(smtp_ap
     assert relay.handler.count_by_recipient() == {"jan@xn--mller-kva.example": 1}
     assert received["To"].addresses[0].addr_spec == "jan@xn--mller-kva.example"
     assert received["To"].addresses[0].display_name == "Jan Müller"
+
+
+@pytest.mark.parametrize(("address", "travels_as"), [
+    ("jan@faß.de", "jan@xn--fa-hia.de"),  # IDNA 2003 (Python's codec) would send it to jan@fass.de
+    ("eleni@ςαφής.gr", "eleni@xn--jxaf4ccs.gr"),  # IDNA 2003: the final sigma would become σ
+    ("jan@FAß.De", "jan@xn--fa-hia.de"),  # UTS #46 maps case
+], ids=["sharp-s", "final-sigma", "mapped-case"])
+def test_international_domains_follow_idna_2008_not_2003(smtp_app: Flask, relay: Relay, address: str,
+                                                        travels_as: str) -> None:
+    queue_mail(to_address=address)
+    assert run_worker(once=True) == 1
+    assert relay.handler.count_by_recipient() == {travels_as: 1}
+    assert relay.received[0]["To"].addresses[0].addr_spec == travels_as
+
+
+def test_a_domain_idna_2008_refuses_fails_the_message_with_the_reason(smtp_app: Flask, relay: Relay) -> None:
+    """A snowman was a valid domain letter in IDNA 2003; now the message fails, the worker goes on."""
+    queue_mail(to_address="jan@☃.example")
+    (good,) = queue_mail()
+    assert run_worker(once=True) == 1  # the one sent
+    statuses = {row.to_address: (row.status, row.last_error) for row in rows()}
+    status, error = statuses["jan@☃.example"]
+    assert status == MessageStatus.FAILED and "IDNA 2008" in error and "U+2603" in error
+    assert statuses[good.to_address][0] == MessageStatus.SENT
+    assert relay.handler.count_by_recipient() == {good.to_address: 1}
 
 
 def test_a_local_part_that_is_not_ascii_fails_as_not_sendable(smtp_app: Flask, relay: Relay) -> None:

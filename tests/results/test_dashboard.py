@@ -10,7 +10,9 @@ from flask.testing import FlaskClient
 
 from accounts.models import Organisation, Role
 from campaigns.services.campaigns import source_tag
+from core.timeutils import to_local, utcnow
 from events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
+from extensions import db
 from mailing.models import MessageStatus
 from tests.factories import (
     login,
@@ -21,7 +23,6 @@ from tests.factories import (
     make_registration,
     make_user,
 )
-from timeutils import to_local, utcnow
 
 URL = "/beheer/resultaten/"
 
@@ -78,6 +79,17 @@ def test_regional_admin_sees_the_region_split_by_municipality(client: FlaskClien
     assert ["Soort", "Workshop", "1", "4", "1", "25"] in rows
     month = to_local(utcnow() - timedelta(days=10)).strftime("%Y-%m")
     assert any(row[:2] == ["Maand", month] and row[2] != "0" for row in rows)
+
+
+def test_an_event_under_way_counts_as_held_only_after_its_end(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    login(client, make_user(organisation, Role.ORGANISER))
+    under_way = make_event(organisation, starts_at=utcnow() - timedelta(hours=1))  # ends in an hour
+    make_registration(under_way, checked_in_at=utcnow())
+    assert totals(client.get(URL).get_data(as_text=True))[:3] == ["0", "0", "0"]
+    under_way.ends_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert totals(client.get(URL).get_data(as_text=True))[:3] == ["1", "1", "1"]
 
 
 def test_one_organisation_can_be_chosen_and_another_ones_id_is_ignored(client: FlaskClient, region) -> None:  # noqa: ANN001

@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation, Role
+from core.timeutils import utcnow
 from effect.models import EffectResponse
 from events.models import Audience, Event
 from extensions import db
 from tests.factories import login, make_event, make_organisation, make_registration, make_user
-from timeutils import utcnow
 
 URL = "/beheer/resultaten/"
 

@@ -1,8 +1,8 @@
 """The audit log of admin access to personal data.
 
-A view that shows or changes personal data calls `record()` in one line. The entry joins the view's
-own transaction (a refused change that rolls back leaves no entry); for a page that only reads, the
-after-request hook of `init_app` commits it once the response is a success.
+A view that shows or changes personal data calls `record()` in one line. The entry joins the
+request's unit of work (`core.db`): it is committed with the request's answer when that is a success,
+and a refused or failed request (a 4xx, an exception, a 500) leaves no entry.
 """
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, joinedload, mapped_column, relationship
 
-from accounts.models import AuditEntry
+from core.paging import page_of
+from core.timeutils import UTCDateTime, utcnow
 from extensions import db
 
 PAGE_SIZE = 50
@@ -24,6 +25,36 @@ USER_AGENT_LENGTH = 200
 # Keys whose values never enter the log, at any depth of `details`.
 SECRET_KEY = re.compile(r"token|password|passwd|secret|totp|recovery|code|csrf", re.IGNORECASE)
 FILTERED = "[weggelaten]"
+
+
+class AuditEntry(db.Model):
+    """One admin action on personal data: who, what, which record, where, when and from where.
+
+    The actor's email is copied, so the entry still says who it was after the account is gone.
+    `details` never holds secrets: `record` strips them before they get here.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_email: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(100))
+    record_type: Mapped[str | None] = mapped_column(sa.String(50))
+    record_id: Mapped[int | None] = mapped_column()
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    organisation: Mapped[Any] = relationship("Organisation")  # accounts.models.Organisation, by name
+
+    __table_args__ = (
+        sa.Index("ix_audit_entries_organisation_created", "organisation_id", "created_at"),
+    )
 
 
 def without_secrets(details: Any) -> Any:
@@ -51,8 +82,6 @@ def record(action: str, record_type: str | None = None, record_id: int | None = 
     )
     db.session.add(entry)
     db.session.flush()
-    if has_request_context():
-        g.audit_pending = True
     return entry
 
 
@@ -61,15 +90,6 @@ def _origin() -> dict[str, str | None]:
         return {"ip_address": None, "user_agent": None}
     return {"ip_address": request.remote_addr,
             "user_agent": (request.user_agent.string or "")[:USER_AGENT_LENGTH] or None}
-
-
-def init_app(app: Flask) -> None:
-    @app.after_request
-    def commit_audit_of_reading(response: Response) -> Response:
-        """A page that only shows personal data does not commit itself: its entry is committed here."""
-        if g.pop("audit_pending", False) and response.status_code < 400:
-            db.session.commit()
-        return response
 
 
 @dataclass(frozen=True)
@@ -110,9 +130,8 @@ def entries_page(filters: AuditFilters, page: int) -> tuple[list[AuditEntry], in
     conditions = _conditions(filters)
     total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
     query = (sa.select(AuditEntry).where(*conditions).options(joinedload(AuditEntry.organisation))
-             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-             .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return list(db.session.scalars(query)), total
+             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    return list(db.session.scalars(page_of(query, page, PAGE_SIZE))), total
 
 
 def values_used(column: InstrumentedAttribute[str | None], organisation_ids: list[int] | None) -> list[str]:

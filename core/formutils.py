@@ -5,13 +5,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectMultipleField
+from wtforms import DateTimeLocalField, RadioField, SelectMultipleField, validators
+from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timeutils import LOCAL_TZ
+from core.timeutils import LOCAL_TZ
 
+REQUIRED = _l("Dit veld is verplicht.")
 INVALID_MOMENT = _l("Vul een datum en tijd in, bijvoorbeeld 21-11-2026 19:30.")
 YEARS = range(2000, 2100)
 
@@ -26,6 +28,17 @@ def local_datetime_field(label: Any, *validators: Any) -> DateTimeLocalField:
     return DateTimeLocalField(label, validators=[*validators, plausible_year],
                               format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], tz=LOCAL_TZ,
                               invalid_value_message=INVALID_MOMENT)
+
+
+class InputRequired(validators.InputRequired):
+    """WTForms' InputRequired for every form, where input of only white space counts as none: the
+    filters (`webutils.single_line`, `strip`) would otherwise store "   " as an empty name."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message or REQUIRED)
 
 
 def label_choices(labels: dict[str, Any]) -> list[SelectChoice]:

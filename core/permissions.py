@@ -5,19 +5,20 @@ Every view declares its access with exactly one of `@public`, `@requires(permiss
 walks the URL map and fails on a view that has none. Object access is scoped with
 `organisation_ids_for()` / `ensure_can()`, so a user of one organisation gets a 404 for another
 organisation's data.
+
+Which organisations a user acts in is the user's own answer (`accounts.models.User`, which maps
+its memberships' roles to permissions): core knows permissions, not roles or memberships.
 """
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from accounts.models import Organisation, Role, User
 from extensions import db, login_manager
 
 
@@ -31,40 +32,37 @@ class Permission(enum.StrEnum):
     MANAGE_ORGANISATION = "manage_organisation"
 
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
-    Role.ORGANISER: frozenset({Permission.MANAGE_EVENTS, Permission.CHECK_IN, Permission.VIEW_RESULTS}),
-    Role.COMMUNICATIONS: frozenset({Permission.MANAGE_CAMPAIGNS, Permission.VIEW_RESULTS}),
-    Role.CHECKIN: frozenset({Permission.CHECK_IN}),
-}
-
 View = TypeVar("View", bound=Callable[..., Any])
 Scoped = TypeVar("Scoped")
 
 
-def organisation_ids_for(user: User, permission: Permission) -> list[int]:
+class Member(Protocol):
+    """The signed-in user as core sees it (`accounts.models.User` is one)."""
+
+    is_authenticated: bool
+    is_regional_admin: bool
+
+    def organisation_ids_for(self, permission: Permission) -> list[int]: ...
+
+    def organisations_for(self, permission: Permission) -> list[Any]: ...
+
+
+def organisation_ids_for(user: Member, permission: Permission) -> list[int]:
     """Ids of the organisations in which `user` holds `permission` (all, for a regional admin)."""
-    if not user.is_authenticated:
-        return []
-    if user.is_regional_admin:
-        return list(db.session.scalars(sa.select(Organisation.id).order_by(Organisation.name)))
-    return [m.organisation_id for m in user.memberships if permission in ROLE_PERMISSIONS[m.role]]
+    return user.organisation_ids_for(permission) if user.is_authenticated else []
 
 
-def organisations_for(user: User, permission: Permission) -> list[Organisation]:
-    ids = organisation_ids_for(user, permission)
-    if not ids:
-        return []
-    query = sa.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)
-    return list(db.session.scalars(query))
+def organisations_for(user: Member, permission: Permission) -> list[Any]:
+    """The organisations themselves, by name."""
+    return user.organisations_for(permission) if user.is_authenticated else []
 
 
-def may_use(user: User, permission: Permission) -> bool:
+def may_use(user: Member, permission: Permission) -> bool:
     """True when `user` holds `permission` somewhere; a regional admin always, even before any organisation exists."""
     return user.is_authenticated and (user.is_regional_admin or bool(organisation_ids_for(user, permission)))
 
 
-def can(user: User, permission: Permission, organisation_id: int) -> bool:
+def can(user: Member, permission: Permission, organisation_id: int) -> bool:
     return organisation_id in organisation_ids_for(user, permission)
 
 
@@ -133,13 +131,4 @@ def public(view: View) -> View:
     """Marks a view as deliberately open to anonymous visitors."""
     view.is_public = True  # type: ignore[attr-defined]
     return view
-
-
-def role_in(user: User, organisation_id: int) -> Role | None:
-    if user.is_regional_admin:
-        return Role.ADMIN
-    for membership in user.memberships:
-        if membership.organisation_id == organisation_id:
-            return membership.role
-    return None
 

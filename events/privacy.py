@@ -1,6 +1,6 @@
 """Registrations under the AVG duties: anonymised after the retention period, exported and erased per address.
 
-Registered with `accounts.privacy` in `app.py`. Anonymising keeps the row, its status and its dates
+Registered with `core.privacy` in `app.py`. Anonymising keeps the row, its status and its dates
 (created, cancelled, checked in), so attendance and sign-up counts stay the same; the mail copies
 about the registration are anonymised with it.
 """
@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from accounts.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
+from core.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
 from events.models import Event, Question, Registration
 from extensions import db
 from mailing.models import OutgoingMessage

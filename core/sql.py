@@ -1,0 +1,56 @@
+"""Column and statement helpers shared by every package."""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.interfaces import ORMOption
+
+from extensions import db
+
+Locked = TypeVar("Locked")
+
+
+def enum_type(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable enum column: stored as its value in a VARCHAR with a CHECK constraint."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def insert_ignoring_duplicates(table: sa.Table, *index_elements: str) -> sa.Insert:
+    """`INSERT ... ON CONFLICT (index_elements) DO NOTHING`, on PostgreSQL and SQLite alike."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+
+
+def lock_row(model: type[Locked], row_id: int, *options: ORMOption, busy: Callable[[], Exception]) -> Locked:
+    """Locks one row until commit and returns it freshly read; `busy()` is raised when the lock is not had in time.
+
+    PostgreSQL: SELECT ... FOR UPDATE with a lock_timeout, so a pile-up answers "busy" after a
+    few seconds instead of hanging. SQLite has one writer: a no-op UPDATE takes the write lock
+    now, before anything is counted, and its busy timeout plays the same role.
+    """
+    table: Any = model
+    try:
+        if db.engine.dialect.name == "postgresql":
+            seconds = int(current_app.config["LOCK_TIMEOUT_SECONDS"])
+            db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{seconds}s'"))
+            query = sa.select(table).where(table.id == row_id).with_for_update(of=table).options(*options)
+            return db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+        no_op = sa.update(table).where(table.id == row_id).values(id=table.id)
+        db.session.execute(no_op.execution_options(synchronize_session=False))
+        return db.session.get_one(model, row_id, populate_existing=True, options=list(options))
+    except OperationalError as error:  # the transaction is spoilt: the unit of work rolls it back
+        raise busy() from error
