@@ -18,11 +18,15 @@ from effect import notifications
 from effect.catalogue import KNOWLEDGE, default_measures
 from effect.models import DEFAULT_FOLLOWUP_DAYS, MIN_FOLLOWUP_DAYS, EffectResponse, EffectSettings
 from events.models import Event, EventStatus, Registration, RegistrationStatus
-from events.services.registration import busy
+from events.services.registration import EventBusy
 from extensions import db
 
 # The follow-up goes at most this long after it was due (a first deploy, a long outage).
 FOLLOWUP_WINDOW = timedelta(days=30)
+
+
+def _busy() -> Exception:
+    return EventBusy(_("Het is erg druk. Probeer het over een paar seconden opnieuw."))
 
 
 class EffectError(Exception):
@@ -92,7 +96,7 @@ def response_of(registration_id: int) -> EffectResponse | None:
 
 def _locked_response(registration: Registration) -> EffectResponse:
     """The registration's response, created if need be, under the registration's row lock."""
-    lock_row(Registration, registration.id, busy=busy)
+    lock_row(Registration, registration.id, busy=_busy)
     response = response_of(registration.id)
     if response is None:
         response = EffectResponse(event_id=registration.event_id, registration_id=registration.id)
@@ -185,7 +189,7 @@ def send_followup(response_id: int, now: datetime) -> bool:
     """Queues the follow-up survey of one response, once: the row lock and `followup_sent_at`,
     set in the transaction that queues the mail, make a second or parallel tick skip it
     (tests/effect/test_followup.py::test_running_the_tick_twice_sends_the_survey_once)."""
-    response = lock_row(EffectResponse, response_id, busy=busy)
+    response = lock_row(EffectResponse, response_id, busy=_busy)
     if response.followup_sent_at is not None or response.registration_id is None:
         return False
     registration = db.session.get_one(Registration, response.registration_id)
@@ -203,7 +207,7 @@ def check_followup_open(response: EffectResponse) -> None:
 
 
 def answer_followup(response_id: int, actions: list[str]) -> EffectResponse:
-    response = lock_row(EffectResponse, response_id, busy=busy)
+    response = lock_row(EffectResponse, response_id, busy=_busy)
     check_followup_open(response)
     response.actions = [key for key in actions if key in response.intentions]
     response.followed_up_at = utcnow()

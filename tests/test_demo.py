@@ -116,16 +116,6 @@ def test_demo_has_contacts_a_list_and_a_sent_campaign_with_statistics(app: Flask
     assert stats.sent >= 5 and stats.registrations == 2 and stats.unsubscribed == 1
 
 
-def test_demo_refuses_to_load_under_the_production_configuration(app_with: Callable[..., Flask]) -> None:
-    production = app_with("production")
-    with production.app_context():  # the command runs in the app context it finds
-        result = production.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
-        assert count(Organisation) == 0 and count(User) == 0
-    assert result.exit_code != 0
-    assert "niet geladen onder de productieconfiguratie" in result.output
-    assert "flask accounts create-admin" in result.output
-
-
 def test_demo_gives_a_living_effect_dashboard(app: Flask, client: FlaskClient) -> None:
     from effect.models import EffectResponse
     from tests.factories import login
@@ -138,3 +128,13 @@ def test_demo_gives_a_living_effect_dashboard(app: Flask, client: FlaskClient) -
     page = client.get("/beheer/resultaten/").get_data(as_text=True)
     effect = page[page.index('id="effect"'):]
     assert "Van plan en gedaan" in effect and "%" in effect and "nog geen vragenlijsten" not in effect
+
+
+def test_demo_refuses_to_load_under_the_production_configuration(app_with: Callable[..., Flask]) -> None:
+    production = app_with("production")
+    with production.app_context():  # the command runs in the app context it finds
+        result = production.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+        assert count(Organisation) == 0 and count(User) == 0
+    assert result.exit_code != 0
+    assert "niet geladen onder de productieconfiguratie" in result.output
+    assert "flask accounts create-admin" in result.output
