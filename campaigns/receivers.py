@@ -10,10 +10,12 @@ from flask import Flask
 
 from campaigns.models import ConsentSource, ContactAudience
 from campaigns.services import consent
+from campaigns.services.bounces import apply_report
 from events.models import Audience, Registration
 from events.services.registration import keep_informed_requested
 from extensions import db
-from mailing.models import OutgoingMessage
+from mailing import bounces
+from mailing.models import BounceReport, OutgoingMessage
 from mailing.worker import message_bounced
 
 
@@ -28,12 +30,17 @@ def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra:
     ))
 
 
-def mark_contact_bounced(sender: Flask, message: OutgoingMessage, **extra: Any) -> None:
-    """Runs in the worker, outside any request: its own short transaction."""
-    if message.contact_id is None:
+def mark_contact_bounced(sender: Flask, message: OutgoingMessage, report: BounceReport | None = None,
+                         **extra: Any) -> None:
+    """A report that came back (`mailing.bounces`) is applied in the intake's unit of work. Without
+    one the relay refused the address at send time: this runs in the worker, outside any request,
+    and keeps that refusal as a report too, in its own short transaction."""
+    if report is None:
+        report = bounces.store_refusal(message)
+        apply_report(report)
+        db.session.commit()
         return
-    consent.mark_bounced(message.contact_id)
-    db.session.commit()
+    apply_report(report)
 
 
 def connect_receivers() -> None:

@@ -17,3 +17,22 @@ def worker_command(batch_size: int, once: bool, poll_interval: float) -> None:
 
     sent = run_worker(once=once, batch_size=batch_size, poll_seconds=poll_interval, handle_signals=True)
     click.echo(f"{sent} sent")
+
+
+@mailing_cli.command("bounce")
+@click.option("--recipient", default=None, help="The address it was delivered to (Postfix: ${original_recipient}).")
+def bounce_command(recipient: str | None) -> None:
+    """Reads one bounce, complaint or other mail on stdin (a Postfix pipe) and processes it.
+
+    Exits 0 also for mail it leaves alone (logged), so that the relay never bounces a bounce."""
+    import sys
+
+    from flask import current_app
+
+    from extensions import db
+    from mailing.bounces import process_bytes
+
+    raw = sys.stdin.buffer.read(current_app.config["MAIL_BOUNCE_MAX_BYTES"] + 1)
+    outcome = process_bytes(raw, "pipe", recipient=recipient)
+    db.session.commit()
+    click.echo(outcome.reason)

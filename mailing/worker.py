@@ -34,6 +34,7 @@ from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
+from mailing.verp import return_path
 from timeutils import utcnow
 
 signals = Namespace()
@@ -189,12 +190,12 @@ class Worker:
         if self.settings.rate_per_second or position + 1 >= len(batch):
             return None
         following = batch[position + 1]
-        return following.from_address, following.to_address
+        return return_path(following.id, following.from_address), following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
         message.message_id = message.message_id or new_message_id(message.from_address)
         try:
-            envelope = Envelope(message.from_address, message.to_address,
+            envelope = Envelope(return_path(message.id, message.from_address), message.to_address,
                                 build_message(message, bodies=self._bodies(message)))
             response = self.transport.send(envelope, following)
         except DeliveryError as error:
