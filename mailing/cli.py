@@ -36,3 +36,23 @@ def bounce_command(recipient: str | None) -> None:
     outcome = process_bytes(raw, "pipe", recipient=recipient)
     db.session.commit()
     click.echo(outcome.reason)
+
+
+@mailing_cli.command("bounces")
+def bounces_command() -> None:
+    """Reads the bounce mailbox (MAIL_BOUNCE_IMAP_*): processes bounces and complaints, leaves the rest."""
+    from flask import current_app
+
+    from imap_tools import MailboxLoginError
+
+    from mailing.imap import read_mailbox
+
+    if not current_app.config["MAIL_BOUNCE_IMAP_HOST"]:
+        raise click.ClickException("MAIL_BOUNCE_IMAP_HOST is niet ingesteld.")
+    try:
+        run = read_mailbox(current_app.config)
+    except MailboxLoginError as error:
+        raise click.ClickException(f"Inloggen op de bounce-mailbox mislukt: {error}") from error
+    except OSError as error:
+        raise click.ClickException(f"De bounce-mailbox is niet bereikbaar: {error}") from error
+    click.echo(f"{run.recorded} recorded, {run.duplicates} already known, {run.left_alone} left alone")
