@@ -42,7 +42,6 @@ def bounce_command(recipient: str | None) -> None:
 def bounces_command() -> None:
     """Reads the bounce mailbox (MAIL_BOUNCE_IMAP_*): processes bounces and complaints, leaves the rest."""
     from flask import current_app
-
     from imap_tools import MailboxLoginError
 
     from mailing.imap import read_mailbox
