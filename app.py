@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
+    from mailing.webhooks import blueprint as webhooks_blueprint
     from results.views import blueprint as results_blueprint
 
     app.register_blueprint(events_blueprint)
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_admin_blueprint)
     app.register_blueprint(events_checkin_blueprint)
     app.register_blueprint(mailing_blueprint)
+    app.register_blueprint(webhooks_blueprint)
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(privacy_blueprint)
     app.register_blueprint(results_blueprint)

@@ -86,6 +86,25 @@ class Config:
     # A claimed row not recorded within this time (worker killed) goes back to the queue.
     MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
+    # Bounces (VERP): with a domain set, every message leaves with the envelope sender
+    # bounces+<signed token>@MAIL_BOUNCE_DOMAIN naming its outbox row; empty: the From address.
+    MAIL_BOUNCE_DOMAIN = os.environ.get("MAIL_BOUNCE_DOMAIN", "")
+    MAIL_BOUNCE_WEBHOOK_SECRET = os.environ.get("MAIL_BOUNCE_WEBHOOK_SECRET", "")  # empty: webhook off
+    MAIL_BOUNCE_WEBHOOK_RATE_LIMIT = os.environ.get("MAIL_BOUNCE_WEBHOOK_RATE_LIMIT", "600 per minute")
+    MAIL_BOUNCE_MAX_BYTES = int(os.environ.get("MAIL_BOUNCE_MAX_BYTES", str(2 * 1024 * 1024)))
+    MAIL_BOUNCE_IMAP_HOST = os.environ.get("MAIL_BOUNCE_IMAP_HOST", "")
+    MAIL_BOUNCE_IMAP_PORT = int(os.environ.get("MAIL_BOUNCE_IMAP_PORT", "993"))
+    MAIL_BOUNCE_IMAP_SECURITY = os.environ.get("MAIL_BOUNCE_IMAP_SECURITY", "ssl")  # ssl | starttls | none
+    MAIL_BOUNCE_IMAP_USERNAME = os.environ.get("MAIL_BOUNCE_IMAP_USERNAME", "")
+    MAIL_BOUNCE_IMAP_PASSWORD = os.environ.get("MAIL_BOUNCE_IMAP_PASSWORD", "")
+    MAIL_BOUNCE_IMAP_FOLDER = os.environ.get("MAIL_BOUNCE_IMAP_FOLDER", "INBOX")
+    # Rules for contacts: soft bounces within the window mark bounced; a campaign pauses when more
+    # than the rate of its first messages bounce hard.
+    BOUNCE_SOFT_LIMIT = int(os.environ.get("BOUNCE_SOFT_LIMIT", "3"))
+    BOUNCE_SOFT_DAYS = int(os.environ.get("BOUNCE_SOFT_DAYS", "30"))
+    BOUNCE_PAUSE_RATE = float(os.environ.get("BOUNCE_PAUSE_RATE", "0.05"))
+    BOUNCE_PAUSE_WINDOW = int(os.environ.get("BOUNCE_PAUSE_WINDOW", "500"))
+
     # argon2id parameters (argon2-cffi defaults: 3 passes, 64 MiB).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -13,6 +13,7 @@ from campaigns.models import (
     ImportStatus,
     Topic,
 )
+from mailing.models import BounceKind
 
 AUDIENCE_LABELS = {
     ContactAudience.CITIZEN: _l("Inwoner"),
@@ -70,3 +71,10 @@ def template_labels() -> dict[str, dict[str, LazyString]]:
         "consent_source_labels": CONSENT_SOURCE_LABELS,
         "import_status_labels": IMPORT_STATUS_LABELS,
     }
+
+
+BOUNCE_KIND_LABELS = {
+    BounceKind.HARD: _l("Hard teruggekomen (adres werkt niet)"),
+    BounceKind.SOFT: _l("Zacht teruggekomen (tijdelijk)"),
+    BounceKind.COMPLAINT: _l("Klacht (als spam gemeld)"),
+}

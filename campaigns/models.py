@@ -188,6 +188,8 @@ class Campaign(db.Model):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the campaign paused itself (too many hard bounces); empty when an officer paused it.
+    paused_reason: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -29,11 +29,11 @@ from campaigns.models import (
     list_memberships,
     tag_memberships,
 )
-from campaigns.services import consent, import_jobs, importing
+from campaigns.services import bounces, consent, import_jobs, importing
 from core.addresses import normalise_email
 from core.privacy import ANONYMOUS_NAME, PersonalData, Scope, anonymous_email, is_anonymous
 from extensions import db
-from mailing.models import OutgoingMessage
+from mailing.models import BounceReport, OutgoingMessage
 from mailing.privacy import anonymise_messages
 
 
@@ -45,6 +45,8 @@ def anonymise_contacts(*conditions: sa.ColumnElement[bool]) -> int:
     db.session.execute(sa.update(ConsentRecord).where(ConsentRecord.contact_id.in_(pending))
                        .values(ip_address=None), execution_options=options)
     db.session.execute(sa.delete(ContactTopic).where(ContactTopic.contact_id.in_(pending)), execution_options=options)
+    # Bounce evidence quotes the address: it goes; the contact's status keeps what it proved.
+    db.session.execute(sa.delete(BounceReport).where(BounceReport.contact_id.in_(pending)), execution_options=options)
     db.session.execute(sa.delete(list_memberships).where(list_memberships.c.contact_id.in_(pending)))
     db.session.execute(sa.delete(tag_memberships).where(tag_memberships.c.contact_id.in_(pending)))
     result = db.session.execute(
@@ -102,6 +104,10 @@ def _exported(contact: Contact) -> dict[str, Any]:
         "consents": [{"given_at": _when(consent.given_at), "source": consent.source.value,
                       "text_version": consent.text_version, "ip_address": consent.ip_address}
                      for consent in contact.consents],
+        "bounces_and_complaints": [
+            {"received_at": _when(report.received_at), "kind": report.kind.value, "status_code": report.status_code,
+             "diagnostic": report.diagnostic, "campaign": campaign.name if campaign else None}
+            for report, campaign in bounces.reports_for(contact)],
     }
 
 

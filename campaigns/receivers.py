@@ -10,9 +10,11 @@ from flask import Flask
 
 from campaigns.models import ConsentSource, ContactAudience
 from campaigns.services import consent, sending
+from campaigns.services.bounces import apply_report
 from events.models import Audience, Registration
 from events.signals import keep_informed_requested
-from mailing.models import OutgoingMessage
+from mailing import bounces
+from mailing.models import BounceReport, OutgoingMessage
 from mailing.signals import campaign_rows_settled, message_bounced
 
 
@@ -27,11 +29,14 @@ def start_opt_in_from_signup(sender: Flask, registration: Registration, **extra:
     ))
 
 
-def mark_contact_bounced(sender: Flask, message: OutgoingMessage, **extra: Any) -> None:
-    """Runs in the worker, outside any request, in the unit of work the worker opens for it."""
-    if message.contact_id is None:
-        return
-    consent.mark_bounced(message.contact_id)
+def mark_contact_bounced(sender: Flask, message: OutgoingMessage, report: BounceReport | None = None,
+                         **extra: Any) -> None:
+    """A report that came back (`mailing.bounces`) is applied in the intake's unit of work. Without
+    one the relay refused the address at send time: this runs in the worker, in the unit of work the
+    worker opens for it, and keeps that refusal as a report too."""
+    if report is None:
+        report = bounces.store_refusal(message)
+    apply_report(report)
 
 
 def mark_campaign_sent(sender: Flask, campaign_id: int, **extra: Any) -> None:

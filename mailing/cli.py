@@ -17,3 +17,41 @@ def worker_command(batch_size: int, once: bool, poll_interval: float) -> None:
 
     sent = run_worker(once=once, batch_size=batch_size, poll_seconds=poll_interval, handle_signals=True)
     click.echo(f"{sent} sent")
+
+
+@mailing_cli.command("bounce")
+@click.option("--recipient", default=None, help="The address it was delivered to (Postfix: ${original_recipient}).")
+def bounce_command(recipient: str | None) -> None:
+    """Reads one bounce, complaint or other mail on stdin (a Postfix pipe) and processes it.
+
+    Exits 0 also for mail it leaves alone (logged), so that the relay never bounces a bounce."""
+    import sys
+
+    from flask import current_app
+
+    from core.db import unit_of_work
+    from mailing.bounces import process_bytes
+
+    raw = sys.stdin.buffer.read(current_app.config["MAIL_BOUNCE_MAX_BYTES"] + 1)
+    with unit_of_work():
+        outcome = process_bytes(raw, "pipe", recipient=recipient)
+    click.echo(outcome.reason)
+
+
+@mailing_cli.command("bounces")
+def bounces_command() -> None:
+    """Reads the bounce mailbox (MAIL_BOUNCE_IMAP_*): processes bounces and complaints, leaves the rest."""
+    from flask import current_app
+    from imap_tools import MailboxLoginError
+
+    from mailing.imap import read_mailbox
+
+    if not current_app.config["MAIL_BOUNCE_IMAP_HOST"]:
+        raise click.ClickException("MAIL_BOUNCE_IMAP_HOST is niet ingesteld.")
+    try:
+        run = read_mailbox(current_app.config)
+    except MailboxLoginError as error:
+        raise click.ClickException(f"Inloggen op de bounce-mailbox mislukt: {error}") from error
+    except OSError as error:
+        raise click.ClickException(f"De bounce-mailbox is niet bereikbaar: {error}") from error
+    click.echo(f"{run.recorded} recorded, {run.duplicates} already known, {run.left_alone} left alone")

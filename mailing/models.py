@@ -134,3 +134,37 @@ class OutgoingAttachment(db.Model):
     content_id: Mapped[str | None] = mapped_column(sa.String(100))
 
     message: Mapped[OutgoingMessage] = relationship(back_populates="attachments")
+
+
+class BounceKind(enum.StrEnum):
+    HARD = "hard"  # 5.x.x: the address does not work
+    SOFT = "soft"  # 4.x.x: full mailbox, greylisting, a relay that gave up for now
+    COMPLAINT = "complaint"  # the recipient marked it as spam (ARF feedback report)
+
+
+class BounceReport(db.Model):
+    """One bounce or complaint that came back for an outbox row, with its evidence. `fingerprint`
+    (sha256 of the report) makes processing the same report twice change nothing."""
+
+    __tablename__ = "bounce_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outgoing_messages.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # Plain ids as on the outbox row: mailing knows no feature tables.
+    campaign_id: Mapped[int | None] = mapped_column(index=True)
+    contact_id: Mapped[int | None] = mapped_column(index=True)
+    kind: Mapped[BounceKind] = mapped_column(enum_type(BounceKind, "bounce_kind"))
+    status_code: Mapped[str | None] = mapped_column(sa.String(20))
+    diagnostic: Mapped[str | None] = mapped_column(sa.String(1000))
+    recipient: Mapped[str | None] = mapped_column(sa.String(254))
+    # How it came in: imap, pipe or webhook.
+    source: Mapped[str] = mapped_column(sa.String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[OutgoingMessage] = relationship()

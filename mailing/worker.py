@@ -39,6 +39,7 @@ from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
 from mailing.signals import campaign_rows_settled, message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
+from mailing.verp import return_path
 
 _outbox = OutgoingMessage.__table__
 # The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.
@@ -205,12 +206,12 @@ class Worker:
         if self.settings.rate_per_second or position + 1 >= len(batch):
             return None
         following = batch[position + 1]
-        return following.from_address, following.to_address
+        return return_path(following.id, following.from_address), following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
         message.message_id = message.message_id or row_message_id(message)
         try:
-            envelope = Envelope(message.from_address, message.to_address,
+            envelope = Envelope(return_path(message.id, message.from_address), message.to_address,
                                 build_message(message, bodies=self._bodies(message)))
             response = self.transport.send(envelope, following)
         except DeliveryError as error:

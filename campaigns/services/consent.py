@@ -154,12 +154,3 @@ def update_preferences(contact: Contact, audience: ContactAudience | None, munic
     contact.municipality = municipality
     set_topics(contact, topics)
     db.session.flush()
-
-
-def mark_bounced(contact_id: int) -> None:
-    """The relay refused the address for good: no campaign tries it again."""
-    db.session.execute(
-        sa.update(Contact).where(Contact.id == contact_id, Contact.status != ContactStatus.BOUNCED)
-        .values(status=ContactStatus.BOUNCED, bounced_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )

@@ -11,9 +11,10 @@ from wtforms.fields.choices import SelectChoice
 
 from accounts.models import Organisation
 from campaigns.forms import ContactForm
+from campaigns.labels import BOUNCE_KIND_LABELS
 from campaigns.models import Contact, Topic
+from campaigns.services import bounces, groups
 from campaigns.services import contact_admin as service
-from campaigns.services import groups
 from core import audit
 from core.permissions import Permission, requires, scoped_or_404
 from extensions import db
@@ -45,7 +46,8 @@ def _render(contact: Contact, form: ContactForm, status: int = 200) -> tuple[str
         unsubscribed_via=service.unsubscribed_via(contact),
         erased=service.is_erased(contact), can_resend=service.can_resend_confirmation(contact),
         can_unsubscribe=contact.status in service.STILL_MAILABLE,
-        mail_status_labels=MAIL_STATUS_LABELS,
+        mail_status_labels=MAIL_STATUS_LABELS, bounce_reports=bounces.reports_for(contact),
+        bounce_kind_labels=BOUNCE_KIND_LABELS,
     ), status
 
 

@@ -38,6 +38,7 @@ class RecordingRelay:
     def __init__(self, pipelining: bool) -> None:
         self.pipelining = pipelining
         self.deliveries: list[tuple[str, bytes]] = []  # (recipient, message), parsed on demand
+        self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each delivery
         self.scripts: dict[str, list[str]] = {}
         self.lock = threading.Lock()
 
@@ -80,6 +81,7 @@ class RecordingRelay:
                 return reply
         with self.lock:
             self.deliveries.append((envelope.rcpt_tos[0], envelope.content))
+            self.senders.append(envelope.mail_from)
         return "250 2.0.0 Ok: queued"
 
     def count_by_recipient(self) -> Counter[str]:
