@@ -8,27 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
 from core.links import absolute_url
+from core.tokens import TokenExpired as TokenExpired  # the errors of these links, for the views
+from core.tokens import TokenInvalid as TokenInvalid
+from core.tokens import read as read_token
+from core.tokens import sign
 from mailing.secret_links import LinkUnavailable, SecretLink, minter
 
 EVALUATION_SALT = "effect-evaluation"
 FOLLOWUP_SALT = "effect-followup"
 MAX_AGE_SECONDS = 60 * 24 * 3600
-
-
-class TokenInvalid(Exception):
-    """Tampered with, made for another purpose, or pointing at nothing."""
-
-
-class TokenExpired(Exception):
-    pass
-
-
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def evaluation_link(registration_id: int) -> SecretLink:
@@ -48,24 +37,16 @@ def _id_arg(args: dict[str, Any], name: str) -> int:
 
 @minter(EVALUATION_SALT)
 def mint_evaluation(args: dict[str, Any]) -> str:
-    token = _serializer(EVALUATION_SALT).dumps({"r": _id_arg(args, "registration")})
+    token = sign(EVALUATION_SALT, {"r": _id_arg(args, "registration")})
     return absolute_url("effect.evaluation", token=token)
 
 
 @minter(FOLLOWUP_SALT)
 def mint_followup(args: dict[str, Any]) -> str:
-    token = _serializer(FOLLOWUP_SALT).dumps({"e": _id_arg(args, "response")})
+    token = sign(FOLLOWUP_SALT, {"e": _id_arg(args, "response")})
     return absolute_url("effect.followup", token=token)
 
 
 def read(token: str, salt: str, key: str) -> int:
     """The id a genuine token carries; raises TokenInvalid or TokenExpired."""
-    try:
-        payload = _serializer(salt).loads(token, max_age=MAX_AGE_SECONDS)
-    except SignatureExpired as error:
-        raise TokenExpired from error
-    except BadSignature as error:
-        raise TokenInvalid from error
-    if not isinstance(payload, dict) or not isinstance(payload.get(key), int):
-        raise TokenInvalid
-    return payload[key]
+    return read_token(salt, token, key=key, max_age_seconds=MAX_AGE_SECONDS)[key]

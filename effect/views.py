@@ -24,7 +24,7 @@ blueprint = Blueprint("effect", __name__)
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("EFFECT_RATE_LIMIT", "20 per minute")
+    return current_app.config["EFFECT_RATE_LIMIT"]
 
 
 def _refuse(error: services.EffectError) -> NoReturn:

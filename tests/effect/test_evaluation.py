@@ -5,6 +5,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from core.tokens import sign
 from effect import tokens
 from effect.tokens import mint_evaluation
 from tests.effect.helpers import (
@@ -64,7 +65,7 @@ def test_forged_and_expired_links_get_a_dutch_page_and_store_nothing(app: Flask,
     link = mint_evaluation({"registration": person.id}).removeprefix("http://localhost")
     forged = client.post(link[:-3] + "abc", data=evaluation_answers())
     assert forged.status_code == 404 and "klopt niet" in forged.get_data(as_text=True)
-    other_purpose = tokens._serializer(tokens.FOLLOWUP_SALT).dumps({"r": person.id})
+    other_purpose = sign(tokens.FOLLOWUP_SALT, {"r": person.id})
     assert client.post(f"/vragenlijst/{other_purpose}", data=evaluation_answers()).status_code == 404
     monkeypatch.setattr(tokens, "MAX_AGE_SECONDS", -1)
     expired = client.post(link, data=evaluation_answers())
