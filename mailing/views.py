@@ -10,9 +10,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from core import audit
-from core.paging import page_count
+from core.paging import requested_page
 from core.permissions import Permission, ensure_can, organisations_for, requires
-from core.webutils import optional_id, page_number
+from core.webutils import optional_id
 from mailing import services
 from mailing.labels import STATUS_LABELS
 from mailing.models import MessageStatus, OutgoingMessage
@@ -80,9 +80,8 @@ def _filters() -> services.MessageFilters:
 @requires(Permission.VIEW_MAIL)
 def catcher() -> str:
     organisation_id = _mailbox_arg(request.args.get("organisatie"))
-    page = page_number()
     filters = _filters()
-    messages, total = services.message_page(organisation_id, filters, page)
+    listed = requested_page(lambda page: services.message_page(organisation_id, filters, page), services.PAGE_SIZE)
     return render_template(
         "mailing/catcher.html",
         mailbox=_mailbox_value(organisation_id),
@@ -91,10 +90,7 @@ def catcher() -> str:
         counts=services.status_counts(organisation_id),
         failures=services.recent_failures(organisation_id),
         templates=services.templates_used(organisation_id),
-        messages=messages,
-        total=total,
-        page=page,
-        pages=page_count(total, services.PAGE_SIZE),
+        **listed.context("messages"),
         filters=filters,
         MessageStatus=MessageStatus,
     )

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from core import audit
 from core.audit import AuditEntry
-from core.paging import page_count
+from core.paging import requested_page
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires
-from core.webutils import MAX_ID, page_number
+from core.webutils import MAX_ID
 
 blueprint = Blueprint("audit", __name__, url_prefix="/beheer/audit")
 
@@ -36,14 +36,10 @@ def _filters() -> audit.AuditFilters:
 @requires(Permission.MANAGE_USERS)
 def index() -> str:
     filters = _filters()
-    page = page_number()
-    entries, total = audit.entries_page(filters, page)
+    listed = requested_page(lambda page: audit.entries_page(filters, page), audit.PAGE_SIZE)
     return render_template(
         "accounts/audit.html",
-        entries=entries,
-        total=total,
-        page=page,
-        pages=page_count(total, audit.PAGE_SIZE),
+        **listed.context("entries"),
         filters=filters,
         organisations=organisations_for(current_user, Permission.MANAGE_USERS),
         actions=audit.values_used(AuditEntry.action, filters.organisation_ids),

@@ -16,9 +16,9 @@ from campaigns.services import contacts as service
 from campaigns.services import groups, import_jobs, importing
 from campaigns.views.scope import chosen_organisation, organisations
 from core import audit
-from core.paging import page_count
+from core.paging import requested_page
 from core.permissions import Permission, requires, scoped_or_404
-from core.webutils import optional_id, page_number
+from core.webutils import optional_id
 
 blueprint = Blueprint("contacts", __name__, url_prefix="/beheer/contacten")
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -43,12 +43,10 @@ def _list_or_404(list_id: int) -> ContactList:
 def index() -> str:
     organisation = chosen_organisation()
     filters = contact_filters(request.args)
-    page = page_number()
-    contacts, total = service.contact_page(organisation.id, filters, page)
-    audit.record("contacts.viewed", organisation_id=organisation.id, page=page)
+    listed = requested_page(lambda page: service.contact_page(organisation.id, filters, page), service.PAGE_SIZE)
+    audit.record("contacts.viewed", organisation_id=organisation.id, page=listed.page)
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
-                           contacts=contacts, total=total, page=page, filters=filters,
-                           pages=page_count(total, service.PAGE_SIZE),
+                           **listed.context("contacts"), filters=filters,
                            counts=service.status_counts(organisation.id), lists=groups.counted(groups.LISTS, organisation.id),
                            tags=groups.counted(groups.TAGS, organisation.id), ContactStatus=ContactStatus)
 

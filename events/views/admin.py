@@ -26,10 +26,9 @@ from flask_wtf import FlaskForm
 from accounts.models import Organisation
 from core import audit
 from core.db import Refused
-from core.paging import page_count
+from core.paging import requested_page
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
-from core.webutils import page_number
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
@@ -83,10 +82,6 @@ def _choice_arg(name: str, parse: Callable[[str], Parsed]) -> Parsed | None:
         return None
 
 
-def _pages(total: int) -> int:
-    return page_count(total, queries.ADMIN_PAGE_SIZE)
-
-
 @blueprint.route("/")
 @requires(Permission.MANAGE_EVENTS)
 def index() -> str:
@@ -98,14 +93,10 @@ def index() -> str:
         status=_choice_arg("status", EventStatus),
         time=_choice_arg("wanneer", queries.TimeFilter),
     )
-    page = page_number()
-    overviews, total = queries.event_overviews(filters, page)
+    listed = requested_page(lambda page: queries.event_overviews(filters, page), queries.ADMIN_PAGE_SIZE)
     return render_template(
         "events/admin/index.html",
-        overviews=overviews,
-        total=total,
-        page=page,
-        pages=_pages(total),
+        **listed.context("overviews"),
         filters=filters,
         organisations=_manageable_organisations(),
         EventStatus=EventStatus,
@@ -282,16 +273,12 @@ def registrations(event_id: int) -> str:
         search=request.args.get("zoek", "").strip()[:200],
         status=_choice_arg("status", RegistrationStatus),
     )
-    page = page_number()
-    rows, total = queries.event_registrations(event.id, filters, page)
-    audit.record("registrations.viewed", "event", event.id, organisation_id=event.organisation_id, page=page)
+    listed = requested_page(lambda page: queries.event_registrations(event.id, filters, page), queries.ADMIN_PAGE_SIZE)
+    audit.record("registrations.viewed", "event", event.id, organisation_id=event.organisation_id, page=listed.page)
     return render_template(
         "events/admin/registrations.html",
         event=event,
-        registrations=rows,
-        total=total,
-        page=page,
-        pages=_pages(total),
+        **listed.context("registrations"),
         filters=filters,
         counts=queries.status_counts(event.id),
         RegistrationStatus=RegistrationStatus,

@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core.db import Refused
-from core.paging import page_count
+from core.paging import requested_page
 from core.permissions import public
-from core.webutils import page_number, safe_local_target
+from core.webutils import safe_local_target
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
@@ -69,14 +69,10 @@ def _filters_from_args() -> queries.EventFilters:
 @public
 def listing() -> str:
     filters = _filters_from_args()
-    page = page_number()
-    listings, total = queries.upcoming_events(filters, page)
+    listed = requested_page(lambda page: queries.upcoming_events(filters, page), queries.PAGE_SIZE)
     return render_template(
         "events/listing.html",
-        listings=listings,
-        total=total,
-        page=page,
-        pages=page_count(total, queries.PAGE_SIZE),
+        **listed.context("listings"),
         filters=filters,
         organisations=queries.organisations_with_events(),
         Audience=Audience,
