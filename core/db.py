@@ -10,9 +10,9 @@ each of its steps in `unit_of_work()`. `docs/architecture.md` ("How a request co
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -23,6 +23,8 @@ from werkzeug.wrappers import Response
 from extensions import db
 
 _AFTER_COMMIT = "after_commit"
+Item = TypeVar("Item")
+Done = TypeVar("Done")
 
 
 class UnitOfWork:
@@ -52,6 +54,20 @@ def unit_of_work(session: Session | None = None) -> Iterator[UnitOfWork]:
         _roll_back(work.session)
         raise
     _roll_back(work.session)
+
+
+def each_in_its_own_unit(items: Iterable[Item], step: Callable[[Item], Done], *,
+                         skipping: type[Exception]) -> list[Done]:
+    """`step` for every item, each in a unit of work of its own, so that one item another process
+    holds (it raises `skipping`, e.g. busy) is left for the next run and the rest go on."""
+    done: list[Done] = []
+    for item in items:
+        try:
+            with unit_of_work():
+                done.append(step(item))
+        except skipping:
+            continue
+    return done
 
 
 def _roll_back(session: Session) -> None:

@@ -6,18 +6,14 @@ from typing import Any
 
 from flask import Flask
 
-from core.db import unit_of_work
+from core.db import each_in_its_own_unit
 from effect import services
 from events.services.registration import EventBusy
 
 
 def send_due_followups(sender: Flask, now: datetime, **extra: Any) -> str:
     """Each survey in its own unit of work, so one busy row does not hold back the rest."""
-    sent = 0
-    for response_id in services.followup_candidates(now):
-        try:
-            with unit_of_work():
-                sent += services.send_followup(response_id, now)
-        except EventBusy:  # another tick holds this row; it sends, or the next tick does
-            pass
+    # A row another tick holds (EventBusy) is sent by that tick, or by the next one.
+    sent = sum(each_in_its_own_unit(services.followup_candidates(now),
+                                    lambda response_id: services.send_followup(response_id, now), skipping=EventBusy))
     return f"Vervolgvragen: {sent}"

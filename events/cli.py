@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.db import unit_of_work
+from core.db import each_in_its_own_unit
 from core.timeutils import utcnow
 from events.services import lifecycle
 from events.services.registration import EventBusy
@@ -21,21 +21,12 @@ def events_cli() -> None:
 @with_appcontext
 def tick() -> None:
     now = utcnow()
-    reminded = attended = no_shows = 0
-    for event_id in lifecycle.events_due_for_reminder(now):
-        try:
-            with unit_of_work():
-                reminded += lifecycle.send_reminder(event_id, now)
-        except EventBusy:  # another tick holds this event; it sends, or the next tick does
-            pass
-    for event_id in lifecycle.events_due_for_followup(now):
-        try:
-            with unit_of_work():
-                count = lifecycle.send_followup(event_id, now)
-        except EventBusy:
-            continue
-        attended += count.attended
-        no_shows += count.no_shows
+    # An event another tick holds (EventBusy) is sent by that tick, or by the next one.
+    reminded = sum(each_in_its_own_unit(lifecycle.events_due_for_reminder(now),
+                                        lambda event_id: lifecycle.send_reminder(event_id, now), skipping=EventBusy))
+    counts = each_in_its_own_unit(lifecycle.events_due_for_followup(now),
+                                  lambda event_id: lifecycle.send_followup(event_id, now), skipping=EventBusy)
+    attended, no_shows = sum(count.attended for count in counts), sum(count.no_shows for count in counts)
     click.echo(f"Herinneringen: {reminded}, bedankmails: {attended}, gemist-mails: {no_shows}")
     for _receiver, line in ticked.send(current_app._get_current_object(), now=now):
         click.echo(line)
