@@ -42,12 +42,7 @@ def _unknown(base: Mapping[Atom, int], singleton_of: Mapping[Atom, Key], hidden:
 def _revealed(groups: Mapping[Key, frozenset[Atom]], size: Mapping[Key, int], base: Mapping[Atom, int],
               singleton_of: Mapping[Atom, Key], hidden: set[Key]) -> Key | None:
     """A hidden small figure that the shown ones give away, or None."""
-    unknown = _unknown(base, singleton_of, hidden)
-    index = {atom: position for position, atom in enumerate(unknown)}
-    basis = _Basis(len(unknown))
-    for key, atoms in groups.items():
-        if key not in hidden and size[key] > 0:
-            basis.add(_vector(atoms, index))
+    basis, index = _shown_basis(groups, size, base, singleton_of, hidden)
     for key in sorted((k for k in hidden if 0 < size[k] < MIN_ANSWERS), key=lambda k: (size[k], repr(k))):
         if basis.spans(_vector(groups[key], index)):
             return key
@@ -67,13 +62,20 @@ def _next_to_hide(groups: Mapping[Key, frozenset[Atom]], size: Mapping[Key, int]
 
 def _still_revealed(groups: Mapping[Key, frozenset[Atom]], size: Mapping[Key, int], base: Mapping[Atom, int],
                     singleton_of: Mapping[Atom, Key], hidden: set[Key], leak: Key) -> bool:
+    basis, index = _shown_basis(groups, size, base, singleton_of, hidden)
+    return basis.spans(_vector(groups[leak], index))
+
+
+def _shown_basis(groups: Mapping[Key, frozenset[Atom]], size: Mapping[Key, int], base: Mapping[Atom, int],
+                 singleton_of: Mapping[Atom, Key], hidden: set[Key]) -> tuple[_Basis, dict[Atom, int]]:
+    """What the shown figures span, over the atoms that are not known outright, and those atoms' positions."""
     unknown = _unknown(base, singleton_of, hidden)
     index = {atom: position for position, atom in enumerate(unknown)}
     basis = _Basis(len(unknown))
     for key, atoms in groups.items():
         if key not in hidden and size[key] > 0:
             basis.add(_vector(atoms, index))
-    return basis.spans(_vector(groups[leak], index))
+    return basis, index
 
 
 def _vector(atoms: frozenset[Atom], index: Mapping[Atom, int]) -> dict[int, Fraction]:
