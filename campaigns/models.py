@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from accounts.models import User
 from core.sql import enum_type
@@ -153,17 +153,25 @@ class TrackedLink(db.Model):
     clicks: Mapped[int] = mapped_column(default=0)
 
 
-class ContactList(db.Model):
-    __tablename__ = "contact_lists"
+class _ContactGroup:
+    """What a list and a tag share: a named group of one organisation's contacts, the name unique in
+    it (`campaigns.services.groups` serves both)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    contacts: Mapped[list[Contact]] = relationship(secondary=list_memberships, back_populates="lists")
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[sa.UniqueConstraint]:  # a constraint per table, not one shared
+        return (sa.UniqueConstraint("organisation_id", "name"),)
 
-    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+class ContactList(_ContactGroup, db.Model):
+    __tablename__ = "contact_lists"
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    contacts: Mapped[list[Contact]] = relationship(secondary=list_memberships, back_populates="lists")
 
 
 class Campaign(db.Model):
@@ -221,17 +229,12 @@ tag_memberships = sa.Table(
 )
 
 
-class ContactTag(db.Model):
+class ContactTag(_ContactGroup, db.Model):
     """A label an admin puts on contacts for segments ("pilot Noord", "ondernemersvereniging")."""
 
     __tablename__ = "contact_tags"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(50))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
 
 
 class ImportStatus(enum.StrEnum):
