@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from accounts.models import Organisation
+from core.links import absolute_url
 from mailing.outbox import Sender
 from mailing.personalise import Branding
 
@@ -42,5 +43,5 @@ def organisation_branding(organisation: Organisation | None) -> Branding:
         sender_address=organisation.mail_from_address or default_address,
         logo_url=organisation.logo_url,
         privacy_contact=organisation.privacy_contact,
-        privacy_url=f"{current_app.config['BASE_URL']}/privacy/{organisation.slug}",
+        privacy_url=absolute_url("privacy.statement", slug=organisation.slug),
     )

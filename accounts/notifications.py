@@ -13,13 +13,14 @@ from accounts import tokens
 from accounts.branding import organisation_branding, organisation_sender
 from accounts.labels import ROLE_LABELS
 from accounts.models import Membership, Organisation, User
+from core.links import absolute_url
 from mailing.outbox import Mail, queue
 from mailing.personalise import render_mail
 from mailing.secret_links import SecretLink, placeholder
 
 
 def login_url() -> str:
-    return f"{current_app.config['BASE_URL']}/beheer/inloggen"
+    return absolute_url("accounts.login")
 
 
 def _send(user: User, template: str, subject: str, organisation: Organisation | None, *,

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from accounts.branding import organisation_branding, organisation_sender
+from core.links import absolute_url
 from events.ics import event_calendar
 from events.models import Event, Registration, RegistrationStatus
 from events.signals import followup_link_wanted
@@ -28,7 +29,7 @@ class FollowupLink:
 
 
 def event_url(event: Event) -> str:
-    return f"{current_app.config['BASE_URL']}/evenementen/{event.id}/{event.slug}"
+    return absolute_url("events.detail", event_id=event.id, slug=event.slug)
 
 
 def calendar_domain() -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from core.links import absolute_url
 from core.tokens import TokenExpired as TokenExpired  # the errors of these links, for the views
 from core.tokens import TokenInvalid as TokenInvalid
 from core.tokens import read, sign
@@ -20,8 +21,7 @@ def manage_token(registration: Registration) -> str:
 
 
 def manage_url(registration: Registration) -> str:
-    """Absolute link for mails (the worker has no request, so BASE_URL, not url_for)."""
-    return f"{current_app.config['BASE_URL']}/aanmelding/{manage_token(registration)}"
+    return absolute_url("events.manage", token=manage_token(registration))
 
 
 def registration_from_token(token: str) -> Registration:
