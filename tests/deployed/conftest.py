@@ -39,7 +39,8 @@ from tests.deployed.stack import (
     wait_until,
 )
 
-DATABASE_NAME = "weerbaar_deployed"
+# Parallel work on one machine (helpers' worktrees) gives each stack its own database and Redis db.
+DATABASE_NAME = os.environ.get("DEPLOYED_DATABASE", "weerbaar_deployed")
 ADMIN = "regiobeheer@deployed.example"
 ADMIN_PASSWORD = "regio-deployed-wachtwoord"
 PASSWORD = "correct horse battery staple"  # tests.factories.PASSWORD

@@ -26,7 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-REDIS_DB = 13  # a database of its own on the shared Redis, emptied at the start
+REDIS_DB = int(os.environ.get("DEPLOYED_REDIS_DB", "13"))  # its own database on the shared Redis, emptied at the start
 SITE_PLACEHOLDERS = ["WEERBAAR_UPSTREAM", "WEERBAAR_HTTP_LISTEN", "WEERBAAR_HTTPS_LISTEN", "WEERBAAR_SERVER_NAME",
                      "WEERBAAR_TLS_CERTIFICATE", "WEERBAAR_TLS_KEY", "WEERBAAR_STATIC_DIR"]
 
