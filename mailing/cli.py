@@ -55,3 +55,22 @@ def bounces_command() -> None:
     except OSError as error:
         raise click.ClickException(f"De bounce-mailbox is niet bereikbaar: {error}") from error
     click.echo(f"{run.recorded} recorded, {run.duplicates} already known, {run.left_alone} left alone")
+
+
+@mailing_cli.command("check-relay")
+@click.option("--to", "recipient", default=None, help="Send a test message to this address.")
+def check_relay_command(recipient: str | None) -> None:
+    """Connects to the relay (SMTP_*) as the worker would and reports in Dutch: STARTTLS, certificate,
+    AUTH, PIPELINING and, with --to, a test message. Exits 1 when the worker could not send."""
+    from flask import current_app
+
+    from mailing.relay_check import OUTCOME_LABELS, STEP_LABELS, RelaySettings, check_relay
+
+    report = check_relay(RelaySettings.from_config(current_app.config), recipient)
+    click.echo(f"Relay {report.host}:{report.port} (SMTP_SECURITY={report.security})")
+    for finding in report.findings:
+        click.echo(f"[{OUTCOME_LABELS[finding.outcome]}] {STEP_LABELS[finding.step]}: {finding.summary}")
+        if finding.relay_answer:
+            click.echo(f"        relay: {finding.relay_answer}")
+    if not report.passed:
+        raise SystemExit(1)

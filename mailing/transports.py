@@ -241,7 +241,7 @@ class SmtpTransport:
         return self._connection
 
     def _open(self) -> smtplib.SMTP:
-        context = ssl.create_default_context(cafile=self.ca_file or None)
+        context = relay_tls_context(self.ca_file)
         if self.security == "ssl":
             connection: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -288,6 +288,11 @@ def _envelope_commands(addresses: Addresses) -> list[bytes]:
             raise ValueError(f"not a bare address: {address!r}")
     lines = (f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA")
     return [f"{line}\r\n".encode("ascii") for line in lines]
+
+
+def relay_tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """The relay's certificate is checked against the system CAs, or against SMTP_CA_FILE only."""
+    return ssl.create_default_context(cafile=ca_file or None)
 
 
 class _StaleConnection(Exception):

@@ -4,19 +4,22 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from core import audit
 from core.paging import requested_page
-from core.permissions import Permission, ensure_can, organisations_for, requires
+from core.permissions import Permission, ensure_can, organisations_for, requires, requires_regional_admin
 from core.webutils import optional_id
+from extensions import limiter
 from mailing import services
+from mailing.forms import RelayCheckForm
 from mailing.labels import STATUS_LABELS
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.preview import sandboxed_html
+from mailing.relay_check import OUTCOME_LABELS, STEP_LABELS, Outcome, RelaySettings, check_relay
 
 blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 
@@ -161,3 +164,19 @@ def retry_all() -> Response:
     flash(ngettext("%(num)s mislukt bericht staat weer in de wachtrij.",
                    "%(num)s mislukte berichten staan weer in de wachtrij.", count), "success")
     return redirect(url_for("mailing.catcher", organisatie=_mailbox_value(organisation_id)))
+
+
+@blueprint.route("/relay", methods=["GET", "POST"])
+@requires_regional_admin
+@limiter.limit("10 per minute", methods=["POST"])  # each check opens a connection to the relay
+def relay_check() -> tuple[str, int]:
+    """Connects to the configured relay and says what it found; sends a test message when asked."""
+    form = RelayCheckForm()
+    report = None
+    if form.validate_on_submit():
+        report = check_relay(RelaySettings.from_config(current_app.config), form.recipient.data or None)
+    elif request.method == "GET":
+        form.recipient.data = current_user.email
+    return render_template("mailing/relay_check.html", form=form, report=report, Outcome=Outcome,
+                           outcome_labels=OUTCOME_LABELS, step_labels=STEP_LABELS,
+                           transport=current_app.config["MAIL_TRANSPORT"]), 400 if form.errors else 200

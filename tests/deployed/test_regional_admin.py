@@ -96,3 +96,25 @@ def test_regional_admin_reads_results_and_the_audit_log_and_exports_and_erases_a
     assert {row[1].strip() for row in rows} == {people.admin}
     assert all(row[5].strip().startswith("127.0.0.1") for row in rows), rows
     assert SPOOFED not in page.locator("table").inner_text()
+
+
+def test_regional_admin_checks_the_relay_and_the_test_message_arrives(
+        stack: Stack, people: People, new_person: Callable[..., Page]) -> None:
+    page = new_person(width=375, height=800)
+    log_in(page, people.admin, ADMIN_PASSWORD)
+    page.goto("/beheer/mail/")
+    page.get_by_role("link", name=re.compile("^Relay controleren")).click()
+    page.get_by_label(re.compile("^Testbericht sturen aan")).fill("relaytest@gemeente.example")
+    page.get_by_role("button", name="Relay controleren").click()
+    expect(page.get_by_role("status")).to_have_text("De mailworker kan via deze relay versturen.")
+    # The stack's SMTP sink (plain aiosmtpd) offers no PIPELINING: the check says so, as a warning.
+    expect(page.get_by_role("row", name=re.compile("^PIPELINING"))).to_contain_text("Let op")
+    mail = stack.mail.wait_for("relaytest@gemeente.example", "Testbericht van Weerbaar")
+    assert mail.message["Auto-Submitted"] == "auto-generated"
+
+    command = stack.flask("mailing", "check-relay", "--to", "relaytest-cli@gemeente.example")
+    assert command.returncode == 0, command.stdout + command.stderr
+    assert "[In orde] Testbericht" in command.stdout
+    stack.mail.wait_for("relaytest-cli@gemeente.example", "Testbericht van Weerbaar")
+    broken = stack.flask("mailing", "check-relay", SMTP_PORT="1")
+    assert broken.returncode == 1 and "[Probleem] Verbinding" in broken.stdout

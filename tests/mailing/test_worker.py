@@ -314,7 +314,8 @@ def test_connection_dropped_by_the_relay_is_reopened_for_the_next_message(smtp_a
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_relay_login_with_username_and_password(app: Flask) -> None:
     def check(server: object, session: object, envelope: object, mechanism: str, login: LoginPassword) -> AuthResult:
-        return AuthResult(success=(login.login, login.password) in {("weerbaar", "geheim"), (b"weerbaar", b"geheim")})
+        accepted = (login.login, login.password) in {("weerbaar", "geheim"), (b"weerbaar", b"geheim")}
+        return AuthResult(success=accepted, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     relay = Relay(authenticator=check, auth_require_tls=False, auth_required=True)
     relay.controller.start()
