@@ -161,10 +161,13 @@ def load_region(periods: dict[str, tuple[datetime, datetime]]) -> Region:
         _tally(response, offered[response.event_id], tallies[response.event_id])
     region = Region(events, dict(tallies), periods, sorted(names), names)
     region.groups = _groups(region)
-    singleton_of = {event_id: ("event", event_id) for event_id in events}
+    decided: dict[tuple[tuple[int, int], ...], set[tuple]] = {}  # many metrics have the same answers per event
     for metric in metric_names():
         base = {event_id: tally.counts.get(metric, 0) for event_id, tally in region.tallies.items()}
-        region.hidden[metric] = protect(region.groups, base, singleton_of) if any(base.values()) else set()
+        answers = tuple(sorted((event_id, count) for event_id, count in base.items() if count))
+        if answers not in decided:
+            decided[answers] = protect(region.groups, base) if answers else set()
+        region.hidden[metric] = decided[answers]
     return region
 
 
