@@ -34,64 +34,81 @@ def protect(groups: Mapping[Key, frozenset[Atom]], base: Mapping[Atom, int]) -> 
     An event is known exactly when its own figure (a group of that event alone) is shown; that
     is just another row here, so hiding it makes the event unknown."""
     columns = {atom: position for position, atom in enumerate(sorted((a for a, n in base.items() if n > 0), key=repr))}
-    vectors = {key: tuple(sorted(columns[atom] for atom in atoms if atom in columns)) for key, atoms in groups.items()}
     size = {key: sum(base.get(atom, 0) for atom in atoms) for key, atoms in groups.items()}
+    figures = _Figures([key for key in groups if size[key] > 0], groups, columns)
     hidden = {key for key, value in size.items() if 0 < value < MIN_ANSWERS}
+    for key in hidden:
+        figures.hide(key)
     small = sorted(hidden, key=lambda key: (size[key], repr(key)))
-    width = len(columns)
     while True:
-        shown = sorted((key for key in groups if key not in hidden and size[key] > 0), key=lambda k: (size[k], repr(k)))
-        leak = _first_derivable(shown, small, vectors, width, exact=False)
+        leak = figures.first_derivable(small, exact=False) or figures.first_derivable(small, exact=True)
         if leak is None:
-            leak = _first_derivable(shown, small, vectors, width, exact=True)
-            if leak is None:
-                return hidden
-        hidden.add(_next_to_hide(shown, vectors[leak], vectors, width))
+            return hidden
+        shown = sorted((key for key in figures.keys if key not in hidden), key=lambda k: (size[k], repr(k)))
+        chosen = figures.next_to_hide(shown, leak)
+        hidden.add(chosen)
+        figures.hide(chosen)
 
 
-def _matrix(rows: Sequence[Vector], width: int, exact: bool) -> flint.fmpz_mat | flint.nmod_mat:
+class _Figures:
+    """The figures as rows of a 0/1 matrix over the events with answers (FLINT, modulo a prime),
+    plus one spare row for the figure being tested. A hidden figure's row is set to zero: that
+    changes neither the row space nor the left-kernel test below."""
+
+    def __init__(self, keys: list[Key], groups: Mapping[Key, frozenset[Atom]], columns: Mapping[Atom, int]) -> None:
+        self.keys = keys
+        self.position = {key: row for row, key in enumerate(keys)}
+        self.vectors = {key: tuple(sorted(columns[atom] for atom in groups[key] if atom in columns)) for key in keys}
+        self.width = len(columns)
+        self.rows = _matrix([self.vectors[key] for key in keys] + [()], self.width)
+        self.hidden: set[Key] = set()
+
+    def hide(self, key: Key) -> None:
+        if key in self.position:
+            self.hidden.add(key)
+            for column in self.vectors[key]:
+                self.rows[self.position[key], column] = 0
+
+    def first_derivable(self, small: list[Key], exact: bool) -> Key | None:
+        """The first small figure in the span of the shown ones: the row space of the shown figures
+        is exactly what is orthogonal to their kernel. `exact` certifies with integers."""
+        candidates = [key for key in small if key in self.position]
+        if not candidates or self.width == 0:
+            return None
+        shown = self.rows if not exact else flint.fmpz_mat([[int(value) for value in row] for row in self.rows.tolist()])
+        kernel, nullity = shown.nullspace()
+        if nullity == 0:
+            return candidates[0]  # the shown figures determine every event
+        tested = _matrix([self.vectors[key] for key in candidates], self.width, exact)
+        products = (tested * kernel).tolist()
+        return next((key for key, row in zip(candidates, products, strict=True)
+                     if not any(int(value) for value in row[:nullity])), None)
+
+    def next_to_hide(self, shown: list[Key], leak: Key) -> Key:
+        """The smallest shown figure whose hiding stops `leak` from being worked out; failing that,
+        the smallest shown figure (hiding continues from there).
+
+        In the reduced row echelon form of [figures | leak] (figures as columns), the pivot
+        figures are a basis and the other columns are written in them. Hiding figure k stops the
+        leak exactly when k is a pivot that `leak` uses and that no other shown figure uses (else
+        that figure takes k's place in the basis)."""
+        spare = len(self.keys)
+        for column in self.vectors[leak]:
+            self.rows[spare, column] = 1
+        reduced, rank = self.rows.transpose().rref()
+        for column in self.vectors[leak]:
+            self.rows[spare, column] = 0
+        echelon = [[int(value) for value in row] for row in reduced.tolist()[:rank]]
+        pivots = [row.index(next(value for value in row if value)) for row in echelon]
+        others = [column for column in range(spare) if column not in set(pivots)]
+        needed = {self.keys[pivot] for row, pivot in zip(echelon, pivots, strict=True)
+                  if pivot != spare and row[spare] and not any(row[column] for column in others)}
+        return next((key for key in shown if key in needed), shown[0])
+
+
+def _matrix(rows: Sequence[Vector], width: int, exact: bool = False) -> flint.fmpz_mat | flint.nmod_mat:
     dense = [[0] * width for _ in rows]
     for row, vector in zip(dense, rows, strict=True):
         for column in vector:
             row[column] = 1
     return flint.fmpz_mat(dense) if exact else flint.nmod_mat(dense, _PRIME)
-
-
-def _first_derivable(shown: list[Key], small: list[Key], vectors: Mapping[Key, Vector], width: int,
-                     exact: bool) -> Key | None:
-    """The first small figure that lies in the span of the shown ones: the row space of the shown
-    figures is exactly what is orthogonal to their kernel."""
-    if not shown:
-        return None
-    kernel, nullity = _matrix([vectors[key] for key in shown], width, exact).nullspace()
-    basis = [[int(kernel[row, column]) for column in range(nullity)] for row in range(width)]
-    modulus = None if exact else _PRIME
-    for key in small:
-        sums = [sum(basis[atom][column] for atom in vectors[key]) for column in range(nullity)]
-        if all((value % modulus if modulus else value) == 0 for value in sums):
-            return key
-    return None
-
-
-def _next_to_hide(shown: list[Key], leak: Vector, vectors: Mapping[Key, Vector], width: int) -> Key:
-    """The smallest shown figure whose hiding stops `leak` from being worked out; failing that, the
-    smallest shown figure (hiding continues from there).
-
-    Hiding figure k stops it exactly when every way of writing `leak` from the shown figures uses
-    k: on the left kernel of [shown; leak], the coordinate of `leak` is a multiple of k's."""
-    kernel, nullity = _matrix([vectors[key] for key in shown] + [leak], width, exact=False).transpose().nullspace()
-    coordinates = [[int(kernel[row, column]) for column in range(nullity)] for row in range(len(shown) + 1)]
-    of_leak = coordinates[-1]
-    for position, key in enumerate(shown):
-        if _proportional(of_leak, coordinates[position]):
-            return key
-    return shown[0]
-
-
-def _proportional(target: list[int], candidate: list[int]) -> bool:
-    """target = λ · candidate modulo the prime, with candidate not zero."""
-    pivot = next((index for index, value in enumerate(candidate) if value), None)
-    if pivot is None:
-        return False
-    factor = target[pivot] * pow(candidate[pivot], -1, _PRIME) % _PRIME
-    return all((value - factor * other) % _PRIME == 0 for value, other in zip(target, candidate, strict=True))
