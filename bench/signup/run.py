@@ -190,7 +190,7 @@ def run_mail_worker(env: dict[str, str], app_root: Path) -> dict[str, float]:
 
 def session_and_token(path: str) -> tuple[str, str]:
     """One session cookie + its CSRF token, shared by every benchmark request (as a browser tab would)."""
-    response = requests.get(f"http://127.0.0.1:{PORT}{path}", timeout=5)
+    response = requests.get(f"http://127.0.0.1:{PORT}{path}", timeout=60)
     response.raise_for_status()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text)
     if token is None:
