@@ -110,7 +110,8 @@ with app.app_context():
 
 
 def start_gunicorn(env: dict[str, str], app_root: Path) -> subprocess.Popen[bytes]:
-    command = [str(VENV_BIN / "gunicorn"), "-c", str(app_root / "deploy" / "gunicorn.conf.py")]
+    # No worker recycling during the run (the deployed max_requests), so /proc keeps every worker's CPU.
+    command = [str(VENV_BIN / "gunicorn"), "-c", str(app_root / "deploy" / "gunicorn.conf.py"), "--max-requests", "0"]
     server = subprocess.Popen(command, env=env, cwd=app_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(300):
         try:
@@ -120,6 +121,16 @@ def start_gunicorn(env: dict[str, str], app_root: Path) -> subprocess.Popen[byte
             time.sleep(0.1)
     server.kill()
     raise RuntimeError("gunicorn did not start: " + server.stderr.read().decode())
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful: requests in flight finish), SIGKILL when that takes too long."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -250,27 +261,37 @@ def start_profiler(pid: int, duration: int) -> tuple[subprocess.Popen[bytes], Pa
     out = ROOT / "bench" / "results" / f"signup-profile-{datetime.now():%Y%m%d-%H%M%S}.txt"
     out.parent.mkdir(exist_ok=True)
     command = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(max(duration - 2, 1)),
-               "--format", "raw", "--output", str(out), "--nonblocking", "--threads"]
+               "--format", "raw", "--output", str(out), "--nonblocking", "--gil"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
 
 
+OWN = {"events", "mailing", "core", "accounts", "campaigns", "effect", "results", "app.py", "extensions.py"}
+IDLE = ("select (selectors.py", "wait (threading.py", "accept (socket.py", "_worker (concurrent/futures/thread.py:81")
+
+
 def summarise_profile(profiler: tuple[subprocess.Popen[bytes], Path]) -> dict[str, float]:
-    """Share of the worker's busy samples by the package of the innermost frame that is not the stdlib."""
     process, out = profiler
-    process.wait(timeout=60)
+    process.wait(timeout=120)
+    return profile_shares(out)
+
+
+def profile_shares(out: Path) -> dict[str, float]:
+    """Share of the worker's busy samples by the package of the innermost frame that is a known
+    library or the app's own code (py-spy raw format: `thread;frame;frame count`)."""
     shares: dict[str, int] = {}
     for line in out.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        if any(idle in stack for idle in ("select (selectors.py", "wait (threading.py", "accept (socket.py")):
+        if len(frames) < 2 or frames[-1].startswith(IDLE):
             continue
-        owner = "other (own code, stdlib)"
-        for frame in reversed(frames):
-            match = re.search(r"site-packages/([A-Za-z_]+)", frame)
-            if match:
-                owner = PACKAGES.get(match.group(1).lower(), match.group(1))
+        owner = "other (stdlib)"
+        for frame in reversed(frames[1:]):
+            match = re.search(r"\(([A-Za-z0-9_.]+)[/:]", frame)
+            top = match.group(1) if match else ""
+            if top.lower() in PACKAGES:
+                owner = PACKAGES[top.lower()]
                 break
-            if "(events/" in frame or "/events/" in frame or "(mailing/" in frame:
+            if top in OWN:
                 owner = "own code"
                 break
         shares[owner] = shares.get(owner, 0) + int(count)
@@ -308,8 +329,7 @@ def main() -> None:
         app_cpu = process_cpu_seconds(workers) - app_cpu
         db_cpu = process_cpu_seconds(postgres_pids()) - db_cpu
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     counts = count_registrations(args.database_url)
     rows = counts.get("confirmed", 0) + counts.get("waitlisted", 0)  # what the CPU was spent on
     mail = run_mail_worker(env, app_root)
@@ -320,7 +340,7 @@ def main() -> None:
         "machine": machine(),
         "load_average_before": load_before,
         "load_average_after": load_average(),
-        "settings": vars(args) | {"capacity": CAPACITY},
+        "settings": {name: str(value) for name, value in vars(args).items()} | {"capacity": CAPACITY},
         "floor_livez": floor,
         "signup": signup,
         "ratio_signup_to_floor": round(signup["per_second"] / floor["per_second"], 3),
