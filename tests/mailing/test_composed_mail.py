@@ -83,3 +83,14 @@ def test_an_unknown_composer_is_retried_not_lost(app: Flask) -> None:
     assert run_worker(once=True) == 0
     row = _row(message.id)
     assert row.status == MessageStatus.QUEUED and "no mail composer 'tests.nobody'" in row.last_error
+
+
+def test_anonymising_a_mail_still_to_be_composed_cancels_it_and_forgets_the_reference(app: Flask) -> None:
+    from mailing.privacy import anonymise_messages
+
+    message = _queue(name="Anna")
+    anonymise_messages(OutgoingMessage.id == message.id)
+    db.session.commit()
+    row = _row(message.id)
+    assert row.status == MessageStatus.CANCELLED and row.composer is None
+    assert run_worker(once=True) == 0 and calls == []
