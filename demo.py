@@ -318,7 +318,7 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
             organisation=organisation, title=fields["title"], slug=slugify(fields["title"]),
             kind=fields["kind"], audience=fields["audience"], description=fields["title"] + ".",
             starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), venue_name="Gemeentehuis",
-            capacity=fields["registered"] + 5, status=EventStatus.PUBLISHED,
+            capacity=fields["registered"] + 5, seats_taken=fields["registered"], status=EventStatus.PUBLISHED,
             published_at=starts_at - timedelta(days=30),
             reminder_sent_at=starts_at - timedelta(hours=24), followup_sent_at=starts_at + timedelta(hours=3),
         )

@@ -88,6 +88,10 @@ class Event(db.Model):
     venue_address: Mapped[str | None] = mapped_column(sa.String(300))
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     capacity: Mapped[int] = mapped_column()
+    # The confirmed registrations, kept by events/services/registration.py in the transaction that
+    # changes them: a sign-up takes a seat with one conditional UPDATE instead of lock + COUNT.
+    # Above `capacity` only when an organiser let someone in over capacity.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -124,6 +128,7 @@ class Event(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "slug"),
         sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("reminder_hours_before > 0", name="reminder_hours_positive"),
         sa.Index("ix_events_status_starts_at", "status", "starts_at"),

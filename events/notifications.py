@@ -14,7 +14,8 @@ from events.models import Event, Registration, RegistrationStatus
 from events.signals import followup_link_wanted
 from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
-from mailing.outbox import Attachment, Mail, queue
+from extensions import db
+from mailing.outbox import Attachment, Mail, composer, composition, queue
 from mailing.personalise import render_mail
 from mailing.secret_links import SecretLink, placeholder
 
@@ -86,22 +87,51 @@ def _send(registration: Registration, template: str, subject: str, **options: ob
     queue(_compose(registration, template, subject, **options))  # type: ignore[arg-type]
 
 
-def signup_mail(registration: Registration) -> Mail:
-    """The confirmation or waiting-list mail for a registration by its status.
+SIGNUP_COMPOSER = "events.signup"
 
-    Composed before the registration is stored (the sign-up renders it outside the event lock),
-    so `queue_signup_mail` adds the id once there is one.
-    """
+
+def signup_mail(registration: Registration) -> Mail:
+    """The confirmation or waiting-list mail for a registration by its status."""
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _compose(registration, "registration_confirmed", _signup_subject(registration),
+                        with_calendar=True, with_ticket=True)
+    return _compose(registration, "registration_waitlisted", _signup_subject(registration))
+
+
+def _signup_subject(registration: Registration) -> str:
     title = registration.event.title
     if registration.status == RegistrationStatus.CONFIRMED:
-        return _compose(registration, "registration_confirmed", _("Aanmelding bevestigd: %(title)s", title=title),
-                        with_calendar=True, with_ticket=True)
-    return _compose(registration, "registration_waitlisted", _("Op de wachtlijst: %(title)s", title=title))
+        return _("Aanmelding bevestigd: %(title)s", title=title)
+    return _("Op de wachtlijst: %(title)s", title=title)
 
 
-def queue_signup_mail(registration: Registration, mail: Mail) -> None:
-    mail.registration_id = registration.id
-    queue(mail)
+def queue_signup_mail(registration: Registration) -> None:
+    """Queues `signup_mail` to be composed by the mail worker as it is sent, in the person's
+    language: its MJML layout, QR ticket and .ics cost more than the rest of the sign-up."""
+    event = registration.event
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    queue(Mail(
+        to_address=registration.email,
+        to_name=registration.name,
+        subject=_signup_subject(registration),
+        text_body="",
+        template="registration_confirmed" if confirmed else "registration_waitlisted",
+        sender=organisation_sender(event.organisation),
+        organisation_id=event.organisation_id,
+        registration_id=registration.id,
+        composition=composition(SIGNUP_COMPOSER, registration_id=registration.id,
+                                status=registration.status.value),
+    ))
+
+
+@composer(SIGNUP_COMPOSER)
+def _composed_signup_mail(args: dict[str, object]) -> Mail | None:
+    """None when the mail no longer says what is true: the registration was cancelled (or
+    promoted from the waiting list, which has its own mail) before the worker got to it."""
+    registration = db.session.get(Registration, args["registration_id"])
+    if registration is None or registration.status.value != args["status"]:
+        return None
+    return signup_mail(registration)
 
 
 def registration_promoted(registration: Registration) -> None:

@@ -90,6 +90,9 @@ class OutgoingMessage(db.Model):
     # How to make the one link that grants something (mailing.secret_links); the bodies hold a
     # placeholder for it and the worker mints it as the mail leaves. Never the link itself.
     secret_link: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    # Set while the mail is still to be composed: the registered composer and its arguments
+    # (mailing.outbox.Composition); the worker fills the bodies from it and clears it when sending.
+    composer: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     # Extra headers (List-Unsubscribe ...); values are checked for CR/LF before they are stored.
     headers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(

@@ -1,9 +1,20 @@
-"""Putting a message in the outbox. Called inside the caller's transaction; never commits."""
+"""Putting a message in the outbox. Called inside the caller's transaction; never commits.
+
+A mail can also be queued *to be composed when it is sent*: the row names a registered composer and
+its arguments (`Composition`), and the worker calls it just before sending and stores what it
+returns (`compose_row`). A feature does so when composing costs more than the request should
+pay (the sign-up confirmation: MJML layout, QR ticket, .ics). Like `secret_links`' minters,
+features register composers; `mailing` knows no feature, only the names it was told.
+"""
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale, get_locale
 
 from extensions import db
 from mailing.models import MessageKind, OutgoingAttachment, OutgoingMessage
@@ -44,6 +55,65 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)
     # Set when the bodies hold `secret_links.placeholder()` for a link that grants something.
     secret_link: SecretLink | None = None
+    # Set: the bodies are empty and the worker composes them (and the attachments) when sending.
+    composition: Composition | None = None
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A registered composer's name and its arguments (plain JSON values), and the language to
+    compose in (the one the person used when the mail was queued)."""
+
+    composer: str
+    args: dict[str, Any]
+    locale: str = "nl"
+
+    def stored(self) -> dict[str, Any]:
+        return {"composer": self.composer, "args": self.args, "locale": self.locale}
+
+
+def composition(composer: str, **args: Any) -> Composition:
+    """A composition in the current language (the visitor's, in a request)."""
+    return Composition(composer, args, str(get_locale() or "nl"))
+
+
+# Returns the mail to send, or None when it no longer applies (what it was about is gone or changed).
+Composer = Callable[[dict[str, Any]], Mail | None]
+_composers: dict[str, Composer] = {}
+
+
+class ComposerUnknown(LookupError):
+    """A row names a composer nobody registered (a feature removed, or the app misconfigured)."""
+
+
+def composer(name: str) -> Callable[[Composer], Composer]:
+    """Registers the function that composes the mails queued with `Composition(name, ...)`."""
+    def register(function: Composer) -> Composer:
+        _composers[name] = function
+        return function
+    return register
+
+
+def composed(stored: dict[str, Any]) -> Mail | None:
+    """The mail a stored composition makes now, in its language; None when it no longer applies."""
+    function = _composers.get(str(stored.get("composer")))
+    if function is None:
+        raise ComposerUnknown(f"no mail composer {stored.get('composer')!r}")
+    with force_locale(str(stored.get("locale") or "nl")):
+        return function(dict(stored.get("args") or {}))
+
+
+def compose_row(message: OutgoingMessage) -> bool:
+    """Fills a row queued for composing with what its composer makes (bodies, subject, attachments,
+    link); the caller's session stores it. False: the mail no longer applies, nothing changed."""
+    mail = composed(message.composer or {})
+    if mail is None:
+        return False
+    for name, value in _row_values(mail).items():
+        setattr(message, name, value)
+    message.attachments = _attachment_rows(mail)
+    message.composer = None
+    return True
 
 
 def new_message_id(sender_address: str) -> str:
@@ -66,9 +136,21 @@ def _checked_header(name: str, value: str) -> str:
 def queue(mail: Mail, kind: MessageKind = MessageKind.TRANSACTIONAL) -> OutgoingMessage:
     """Adds `mail` to the outbox in the current transaction and flushes; the caller commits."""
     message = OutgoingMessage(
+        kind=kind,
+        composer=mail.composition.stored() if mail.composition else None,
+        message_id=new_message_id(mail.sender.address),
+        attachments=_attachment_rows(mail),
+        **_row_values(mail),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _row_values(mail: Mail) -> dict[str, Any]:
+    return dict(
         organisation_id=mail.organisation_id,
         registration_id=mail.registration_id,
-        kind=kind,
         template=mail.template,
         to_address=_checked_header("To", mail.to_address),
         to_name=header_safe(mail.to_name) if mail.to_name else None,
@@ -80,17 +162,12 @@ def queue(mail: Mail, kind: MessageKind = MessageKind.TRANSACTIONAL) -> Outgoing
         html_body=mail.html_body,
         secret_link=mail.secret_link.stored() if mail.secret_link else None,
         headers={name: _checked_header(name, value) for name, value in mail.headers.items()},
-        message_id=new_message_id(mail.sender.address),
-        attachments=[
-            OutgoingAttachment(
-                filename=header_safe(a.filename),
-                content_type=a.content_type,
-                data=a.data,
-                content_id=a.content_id,
-            )
-            for a in mail.attachments
-        ],
     )
-    db.session.add(message)
-    db.session.flush()
-    return message
+
+
+def _attachment_rows(mail: Mail) -> list[OutgoingAttachment]:
+    return [
+        OutgoingAttachment(filename=header_safe(a.filename), content_type=a.content_type, data=a.data,
+                           content_id=a.content_id)
+        for a in mail.attachments
+    ]

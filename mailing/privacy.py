@@ -41,7 +41,7 @@ def anonymise_messages(*conditions: sa.ColumnElement[bool]) -> int:
     result = db.session.execute(
         sa.update(OutgoingMessage).where(pending).values(
             to_address=ANONYMOUS_ADDRESS, to_name=None, subject=ANONYMOUS_NAME, text_body="", html_body=None,
-            headers={}, context=sa.null(), last_error=None, smtp_response=None,
+            headers={}, context=sa.null(), composer=sa.null(), last_error=None, smtp_response=None,
         ),
         execution_options={"synchronize_session": False},
     )

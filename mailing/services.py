@@ -16,6 +16,7 @@ from core.paging import page_of, total_of
 from core.timeutils import utcnow
 from extensions import db
 from mailing.models import MailTemplate, MessageStatus, OutgoingAttachment, OutgoingMessage
+from mailing.outbox import ComposerUnknown, composed
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 
@@ -110,13 +111,26 @@ def get_attachment(message_id: int, attachment_id: int) -> OutgoingAttachment | 
 
 def bodies(message: OutgoingMessage) -> RenderedMail:
     """What the mail says: stored, or for a campaign row personalised from its template (the
-    worker does not store what it sent); a template error shows as the text."""
+    worker does not store what it sent), or for a row still to be composed as the worker will
+    compose it; a template error shows as the text."""
+    if message.composer is not None:
+        return _composed_now(message)
     if message.template_id is None or message.context is None:  # transactional, or purged
         return RenderedMail(html=message.html_body, text=message.text_body)
     try:
         return TemplateVersion.of(db.session.get_one(MailTemplate, message.template_id)).personalise(message.context)
     except TemplateError as error:
         return RenderedMail(html=None, text=str(error))
+
+
+def _composed_now(message: OutgoingMessage) -> RenderedMail:
+    try:
+        mail = composed(message.composer or {})
+    except (TemplateError, ComposerUnknown) as error:
+        return RenderedMail(html=None, text=str(error))
+    if mail is None:
+        return RenderedMail(html=None, text=_("Deze mail geldt niet meer en wordt niet verstuurd."))
+    return RenderedMail(html=mail.html_body, text=mail.text_body)
 
 
 def preview_html(message: OutgoingMessage) -> str | None:

@@ -34,6 +34,7 @@ from core.timeutils import utcnow
 from extensions import db
 from mailing.message import build_message, row_message_id
 from mailing.models import MailTemplate, MessageStatus, OutgoingMessage, unsettled
+from mailing.outbox import compose_row
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
 from mailing.secret_links import LinkUnavailable, unsealed
@@ -209,6 +210,8 @@ class Worker:
         return return_path(following.id, following.from_address), following.to_address
 
     def deliver(self, message: OutgoingMessage, following: Addresses | None = None) -> None:
+        if message.composer is not None and not self._composed(message):
+            return
         message.message_id = message.message_id or row_message_id(message)
         try:
             envelope = Envelope(return_path(message.id, message.from_address), message.to_address,
@@ -227,6 +230,23 @@ class Worker:
                                                 "at": utcnow(), "mid": message.message_id})
             self.sent += 1
             self._settled(message)
+
+    def _composed(self, message: OutgoingMessage) -> bool:
+        """Composes a row queued for composing (mailing.outbox.Composition) and stores the result, so
+        a retry sends the same mail. A mail that no longer applies (the registration was cancelled
+        before it was sent) is cancelled; a composer that fails is retried like a relay that did."""
+        try:
+            with unit_of_work(self.session), unit_of_work():  # the composer reads through db.session
+                if compose_row(message):
+                    return True
+                message.status, message.leased_until = MessageStatus.CANCELLED, None
+                message.last_error = "no longer applies: not sent"
+        except TemplateError as error:
+            self._record_failure(message, DeliveryError(None, f"template error: {error}", permanent=True))
+        except Exception as error:  # noqa: BLE001 (a feature's composer: recorded on the row, retried)
+            self._record_failure(message, DeliveryError(None, f"composing failed: {error!r}", permanent=False))
+        self._settled(message)
+        return False
 
     def _bodies(self, message: OutgoingMessage) -> RenderedMail | None:
         """The bodies to send when they are not the row's own: personalised, with the link minted."""

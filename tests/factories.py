@@ -24,8 +24,8 @@ from events.models import (
     RegistrationStatus,
 )
 from extensions import db
-from mailing.models import OutgoingMessage
-from mailing.outbox import Mail, Sender, queue
+from mailing.models import MessageStatus, OutgoingMessage
+from mailing.outbox import Mail, Sender, compose_row, queue
 from mailing.personalise import RenderedMail
 from mailing.secret_links import unsealed
 
@@ -101,6 +101,8 @@ def make_registration(event: Event, **fields: Any) -> Registration:
     }
     registration = Registration(event=event, **(defaults | fields))
     db.session.add(registration)
+    if registration.status == RegistrationStatus.CONFIRMED:  # the seat counter, as register() keeps it
+        event.seats_taken = Event.seats_taken + 1
     db.session.commit()
     return registration
 
@@ -117,11 +119,18 @@ def signup_url(event: Event) -> str:
 
 
 def outbox(template: str | None = None) -> list[Any]:
-    """The outbox rows, oldest first, optionally only those of one mail template."""
+    """The outbox rows, oldest first, optionally only those of one mail template; a row queued to
+    be composed is composed first, as the worker does before it sends it (mailing.outbox.compose_row)."""
     query = sa.select(OutgoingMessage).order_by(OutgoingMessage.id)
     if template:
         query = query.where(OutgoingMessage.template == template)
-    return list(db.session.scalars(query))
+    messages = list(db.session.scalars(query))
+    if any(message.composer is not None for message in messages):
+        for message in messages:
+            if message.composer is not None and not compose_row(message):
+                message.status = MessageStatus.CANCELLED
+        db.session.commit()
+    return messages
 
 
 def as_sent(message: OutgoingMessage) -> RenderedMail:

@@ -93,15 +93,13 @@ def organisations_with_events() -> list[Organisation]:
 
 
 def public_event(event_id: int) -> EventListing | None:
-    """A published or cancelled event with its organisation, questions and seat count."""
-    counts = _confirmed_counts()
-    row = db.session.execute(
-        sa.select(Event, sa.func.coalesce(counts.c.confirmed, 0))
-        .outerjoin(counts, counts.c.event_id == Event.id)
+    """A published or cancelled event with its organisation, questions and seat count (the counter)."""
+    event = db.session.scalar(
+        sa.select(Event)
         .options(joinedload(Event.organisation), selectinload(Event.questions))
         .where(Event.id == event_id, Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
-    ).first()
-    return EventListing(row[0], row[1]) if row else None
+    )
+    return EventListing(event, event.seats_taken) if event else None
 
 
 class TimeFilter(enum.StrEnum):

@@ -1,8 +1,11 @@
 """No overbooking under real concurrency (PostgreSQL, live server, separate connections).
 
-The rule lives in `events.services.registration.lock_event`: the event row is locked before
-seats are counted. The negative control switches that lock off and shows the same load
-overbooks, so this test can catch the bug it guards against.
+The rule lives in `events.services.registration._take_seat_or_wait`: a seat is taken by one
+conditional UPDATE of the event's seat counter (`seats_taken < capacity`), and a sign-up that finds
+none decides under the event lock. The negative control switches both off (`EVENT_LOCK_ENABLED`):
+the sign-up then reads the counter, decides, and writes, as code without the guard would; the same
+load overbooks, so this test can catch the bug it guards against. The counter stays equal to the
+confirmed rows either way (it is changed by +1, never written back from a read).
 """
 from __future__ import annotations
 
@@ -48,10 +51,11 @@ def test_fifty_concurrent_signups_fill_ten_seats_and_waitlist_the_rest(app: Flas
     assert statuses == [302] * SIGNUPS
     assert _count(event, RegistrationStatus.CONFIRMED) == SEATS
     assert _count(event, RegistrationStatus.WAITLISTED) == SIGNUPS - SEATS
+    assert db.session.get_one(Event, event.id).seats_taken == SEATS
 
 
 @pytest.mark.postgres_only
-def test_negative_control_without_the_lock_the_same_load_overbooks(app: Flask, live_server: LiveServer) -> None:
+def test_negative_control_without_the_guard_the_same_load_overbooks(app: Flask, live_server: LiveServer) -> None:
     app.config["EVENT_LOCK_ENABLED"] = False
     overbooked = False
     for _ in range(3):  # a race is likely, not certain, in one round
@@ -60,4 +64,4 @@ def test_negative_control_without_the_lock_the_same_load_overbooks(app: Flask, l
         if _count(event, RegistrationStatus.CONFIRMED) > SEATS:
             overbooked = True
             break
-    assert overbooked, "without the lock the race should overbook; if not, this test proves nothing"
+    assert overbooked, "without the guard the race should overbook; if not, this test proves nothing"

@@ -1,7 +1,8 @@
 """Concurrent cancellations never promote more waitlisted people than seats freed (PostgreSQL, live server).
 
-Cancellation and promotion take the same event lock as a sign-up
-(`events.services.registration.lock_event`). The negative control switches that lock off and shows
+Cancellation and promotion take the event lock (`events.services.registration.lock_event`), as does
+a sign-up that finds no free seat on the counter; the counter itself is changed once per
+cancellation, at its end. The negative control switches that lock off and shows
 the same load breaks the count, so this test can catch the bug it guards against.
 """
 from __future__ import annotations
@@ -63,6 +64,7 @@ def test_concurrent_cancellations_promote_exactly_as_many_as_they_free(app: Flas
     assert _count(event.id, Registration.promoted_at.is_not(None)) == SEATS  # one promotion per seat freed
     assert len(outbox("registration_promoted")) == SEATS
     assert _count(event.id, Registration.status == RegistrationStatus.WAITLISTED) == WAITLISTED + NEW_SIGNUPS - SEATS
+    assert db.session.get_one(Event, event.id).seats_taken == SEATS
 
 
 def _counts_hold(event_id: int) -> bool:
