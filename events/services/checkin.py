@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
+from events import doorcode
 from events.models import (
     CheckinLog,
     CheckinResult,
@@ -75,10 +76,16 @@ def lock_registration(registration_id: int) -> Registration:
 def check_in(event_id: int, code: str, door: Door) -> CheckinLog:
     """Checks in the ticket with `code` at `event_id`'s door; every outcome is logged and returned.
 
-    A scan whose nonce was seen before returns that first answer and writes nothing.
+    `code` is the QR secret or the door code as typed (any case, with or without the dash); the
+    log keeps a door code in its stored form. A scan whose nonce was seen before returns that first
+    answer and writes nothing.
     """
+    door_code = doorcode.normalise(code)
+    code = door_code or code
     found = db.session.execute(
-        sa.select(Registration.id, Registration.event_id).where(Registration.checkin_code == code)
+        sa.select(Registration.id, Registration.event_id).where(
+            sa.and_(Registration.event_id == event_id, Registration.door_code == door_code) if door_code
+            else Registration.checkin_code == code)
     ).first()
     if found is None or found.event_id != event_id:
         reason = RefusalReason.UNKNOWN_CODE if found is None else RefusalReason.OTHER_EVENT

@@ -18,8 +18,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
-from events import notifications
-from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
+from events import doorcode, notifications
+from events.models import Event, EventStatus, Registration, RegistrationStatus, new_door_code, new_token
 from events.signals import keep_informed_requested
 from extensions import db
 
@@ -131,7 +131,8 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     status = _status_for_newcomer(event, confirmed, allow_over_capacity)
     if status is None:
         raise EventFull(_("Deze bijeenkomst is vol."))
-    if mail is None or status != registration.status:
+    door_code_changed = doorcode.claim(registration)  # under the lock: unique in the event
+    if mail is None or status != registration.status or door_code_changed:
         registration.status = status
         mail = notifications.signup_mail(registration)
     db.session.add(registration)
@@ -163,6 +164,7 @@ def _new_registration(event: Event, data: SignupData, added_by_id: int | None) -
         added_by_id=added_by_id,
         manage_token=new_token(),
         checkin_code=new_token(),
+        door_code=new_door_code(),
     )
     set_committed_value(registration, "event", event)
     return registration

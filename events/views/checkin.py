@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_time
 from flask_babel import gettext as _
@@ -28,7 +28,7 @@ from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_l
 from events.models import CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
 from events.services import checkin
 from events.services.registration import EventBusy, RegistrationError, SignupData
-from extensions import db
+from extensions import db, limiter
 
 blueprint = Blueprint("events_checkin", __name__, url_prefix="/beheer/check-in")
 blueprint.context_processor(template_labels)
@@ -51,6 +51,19 @@ class Outcome:
     registration: Registration | None
     flagged: bool
     status: int
+
+
+def _door_guess_limit() -> str:
+    return current_app.config["DOOR_GUESS_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+# Only unknown codes count (a 404): a busy door scanning real tickets is never slowed down.
+guesses_limited = limiter.shared_limit(_door_guess_limit, scope="door-guess", key_func=_per_user,
+                                       deduct_when=lambda response: response.status_code == 404)
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -142,6 +155,7 @@ def door(event_id: int) -> tuple[str, int]:
 
 @blueprint.post("/<int:event_id>/scan")
 @requires(Permission.CHECK_IN)
+@guesses_limited
 def scan(event_id: int) -> tuple[str, int]:
     event = _event_or_404(event_id)
     form = ScanForm()
@@ -228,6 +242,7 @@ def _counts_json(counts: checkin.AttendanceCounts) -> dict[str, int]:
 
 @blueprint.post("/<int:event_id>/scan.json")
 @requires(Permission.CHECK_IN)
+@guesses_limited
 def scan_json(event_id: int) -> tuple[Response, int]:
     event = _event_or_404(event_id)
     body = request.get_json(silent=True)
