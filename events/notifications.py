@@ -83,6 +83,8 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
 
 
 def _send(registration: Registration, template: str, subject: str, **options: object) -> None:
+    if registration.email is None:  # a walk-in who gave only a name
+        return
     queue(_compose(registration, template, subject, **options))  # type: ignore[arg-type]
 
 
@@ -100,6 +102,8 @@ def signup_mail(registration: Registration) -> Mail:
 
 
 def queue_signup_mail(registration: Registration, mail: Mail) -> None:
+    if registration.email is None:  # a walk-in who gave only a name
+        return
     mail.registration_id = registration.id
     queue(mail)
 

@@ -134,27 +134,33 @@ def undo_check_in(event_id: int, registration_id: int, door: Door) -> CheckinLog
 
 def walk_in(event_id: int, data: SignupData, door: Door, *, over_capacity: bool = False) -> CheckinLog:
     """Registers someone at the door and checks them in at once; a seat is needed unless
-    `over_capacity` (organisers only). Refusals raise, so the caller rolls the sign-up back too."""
+    `over_capacity` (organisers only). An address is optional: without one nobody is mailed and
+    the person is never taken for someone already registered. Refusals raise, so the caller rolls
+    the sign-up back too."""
     if over_capacity and not door.may_manage:
         raise CheckinError(_("Alleen een organisator kan mensen boven het aantal plaatsen toelaten."))
     earlier = db.session.scalar(sa.select(CheckinLog).where(CheckinLog.nonce == door.nonce))
     if earlier is not None and earlier.event_id == event_id:  # the same form sent twice
         return earlier
-    live = sa.select(Registration.id).where(
-        Registration.event_id == event_id,
-        Registration.email == normalise_email(data.email),
-        Registration.status != RegistrationStatus.CANCELLED,
-    )
-    if db.session.scalar(live) is not None:
+    if data.email and _live_registration(event_id, data.email) is not None:
         raise CheckinError(_("Dit e-mailadres is al aangemeld. Zoek de persoon op naam en check zo in."))
     registration = register(event_id, data, added_by_id=door.user_id, allow_closed=True,
                             allow_over_capacity=over_capacity)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise EventFull(_("De bijeenkomst is vol. Een organisator kan 'over capaciteit toestaan' aanvinken."))
+    registration.walk_in = True
     log = check_in(event_id, registration.checkin_code, door)
     if log.result != CheckinResult.CHECKED_IN:
         raise CheckinError(_("Inchecken na afloop kan alleen een organisator."))
     return log
+
+
+def _live_registration(event_id: int, email: str) -> int | None:
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.event_id == event_id,
+        Registration.email == normalise_email(email),
+        Registration.status != RegistrationStatus.CANCELLED,
+    ))
 
 
 def _replayed(door: Door, event_id: int, code: str) -> CheckinLog | None:

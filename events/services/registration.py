@@ -43,7 +43,7 @@ class EventBusy(RegistrationError):
 @dataclass(frozen=True)
 class SignupData:
     name: str
-    email: str
+    email: str | None  # None only for a walk-in with just a name
     company_name: str | None = None
     phone: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
@@ -88,9 +88,11 @@ def confirmed_count(event_id: int) -> int:
     return db.session.scalar(query) or 0
 
 
-def _seats_taken_and_duplicate(event_id: int, email: str) -> tuple[int, int | None]:
-    """Confirmed seats, and the id of this address's live registration if any: one statement."""
-    live_duplicate = sa.and_(Registration.email == email, Registration.status != RegistrationStatus.CANCELLED)
+def _seats_taken_and_duplicate(event_id: int, email: str | None) -> tuple[int, int | None]:
+    """Confirmed seats, and the id of this address's live registration if any: one statement.
+    Without an address (a walk-in with just a name) nobody is a duplicate."""
+    live_duplicate = sa.and_(Registration.email == email, Registration.status != RegistrationStatus.CANCELLED,
+                             sa.true() if email else sa.false())
     query = sa.select(
         sa.func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
         sa.func.max(Registration.id).filter(live_duplicate),
@@ -155,7 +157,7 @@ def _new_registration(event: Event, data: SignupData, added_by_id: int | None) -
     registration = Registration(
         event_id=event.id,
         name=data.name,
-        email=normalise_email(data.email),
+        email=normalise_email(data.email) if data.email else None,
         company_name=data.company_name,
         phone=data.phone,
         answers=data.answers,

@@ -192,7 +192,7 @@ def walk_in(event_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/checkin/walk_in.html", event=event, form=form, may_manage=may_manage), status
-    data = SignupData(name=form.name.data, email=form.email.data,
+    data = SignupData(name=form.name.data, email=form.email.data or None,
                       company_name=form.company_name.data or None, phone=form.phone.data or None)
     result = _run(lambda: checkin.walk_in(event.id, data, _door(event, form.nonce.data, form.device.data),
                                           over_capacity=form.over_capacity.data),
@@ -282,7 +282,7 @@ def _found_json(registration: Registration) -> dict[str, object]:
     return {
         "id": registration.id,
         "name": registration.name,
-        "email": registration.email,
+        "email": registration.email or "",
         "company": registration.company_name or "",
         "status": registration.status.value,
         "status_label": str(REGISTRATION_STATUS_LABELS[registration.status]),
