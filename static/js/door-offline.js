@@ -81,6 +81,11 @@
     function download() {
       return fetch(page.door.dataset.listUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
+          var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+          if (response.redirected || [401, 403, 404].indexOf(response.status) !== -1 || (response.ok && !json)) {
+            // Signed out, or no longer allowed at this door: the device forgets every list it holds.
+            return keyval.clear(lists).then(function () { throw new Error("not allowed"); });
+          }
           if (!response.ok) { throw new Error("list " + response.status); }
           return response.json();
         })
