@@ -25,6 +25,8 @@ static/vendor/utrecht/index.css: package.json
 	cp node_modules/@utrecht/design-tokens/dist/theme.css static/vendor/utrecht/theme.css
 	mkdir -p static/vendor/html5-qrcode
 	cp node_modules/html5-qrcode/html5-qrcode.min.js static/vendor/html5-qrcode/html5-qrcode.min.js
+	mkdir -p static/vendor/idb-keyval
+	cp node_modules/idb-keyval/dist/umd.js static/vendor/idb-keyval/umd.js
 
 translations: $(BIN)/python
 	$(BIN)/pip install --quiet babel==2.18.0

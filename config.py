@@ -57,6 +57,8 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
     MANAGE_RATE_LIMIT = os.environ.get("MANAGE_RATE_LIMIT", "10 per minute")
+    # Unknown codes typed at the door, per user (events/doorcode.py: why this makes guessing useless).
+    DOOR_GUESS_RATE_LIMIT = os.environ.get("DOOR_GUESS_RATE_LIMIT", "30 per minute;300 per day")
     TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -70,6 +70,17 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# The door code's alphabet keeps at most one of each look-alike group (0/O/Q and 1/I/L: none; 2/Z: 2,
+# 5/S: 5, 8/B: 8; U/V: none), so that it survives being read out and typed. 25 symbols, 8 of them:
+# 25**8 = 1.5e11 codes per event (events/doorcode.py says why guessing them is useless).
+DOOR_CODE_ALPHABET = "23456789ACDEFGHJKMNPRTWXY"
+DOOR_CODE_LENGTH = 8
+
+
+def new_door_code() -> str:
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(DOOR_CODE_LENGTH))
+
+
 class Event(db.Model):
     __tablename__ = "events"
 
@@ -165,8 +176,9 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(200))
-    # Stored lower-cased and stripped: the duplicate check compares this column.
-    email: Mapped[str] = mapped_column(sa.String(254))
+    # Stored lower-cased and stripped: the duplicate check compares this column. Empty (NULL) only
+    # for a walk-in who gave just a name: no mail goes to them, and they are never a duplicate.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     company_name: Mapped[str | None] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     # {str(question_id): answer}; a list for multiple choice, a bool for a checkbox.
@@ -178,6 +190,11 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     # Shown as the QR ticket at the door; distinct from the manage token.
     checkin_code: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # The short code printed under the QR code, to read out when the scan fails; unique per event.
+    # Stored without the dash (K7PXM3QD), shown grouped 4-4 (K7PX-M3QD).
+    door_code: Mapped[str] = mapped_column(sa.String(DOOR_CODE_LENGTH), default=new_door_code)
+    # Let in at the door without signing up first.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     source: Mapped[str | None] = mapped_column(sa.String(100))
     keep_informed: Mapped[bool] = mapped_column(default=False)
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -205,7 +222,14 @@ class Registration(db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+        sa.UniqueConstraint("event_id", "door_code", name="uq_registrations_event_door_code"),
     )
+
+    @property
+    def door_code_shown(self) -> str:
+        """K7PXM3QD as K7PX-M3QD: two groups of four are read out and typed without losing one's place."""
+        half = len(self.door_code) // 2
+        return f"{self.door_code[:half]}-{self.door_code[half:]}"
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"

@@ -84,6 +84,8 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
 
 
 def _send(registration: Registration, template: str, subject: str, **options: object) -> None:
+    if registration.email is None:  # a walk-in who gave only a name
+        return
     queue(_compose(registration, template, subject, **options))  # type: ignore[arg-type]
 
 
@@ -108,6 +110,8 @@ def _signup_subject(registration: Registration) -> str:
 def queue_signup_mail(registration: Registration) -> None:
     """Queues `signup_mail` to be composed by the mail worker as it is sent, in the person's
     language: its MJML layout, QR ticket and .ics cost more than the rest of the sign-up."""
+    if registration.email is None:  # a walk-in who gave only a name
+        return
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     queue(Mail(

@@ -19,13 +19,18 @@ from mailing.models import OutgoingMessage
 from mailing.privacy import anonymise_messages
 
 
+def _not_anonymised() -> sa.ColumnElement[bool]:
+    """A walk-in with just a name has no address yet is not anonymised until it gets the placeholder."""
+    return sa.or_(Registration.email.is_(None), ~is_anonymous(Registration.email))
+
+
 def anonymise_registrations(*conditions: sa.ColumnElement[bool]) -> int:
     """Replaces the personal fields (and both link tokens) of the matching registrations; counts them."""
-    pending = sa.select(Registration.id).where(*conditions, ~is_anonymous(Registration.email))
+    pending = sa.select(Registration.id).where(*conditions, _not_anonymised())
     anonymise_messages(OutgoingMessage.registration_id.in_(pending))
     placeholder = anonymous_email(Registration.id)
     result = db.session.execute(
-        sa.update(Registration).where(*conditions, ~is_anonymous(Registration.email)).values(
+        sa.update(Registration).where(*conditions, _not_anonymised()).values(
             name=ANONYMOUS_NAME, email=placeholder, company_name=None, phone=None, answers={},
             keep_informed=False, manage_token=placeholder, checkin_code=placeholder,
         ),

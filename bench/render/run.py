@@ -49,7 +49,8 @@ def event_context(n: int) -> dict[str, Any]:
     starts_at = datetime(2026, 12, 9, 18, 30, tzinfo=timezone.utc)
     event = SimpleNamespace(title="Veilig online bankieren", starts_at=starts_at, ends_at=starts_at + timedelta(hours=2),
                             venue_name="Stadhuis", venue_address="Markt 1", cancellation_reason="Spreker ziek.")
-    registration = SimpleNamespace(name=f"Anna {n}", status="confirmed", checkin_code=f"K{n:07d}")
+    registration = SimpleNamespace(name=f"Anna {n}", status="confirmed", checkin_code=f"K{n:07d}",
+                                   door_code_shown=f"K{n:03d}-{n:04d}")
     return {"registration": registration, "event": event, "branding": BRANDING,
             "manage_url": f"https://weerbaar.example/aanmelding/{n}", "event_url": "https://weerbaar.example/e/1",
             "extra_paragraphs": ["Neem uw eigen laptop mee."]}

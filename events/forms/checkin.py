@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, HiddenField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from core.formutils import InputRequired
 from core.webutils import single_line, strip
@@ -43,7 +43,9 @@ class WalkInForm(DoorForm):
     """Someone without a registration at the door: the sign-up form's person fields."""
 
     name = SignupForm.name
-    email = SignupForm.email
+    email = EmailField(_l("E-mailadres (niet verplicht)"),
+                       validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
+                       filters=[strip])
     company_name = SignupForm.company_name
     phone = SignupForm.phone
     over_capacity = BooleanField(_l("Over capaciteit toestaan"))

@@ -7,6 +7,7 @@ never commit; the request commits once.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
+from events import doorcode
 from events.models import (
     CheckinLog,
     CheckinResult,
@@ -75,10 +77,16 @@ def lock_registration(registration_id: int) -> Registration:
 def check_in(event_id: int, code: str, door: Door) -> CheckinLog:
     """Checks in the ticket with `code` at `event_id`'s door; every outcome is logged and returned.
 
-    A scan whose nonce was seen before returns that first answer and writes nothing.
+    `code` is the QR secret or the door code as typed (any case, with or without the dash); the
+    log keeps a door code in its stored form. A scan whose nonce was seen before returns that first
+    answer and writes nothing.
     """
+    door_code = doorcode.normalise(code)
+    code = door_code or code
     found = db.session.execute(
-        sa.select(Registration.id, Registration.event_id).where(Registration.checkin_code == code)
+        sa.select(Registration.id, Registration.event_id).where(
+            sa.and_(Registration.event_id == event_id, Registration.door_code == door_code) if door_code
+            else Registration.checkin_code == code)
     ).first()
     if found is None or found.event_id != event_id:
         reason = RefusalReason.UNKNOWN_CODE if found is None else RefusalReason.OTHER_EVENT
@@ -127,27 +135,33 @@ def undo_check_in(event_id: int, registration_id: int, door: Door) -> CheckinLog
 
 def walk_in(event_id: int, data: SignupData, door: Door, *, over_capacity: bool = False) -> CheckinLog:
     """Registers someone at the door and checks them in at once; a seat is needed unless
-    `over_capacity` (organisers only). Refusals raise, so the caller rolls the sign-up back too."""
+    `over_capacity` (organisers only). An address is optional: without one nobody is mailed and
+    the person is never taken for someone already registered. Refusals raise, so the caller rolls
+    the sign-up back too."""
     if over_capacity and not door.may_manage:
         raise CheckinError(_("Alleen een organisator kan mensen boven het aantal plaatsen toelaten."))
     earlier = db.session.scalar(sa.select(CheckinLog).where(CheckinLog.nonce == door.nonce))
     if earlier is not None and earlier.event_id == event_id:  # the same form sent twice
         return earlier
-    live = sa.select(Registration.id).where(
-        Registration.event_id == event_id,
-        Registration.email == normalise_email(data.email),
-        Registration.status != RegistrationStatus.CANCELLED,
-    )
-    if db.session.scalar(live) is not None:
+    if data.email and _live_registration(event_id, data.email) is not None:
         raise CheckinError(_("Dit e-mailadres is al aangemeld. Zoek de persoon op naam en check zo in."))
     registration = register(event_id, data, added_by_id=door.user_id, allow_closed=True,
                             allow_over_capacity=over_capacity)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise EventFull(_("De bijeenkomst is vol. Een organisator kan 'over capaciteit toestaan' aanvinken."))
+    registration.walk_in = True
     log = check_in(event_id, registration.checkin_code, door)
     if log.result != CheckinResult.CHECKED_IN:
         raise CheckinError(_("Inchecken na afloop kan alleen een organisator."))
     return log
+
+
+def _live_registration(event_id: int, email: str) -> int | None:
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.event_id == event_id,
+        Registration.email == normalise_email(email),
+        Registration.status != RegistrationStatus.CANCELLED,
+    ))
 
 
 def _replayed(door: Door, event_id: int, code: str) -> CheckinLog | None:
@@ -182,6 +196,35 @@ def attendance_counts(event_id: int) -> AttendanceCounts:
         ).where(Registration.event_id == event_id)
     ).one()
     return AttendanceCounts(registered=registered, checked_in=checked_in)
+
+
+@dataclass(frozen=True)
+class OfflinePerson:
+    """One line of a door device's offline list: nothing but what recognising a person needs."""
+
+    door_code: str
+    name: str
+    organisation: str
+    ticket: str  # SHA-256 of the QR secret, hex
+    checked_in: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {"code": self.door_code, "name": self.name, "organisation": self.organisation,
+                "ticket": self.ticket, "checked_in": self.checked_in}
+
+
+def offline_list(event_id: int) -> list[OfflinePerson]:
+    """The confirmed registrations of an event, for a device that checks in without a connection.
+    Only confirmed people: the waiting list and cancelled ones are refused online anyway."""
+    rows = db.session.execute(
+        sa.select(Registration.door_code, Registration.name, Registration.company_name, Registration.checkin_code,
+                  Registration.checked_in_at)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.name, Registration.id)
+    )
+    return [OfflinePerson(door_code=row.door_code, name=row.name, organisation=row.company_name or "",
+                          ticket=hashlib.sha256(row.checkin_code.encode()).hexdigest(),
+                          checked_in=row.checked_in_at is not None) for row in rows]
 
 
 def find_registrations(event_id: int, term: str) -> list[Registration]:

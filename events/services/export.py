@@ -10,12 +10,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from core.csvutils import BOM, csv_line, neutralise
@@ -26,6 +28,11 @@ from extensions import db
 
 BATCH_SIZE = 500
 XLSX_CHUNK_BYTES = 64 * 1024
+XLSX_DATETIME_FORMAT = "dd-mm-yyyy hh:mm"  # Excel shows and sorts it as a date; Dutch order
+CSV_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+# A cell: text, or a moment in Europe/Amsterdam without its offset (what a spreadsheet can hold), or empty.
+Cell: TypeAlias = str | datetime | None
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class AttendanceExport:
     header: list[str]
     questions: list[QuestionColumn]
 
-    def rows(self) -> Iterator[list[str]]:
+    def rows(self) -> Iterator[list[Cell]]:
         """The header, then one row per registration, oldest first, read in batches."""
         yield self.header
         with Session(db.engine) as session:
@@ -62,9 +69,9 @@ class AttendanceExport:
     def csv(self) -> Iterator[str]:
         """The CSV file in chunks, one line each."""
         rows = self.rows()
-        yield BOM + csv_line(next(rows))
+        yield BOM + csv_line(_texts(next(rows)))
         for row in rows:
-            yield csv_line(row)
+            yield csv_line(_texts(row))
 
     def xlsx(self) -> Iterator[bytes]:
         """The XLSX file in chunks: written row by row to a temporary file, then read back."""
@@ -72,7 +79,7 @@ class AttendanceExport:
             workbook = Workbook(write_only=True)
             sheet = workbook.create_sheet(_("Aanmeldingen"))
             for row in self.rows():
-                sheet.append([_xlsx_cell(cell) for cell in row])
+                sheet.append([_xlsx_cell(sheet, cell) for cell in row])
             workbook.save(file)
             file.seek(0)
             while chunk := file.read(XLSX_CHUNK_BYTES):
@@ -89,9 +96,18 @@ def attendance_export(event_id: int) -> AttendanceExport:
                             questions=[QuestionColumn(question.id, question.label) for question in questions])
 
 
-def _xlsx_cell(cell: str) -> str:
-    """XML cannot hold most control characters; openpyxl reads a leading "=" as a formula."""
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", cell))
+def _xlsx_cell(sheet: WriteOnlyWorksheet, cell: Cell) -> str | WriteOnlyCell:
+    """A moment as a real date cell; text without the control characters XML cannot hold, and
+    with a leading "=" neutralised (openpyxl reads it as a formula)."""
+    if isinstance(cell, datetime):
+        moment = WriteOnlyCell(sheet, value=cell)
+        moment.number_format = XLSX_DATETIME_FORMAT
+        return moment
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", cell or ""))
+
+
+def _texts(row: list[Cell]) -> list[str]:
+    return [cell.strftime(CSV_DATETIME_FORMAT) if isinstance(cell, datetime) else cell or "" for cell in row]
 
 
 def _export_questions(event_id: int) -> list[Question]:
@@ -105,20 +121,21 @@ def _export_questions(event_id: int) -> list[Question]:
 
 def _header(questions: list[Question]) -> list[str]:
     columns = [_("Naam"), _("E-mailadres"), _("Bedrijf of organisatie"), _("Telefoon"), _("Status"),
-               _("Aangemeld op"), _("Ingecheckt op"), _("Bron"), _("Wil op de hoogte blijven")]
+               _("Binnenloper"), _("Aangemeld op"), _("Ingecheckt op"), _("Bron"), _("Wil op de hoogte blijven")]
     for question in questions:
         columns.append(f"{question.label} ({_('verwijderd')})" if question.deleted_at else question.label)
     return columns
 
 
-def _row(registration: Registration, questions: list[QuestionColumn]) -> list[str]:
+def _row(registration: Registration, questions: list[QuestionColumn]) -> list[Cell]:
     answers = registration.answers or {}
     return [
         registration.name,
-        registration.email,
+        registration.email or "",
         registration.company_name or "",
         registration.phone or "",
         str(REGISTRATION_STATUS_LABELS[registration.status]),
+        _yes_no(registration.walk_in),
         _local(registration.created_at),
         _local(registration.checked_in_at),
         registration.source or "",
@@ -142,7 +159,8 @@ def _yes_no(value: bool) -> str:
     return _("Ja") if value else _("Nee")
 
 
-def _local(moment: datetime | None) -> str:
-    return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: datetime | None) -> datetime | None:
+    """Europe/Amsterdam wall-clock time, naive: spreadsheets have no time zones, and people read local time."""
+    return to_local(moment).replace(tzinfo=None, second=0, microsecond=0) if moment else None
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.addresses import normalise_email
 from core.sql import lock_row
 from core.timeutils import utcnow
-from events import notifications
-from events.models import Event, EventStatus, Registration, RegistrationStatus, new_token
+from events import doorcode, notifications
+from events.models import Event, EventStatus, Registration, RegistrationStatus, new_door_code, new_token
 from events.signals import keep_informed_requested
 from extensions import db
 
@@ -43,7 +43,7 @@ class EventBusy(RegistrationError):
 @dataclass(frozen=True)
 class SignupData:
     name: str
-    email: str
+    email: str | None  # None only for a walk-in with just a name
     company_name: str | None = None
     phone: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
@@ -138,14 +138,15 @@ def register(event_id: int, data: SignupData, *, added_by_id: int | None = None,
     if event is None:
         raise RegistrationClosed(_("Deze bijeenkomst bestaat niet."))
     _check_open(event, allow_closed)
-    email = normalise_email(data.email)
-    duplicate_id = _live_registration_id(event_id, email)
+    email = normalise_email(data.email) if data.email else None  # a walk-in may give just a name
+    duplicate_id = _live_registration_id(event_id, email) if email else None
     if duplicate_id is not None:
         existing = db.session.get_one(Registration, duplicate_id)
         notifications.already_registered(existing)
         return existing
     registration = _new_registration(event, data, email, added_by_id)
     registration.status = _take_seat_or_wait(event, allow_closed, allow_over_capacity)
+    doorcode.claim(registration)
     db.session.add(registration)
     try:
         db.session.flush()
@@ -207,7 +208,7 @@ def _unguarded_take_seat(event: Event, allow_over_capacity: bool) -> Registratio
     return status
 
 
-def _new_registration(event: Event, data: SignupData, email: str, added_by_id: int | None) -> Registration:
+def _new_registration(event: Event, data: SignupData, email: str | None, added_by_id: int | None) -> Registration:
     """Not yet in the session. `event` is attached without the back-reference, so the transient row
     does not sit in `event.registrations` (an autoflush would warn about it) before it is added.
     """
@@ -223,6 +224,7 @@ def _new_registration(event: Event, data: SignupData, email: str, added_by_id: i
         added_by_id=added_by_id,
         manage_token=new_token(),
         checkin_code=new_token(),
+        door_code=new_door_code(),
     )
     set_committed_value(registration, "event", event)
     return registration

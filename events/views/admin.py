@@ -29,6 +29,7 @@ from core.db import Refused
 from core.paging import requested_page
 from core.permissions import Permission, organisation_ids_for, organisations_for, requires, scoped_or_404
 from core.timeutils import local_to_utc
+from events import printing
 from events.forms.admin import (
     CancelEventForm,
     ManualRegistrationForm,
@@ -342,6 +343,28 @@ def export(event_id: int) -> Response:
 @requires(Permission.MANAGE_EVENTS)
 def export_xlsx(event_id: int) -> Response:
     return _attendance_download(event_id, "xlsx")
+
+
+@blueprint.route("/<int:event_id>/presentielijst.pdf")
+@requires(Permission.MANAGE_EVENTS)
+def attendance_sheet(event_id: int) -> Response:
+    return _printed(event_id, "presentielijst", printing.attendance_sheet)
+
+
+@blueprint.route("/<int:event_id>/naambadges.pdf")
+@requires(Permission.MANAGE_EVENTS)
+def badges(event_id: int) -> Response:
+    return _printed(event_id, "naambadges", printing.badges)
+
+
+def _printed(event_id: int, name: str, build: Callable[[Event], bytes]) -> Response:
+    """Personal data on paper: audited like the exports."""
+    event = _event_or_404(event_id)
+    body = build(event)
+    audit.record("registrations.printed", "event", event.id, organisation_id=event.organisation_id, kind=name)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{event.slug}.pdf"'
+    return response
 
 
 def _attendance_download(event_id: int, suffix: str) -> Response:

@@ -6,13 +6,24 @@ in the event's organisation (404 otherwise).
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_time
 from flask_babel import gettext as _
@@ -21,14 +32,14 @@ from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.db import Refused, keep_refusal
-from core.permissions import Permission, can, organisation_ids_for, requires, scoped_or_404
+from core.permissions import Permission, can, organisation_ids_for, public, requires, scoped_or_404
 from core.timeutils import utcnow
 from events.forms.checkin import NONCE_PATTERN, ScanForm, WalkInForm, new_nonce
 from events.labels import REFUSAL_LABELS, REGISTRATION_STATUS_LABELS, template_labels
-from events.models import CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
+from events.models import DOOR_CODE_ALPHABET, CheckinLog, CheckinResult, Event, EventStatus, RefusalReason, Registration
 from events.services import checkin
 from events.services.registration import EventBusy, RegistrationError, SignupData
-from extensions import db
+from extensions import db, limiter
 
 blueprint = Blueprint("events_checkin", __name__, url_prefix="/beheer/check-in")
 blueprint.context_processor(template_labels)
@@ -51,6 +62,19 @@ class Outcome:
     registration: Registration | None
     flagged: bool
     status: int
+
+
+def _door_guess_limit() -> str:
+    return current_app.config["DOOR_GUESS_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+# Only unknown codes count (a 404): a busy door scanning real tickets is never slowed down.
+guesses_limited = limiter.shared_limit(_door_guess_limit, scope="door-guess", key_func=_per_user,
+                                       deduct_when=lambda response: response.status_code == 404)
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -102,6 +126,7 @@ def _render_door(event: Event, form: ScanForm | None = None, outcome: Outcome | 
         search_too_short=0 < len(search) < checkin.SEARCH_MIN_LENGTH,
         ended=utcnow() >= event.ends_at,
         may_manage=can(current_user, Permission.MANAGE_EVENTS, event.organisation_id),
+        door_code_alphabet=DOOR_CODE_ALPHABET,
     ), status
 
 
@@ -142,6 +167,7 @@ def door(event_id: int) -> tuple[str, int]:
 
 @blueprint.post("/<int:event_id>/scan")
 @requires(Permission.CHECK_IN)
+@guesses_limited
 def scan(event_id: int) -> tuple[str, int]:
     event = _event_or_404(event_id)
     form = ScanForm()
@@ -178,7 +204,7 @@ def walk_in(event_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("events/checkin/walk_in.html", event=event, form=form, may_manage=may_manage), status
-    data = SignupData(name=form.name.data, email=form.email.data,
+    data = SignupData(name=form.name.data, email=form.email.data or None,
                       company_name=form.company_name.data or None, phone=form.phone.data or None)
     result = _run(lambda: checkin.walk_in(event.id, data, _door(event, form.nonce.data, form.device.data),
                                           over_capacity=form.over_capacity.data),
@@ -228,6 +254,7 @@ def _counts_json(counts: checkin.AttendanceCounts) -> dict[str, int]:
 
 @blueprint.post("/<int:event_id>/scan.json")
 @requires(Permission.CHECK_IN)
+@guesses_limited
 def scan_json(event_id: int) -> tuple[Response, int]:
     event = _event_or_404(event_id)
     body = request.get_json(silent=True)
@@ -267,7 +294,7 @@ def _found_json(registration: Registration) -> dict[str, object]:
     return {
         "id": registration.id,
         "name": registration.name,
-        "email": registration.email,
+        "email": registration.email or "",
         "company": registration.company_name or "",
         "status": registration.status.value,
         "status_label": str(REGISTRATION_STATUS_LABELS[registration.status]),
@@ -275,6 +302,54 @@ def _found_json(registration: Registration) -> dict[str, object]:
         "checked_in": _("Ingecheckt om %(time)s", time=format_time(registration.checked_in_at, "HH:mm"))
         if registration.checked_in_at else "",
     }
+
+
+@blueprint.route("/<int:event_id>/lijst.json")
+@requires(Permission.CHECK_IN)
+def offline_list(event_id: int) -> Response:
+    """The list a door device keeps for scanning without a connection: name, organisation and door
+    code of each confirmed registration, never an address or phone number. `ticket` is the SHA-256
+    of the QR secret (a device can recognise a scanned QR code without holding the secret);
+    `checked_in` is the state at download. Not stored by any HTTP cache; the device deletes it
+    when the event ends (`ends_at`)."""
+    event = _event_or_404(event_id)
+    people = checkin.offline_list(event.id)
+    audit.record("registrations.offline_list", "event", event.id, organisation_id=event.organisation_id,
+                 count=len(people))
+    response = jsonify({"event_id": event.id, "ends_at": event.ends_at.isoformat(),
+                        "fetched_at": utcnow().isoformat(), "people": [person.as_json() for person in people]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/manifest.webmanifest")
+@public
+def manifest() -> Response:
+    """The door as an installable web app, scoped to the door's pages. Public: it holds nothing but
+    names and an icon, and browsers fetch manifests without cookies."""
+    scope = url_for("events_checkin.index")
+    body = {
+        "name": _("Weerbaar check-in"), "short_name": _("Check-in"), "lang": "nl",
+        "start_url": scope, "scope": scope, "display": "standalone",
+        "background_color": "#ffffff", "theme_color": "#154273",
+        "icons": [{"src": url_for("static", filename="img/door-icon.svg"), "sizes": "any",
+                   "type": "image/svg+xml", "purpose": "any"}],
+    }
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.route("/door-sw.js")
+@public
+def service_worker() -> Response:
+    """Served from the door's path, so its scope is the door's pages and nothing else of the site;
+    `no-cache` so a changed worker reaches the devices on their next visit."""
+    response = send_from_directory(current_app.static_folder or "static", "js/door-sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = url_for("events_checkin.index")
+    return response
 
 
 @blueprint.route("/<int:event_id>/tellingen.json")

@@ -1,4 +1,7 @@
-// The door page without page loads: camera scanning, typed codes, search as you type, live counts.
+// The door page without page loads: camera scanning, typed codes, search as you type, live counts,
+// and the same without a connection: the event's list (name, organisation, door code) is kept in
+// IndexedDB, scans wait in a queue there with their nonce, and are sent when the connection returns
+// (the server answers a repeated nonce once, so sending twice is harmless).
 // Without JavaScript the same page works through its forms; this file only enhances it.
 (function () {
   "use strict";
@@ -13,8 +16,14 @@
   var text = {  // translated by the server, see data-text-* on #door
     undo: door.dataset.textUndo, undoCheckIn: door.dataset.textUndoCheckIn, checkIn: door.dataset.textCheckIn,
     offline: door.dataset.textOffline, searchFailed: door.dataset.textSearchFailed,
-    cameraFailed: door.dataset.textCameraFailed
+    cameraFailed: door.dataset.textCameraFailed, offlineMode: door.dataset.textOfflineMode,
+    onlineMode: door.dataset.textOnlineMode, waiting: door.dataset.textWaiting, listSaved: door.dataset.textListSaved,
+    noList: door.dataset.textNoList, synced: door.dataset.textSynced, syncedAlready: door.dataset.textSyncedAlready,
+    offlineCheckedIn: door.dataset.textOfflineCheckedIn, offlineAlready: door.dataset.textOfflineAlready,
+    notOnList: door.dataset.textNotOnList, onDevice: door.dataset.textOnDevice, tooShort: door.dataset.textTooShort,
+    nobody: door.dataset.textNobody, limited: door.dataset.textLimited
   };
+  var eventId = Number(door.dataset.eventId);
   var DEVICE_KEY = "weerbaar.checkin.device";
   var RETRIES = 3;
 
@@ -70,29 +79,39 @@
     if (answer.counts) { showCounts(answer.counts); }
   }
 
-  // The same nonce on every retry: the server answers a repeated scan once, with its first answer.
-  function sendScan(code) {
-    var body = JSON.stringify({
-      code: code, nonce: nonce(), scanned_at: new Date().toISOString(),
-      device: deviceInput ? deviceInput.value : ""
+  function scanBody(code, scanNonce, scannedAt) {
+    return { code: code, nonce: scanNonce, scanned_at: scannedAt, device: deviceInput ? deviceInput.value : "" };
+  }
+
+  function postScan(body) {
+    return fetch(door.dataset.scanUrl, {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": door.dataset.csrf, "Accept": "application/json" }
     });
+  }
+
+  // The same nonce on every retry: the server answers a repeated scan once, with its first answer.
+  // Without a connection the scan goes to the offline list and the queue, still with that nonce:
+  // if a retry did reach the server, the queued copy is answered from the log and writes nothing.
+  function sendScan(code) {
+    var body = scanBody(code, nonce(), new Date().toISOString());
+    if (!navigator.onLine) { return offline.scan(body); }
     function attempt(left) {
-      return fetch(door.dataset.scanUrl, {
-        method: "POST", credentials: "same-origin", body: body,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": door.dataset.csrf, "Accept": "application/json" }
-      }).then(function (response) {
+      return postScan(body).then(function (response) {
         if (response.status >= 500 && left > 0) { throw new Error("retry"); }
+        if (response.status === 429) { return { tone: "error", headline: text.limited }; }
         return response.json();
       }).catch(function (error) {
-        if (left > 0) {
+        if (left > 0 && navigator.onLine) {
           return new Promise(function (resolve) { setTimeout(resolve, 800); }).then(function () { return attempt(left - 1); });
         }
         throw error;
       });
     }
-    return attempt(RETRIES).then(showResult).catch(function () {
-      showResult({ tone: "error", headline: text.offline });
-    });
+    return attempt(RETRIES).then(function (answer) {
+      if (answer.result === "checked_in" || answer.result === "already_checked_in") { offline.mark(code); }
+      showResult(answer);
+    }).catch(function () { return offline.scan(body); });
   }
 
   if (deviceInput) {
@@ -178,6 +197,7 @@
 
   function search() {
     var term = searchInput.value.trim();
+    if (!navigator.onLine) { return offline.search(term); }
     var url = door.dataset.searchUrl + "?q=" + encodeURIComponent(term);
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json(); })
@@ -185,7 +205,7 @@
         searchMessage.textContent = answer.message || "";
         searchResults.replaceChildren.apply(searchResults, answer.results.map(person));
       })
-      .catch(function () { searchMessage.textContent = text.searchFailed; });
+      .catch(function () { return offline.search(term); });
   }
 
   if (searchForm && searchInput) {
@@ -197,10 +217,18 @@
   }
 
   // Live counts: other devices check people in too.
-  setInterval(function () {
-    fetch(door.dataset.countsUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+  function refreshCounts() {
+    return fetch(door.dataset.countsUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json(); })
       .then(showCounts)
       .catch(function () {});
-  }, 15000);
+  }
+  setInterval(function () { if (navigator.onLine) { refreshCounts(); } }, 15000);
+
+  var offline = window.WeerbaarDoorOffline({
+    door: door, eventId: eventId, text: text, nonce: nonce, element: element, personButton: personButton,
+    showResult: showResult, showCounts: showCounts, postScan: postScan, refreshCounts: refreshCounts,
+    searchMessage: searchMessage, searchResults: searchResults
+  });
+  offline.start();
 }());

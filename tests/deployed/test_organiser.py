@@ -6,11 +6,12 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from core.timeutils import to_local, utcnow
 from tests.deployed.conftest import People, log_in, open_event
@@ -95,7 +96,19 @@ def _door(stack: Stack, phone: Page, jan_code: str) -> None:
     phone.get_by_role("button", name="Aanmelden en inchecken").click()
     expect(headline).to_have_text("Ingecheckt")
     expect(phone.locator('[data-count="checked_in"]')).to_have_text("3")
+    phone.get_by_role("link", name="Iemand zonder aanmelding binnenlaten").click()
+    phone.get_by_label(re.compile(r"^Naam \(verplicht\)")).fill("Nina Naamloos")  # no address: a name is enough
+    phone.get_by_role("button", name="Aanmelden en inchecken").click()
+    expect(headline).to_have_text("Ingecheckt")
+    expect(phone.locator('[data-count="checked_in"]')).to_have_text("4")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    door_path = re.match(r"/beheer/check-in/\d+", phone.evaluate("location.pathname")).group()
+    listed = phone.request.get(door_path + "/lijst.json")  # through nginx: the device's list is never cached
+    assert listed.status == 200 and listed.headers["cache-control"] == "no-store"
+    assert "@" not in listed.text() and {person["name"] for person in listed.json()["people"]} >= {"Nina Naamloos"}
+    worker = phone.request.get("/beheer/check-in/door-sw.js")
+    assert worker.status == 200 and worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["service-worker-allowed"] == "/beheer/check-in/"
 
 
 def _download(page: Page, link: str) -> bytes:
@@ -122,7 +135,9 @@ def test_organiser_creates_publishes_runs_the_door_and_exports(
     assert body.startswith("\ufeff".encode())
     header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     by_name = {row[header.index("Naam")]: row for row in rows}
-    assert set(by_name) == {"Jan Janssen", "Pieter Post", "Wim Binnenloper"}
+    assert set(by_name) == {"Jan Janssen", "Pieter Post", "Wim Binnenloper", "Nina Naamloos"}
+    assert [by_name[name][header.index("Binnenloper")] for name in ("Jan Janssen", "Wim Binnenloper", "Nina Naamloos")] \
+        == ["Nee", "Ja", "Ja"]
     assert by_name["Jan Janssen"][header.index(QUESTION)] == "De Spaarbank"
     assert all(row[header.index("Ingecheckt op")] for row in rows)
 
@@ -130,3 +145,7 @@ def test_organiser_creates_publishes_runs_the_door_and_exports(
     xlsx_header, *xlsx_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert xlsx_header == header
     assert {row[header.index(QUESTION)] for row in xlsx_rows} >= {"De Spaarbank", "Bank Oost"}
+    assert all(isinstance(row[header.index("Ingecheckt op")], datetime) for row in xlsx_rows)
+    sheet_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
+        _download(desk, "Presentielijst om te tekenen (PDF)"))).pages)
+    assert all(name in sheet_text for name in by_name)

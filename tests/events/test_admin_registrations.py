@@ -184,11 +184,12 @@ def test_export_has_a_column_per_question_and_local_times(client: FlaskClient, e
     assert response.headers["Content-Disposition"] == 'attachment; filename="aanmeldingen-veilig-online.csv"'
     assert response.is_streamed
     header, anna, bram = export_rows(client, event)
-    assert header[:6] == ["Naam", "E-mailadres", "Bedrijf of organisatie", "Telefoon", "Status", "Aangemeld op"]
+    assert header[:7] == ["Naam", "E-mailadres", "Bedrijf of organisatie", "Telefoon", "Status", "Binnenloper",
+                          "Aangemeld op"]
     assert header[-3:] == ["Welke workshops?", "Foto's goed?", "Opmerking"]
-    assert anna[:6] == ["Anna", "anna@example.org", "Café Ö", "030 1234567", "Aangemeld", "2027-01-15 10:05"]
+    assert anna[:7] == ["Anna", "anna@example.org", "Café Ö", "030 1234567", "Aangemeld", "Nee", "2027-01-15 10:05"]
     assert anna[-3:] == ["Phishing, Wachtwoorden", "Ja", ""]
-    assert bram[4:6] == ["Wachtlijst", "2027-07-15 11:05"]
+    assert bram[4:7] == ["Wachtlijst", "Nee", "2027-07-15 11:05"]
     assert bram[-3:] == ["", "Nee", ""]
 
 

@@ -31,7 +31,7 @@ def test_manage_page_shows_the_checkin_code_as_an_inline_qr_code(client: FlaskCl
     registration = make_registration(make_event(make_organisation()))
     page = manage_page(client, registration)
     assert ticket_svg(registration) in page
-    assert registration.checkin_code in page
+    assert registration.door_code_shown in page and registration.checkin_code not in page
     assert registration.manage_token not in page
 
 
@@ -72,7 +72,7 @@ def test_confirmation_mail_embeds_the_qr_ticket_as_an_inline_image(client: Flask
     assert ticket.content_id == CONTENT_ID and ticket.content_type == "image/png"
     assert ticket.data == ticket_png(registration)
     assert f'src="cid:{CONTENT_ID}"' in mail.html_body
-    assert registration.checkin_code in mail.text_body
+    assert registration.door_code_shown in mail.text_body and registration.checkin_code not in mail.text_body
     assert registration.manage_token not in mail.html_body
 
 
