@@ -26,9 +26,21 @@ def _scale(label: Any) -> SingleChoiceField:
                              invalid_choice_message=NOT_OFFERED)
 
 
-def _knowledge_field(key: str) -> SingleChoiceField:
+def _knowledge_field(key: str, *, required: bool = True) -> SingleChoiceField:
     return SingleChoiceField(KNOWLEDGE[key].text, choices=knowledge_options(key), coerce=optional_str,
-                             validators=[InputRequired(CHOOSE)], invalid_choice_message=NOT_OFFERED)
+                             validators=[InputRequired(CHOOSE) if required else Optional()],
+                             invalid_choice_message=NOT_OFFERED)
+
+
+def signup_knowledge_fields(settings: Settings) -> dict[str, SingleChoiceField]:
+    """The knowledge check on the sign-up form itself: the same questions, none of them required."""
+    return {f"knowledge_{key}": _knowledge_field(key, required=False) for key in settings.knowledge_questions}
+
+
+def knowledge_from_fields(answers: dict[str, Any]) -> dict[str, int]:
+    """The answered knowledge questions among a sign-up's added fields, by question key."""
+    return {name.removeprefix("knowledge_"): int(value) for name, value in answers.items()
+            if name.startswith("knowledge_") and value not in (None, "")}
 
 
 class KnowledgeForm(FlaskForm):

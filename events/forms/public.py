@@ -1,8 +1,10 @@
 """The public sign-up form, built per event from its custom questions."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +21,16 @@ from wtforms.validators import AnyOf, Email, Length, Optional, Regexp
 from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, optional_str
 from core.webutils import NOT_OFFERED, single_line, strip
 from events.models import Audience, Event, Question, QuestionKind
+from events.signals import signup_section_wanted
+
+
+@dataclass(frozen=True)
+class SignupSection:
+    """Fields another feature adds to an event's sign-up form, under their own heading."""
+
+    heading: str
+    intro: str
+    fields: dict[str, Field]  # unbound fields by name
 
 
 class AnswersForm(FlaskForm):
@@ -52,8 +64,16 @@ class SignupForm(AnswersForm):
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = StringField(_l("Laat dit veld leeg"), validators=[Optional(), Length(max=200)])
 
+    sections: tuple[SignupSection, ...] = ()
+
     def is_bot(self) -> bool:
         return bool(self.website.data)
+
+    def section_fields(self, section: SignupSection) -> list[Field]:
+        return [self[name] for name in section.fields]
+
+    def section_answers(self) -> dict[str, Any]:
+        return {name: self[name].data for section in self.sections for name in section.fields}
 
 
 def _question_field(question: Question) -> Field:
@@ -80,6 +100,11 @@ def signup_form_for(event: Event, **kwargs: Any) -> SignupForm:
     class EventSignupForm(SignupForm):
         pass
 
+    answers = signup_section_wanted.send(current_app._get_current_object(), event=event)
+    EventSignupForm.sections = tuple(answer for _receiver, answer in answers if isinstance(answer, SignupSection))
+    for section in EventSignupForm.sections:
+        for name, unbound in section.fields.items():
+            setattr(EventSignupForm, name, unbound)
     return _with_event_fields(EventSignupForm, event)(**kwargs)
 
 

@@ -43,6 +43,7 @@ from events.services.registration import (
     waitlist_position,
 )
 from events.services.self_service import DetailsData, editing_closed_reason, update_own_details
+from events.signals import signed_up as signed_up_signal
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import limiter
@@ -150,11 +151,14 @@ def detail(event_id: int, slug: str) -> Response | tuple[str, int] | str:
     if form.is_bot():
         return _signed_up(listing, form.email.data)
     try:
-        register(listing.event.id, _signup_data(form))
+        registration = register(listing.event.id, _signup_data(form))
     except EventBusy as error:
         raise Refused(_render_detail, listing, form, status=503, error=str(error)) from error
     except (EventFull, RegistrationError) as error:
         raise Refused(_render_refused_detail, event_id, listing, form, str(error)) from error
+    if form.sections:
+        signed_up_signal.send(current_app._get_current_object(), registration=registration,
+                              answers=form.section_answers())
     return _signed_up(listing, form.email.data)
 
 
