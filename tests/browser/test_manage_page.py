@@ -7,12 +7,13 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page
 
+from effect.models import EffectSettings
 from events.models import Audience, EventKind, Registration, RegistrationStatus
 from events.tokens import manage_token
 from extensions import db
 from tests.browser.test_accessibility import WCAG_TAGS
 from tests.conftest import LiveServer
-from tests.factories import make_event, make_organisation, make_question, make_registration
+from tests.factories import make_event, make_organisation, make_question, make_registration, signup_url
 
 pytestmark = pytest.mark.browser
 WIDTHS = (375, 1280)
@@ -75,3 +76,17 @@ def test_cancelling_in_a_browser_takes_two_steps(app: Flask, live_server: LiveSe
     assert "Deze aanmelding is geannuleerd." in page.content()
     db.session.expire_all()
     assert db.session.get_one(Registration, registration.id).status == RegistrationStatus.CANCELLED
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_sign_up_form_with_the_knowledge_check_has_no_accessibility_violations(
+        app: Flask, live_server: LiveServer, page: Page, width: int) -> None:
+    event = make_event(make_organisation())
+    db.session.add(EffectSettings(event_id=event.id, knowledge_questions=["bank_sms", "two_step", "updates"]))
+    db.session.commit()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_server.url + signup_url(event))
+    assert page.locator(".signup-section").count() == 1
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
