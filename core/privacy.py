@@ -36,6 +36,8 @@ class PersonalData:
     export: Callable[[str, Scope], list[dict[str, Any]]]
     # (normalised email, scope) -> rows anonymised
     erase: Callable[[str, Scope], int]
+    # organisation id -> paragraphs the organisation's privacy statement adds for this feature
+    statement: Callable[[int], list[str]] | None = None
 
 
 def register(app: Flask, data: PersonalData) -> None:
@@ -53,3 +55,9 @@ def anonymous_email(row_id: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
 
 def is_anonymous(email: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
     return email.like(f"%@{ANONYMOUS_DOMAIN}")
+
+
+def statement_paragraphs(app: Flask, organisation_id: int) -> list[str]:
+    """What the registered features add to an organisation's privacy statement."""
+    registered = app.extensions.get("personal_data", {}).values()
+    return [paragraph for data in registered if data.statement for paragraph in data.statement(organisation_id)]

@@ -26,9 +26,21 @@ def _scale(label: Any) -> SingleChoiceField:
                              invalid_choice_message=NOT_OFFERED)
 
 
-def _knowledge_field(key: str) -> SingleChoiceField:
+def _knowledge_field(key: str, *, required: bool = True) -> SingleChoiceField:
     return SingleChoiceField(KNOWLEDGE[key].text, choices=knowledge_options(key), coerce=optional_str,
-                             validators=[InputRequired(CHOOSE)], invalid_choice_message=NOT_OFFERED)
+                             validators=[InputRequired(CHOOSE) if required else Optional()],
+                             invalid_choice_message=NOT_OFFERED)
+
+
+def signup_knowledge_fields(settings: Settings) -> dict[str, SingleChoiceField]:
+    """The knowledge check on the sign-up form itself: the same questions, none of them required."""
+    return {f"knowledge_{key}": _knowledge_field(key, required=False) for key in settings.knowledge_questions}
+
+
+def knowledge_from_fields(answers: dict[str, Any]) -> dict[str, int]:
+    """The answered knowledge questions among a sign-up's added fields, by question key."""
+    return {name.removeprefix("knowledge_"): int(value) for name, value in answers.items()
+            if name.startswith("knowledge_") and value not in (None, "")}
 
 
 class KnowledgeForm(FlaskForm):
@@ -40,6 +52,11 @@ class KnowledgeForm(FlaskForm):
 
 
 class EvaluationForm(KnowledgeForm):
+    respondent_name = StringField(_l("Uw naam (niet verplicht)"), filters=[single_line],
+                                  validators=[Optional(), Length(max=200, message=_l(
+                                      "Gebruik hoogstens %(max)d tekens."))],
+                                  description=_l("De organisator vraagt bij deze bijeenkomst om uw naam, bijvoorbeeld "
+                                                 "om op uw opmerkingen te kunnen reageren. Leeg laten mag."))
     satisfaction = _scale(_l("Hoe tevreden bent u over de bijeenkomst?"))
     usefulness = _scale(_l("Hoe nuttig was de bijeenkomst voor u?"))
     comment = TextAreaField(_l("Wat wilt u ons nog meegeven?"), filters=[strip],
@@ -66,10 +83,15 @@ class EvaluationForm(KnowledgeForm):
             intentions=list(self.intentions.data or []),
             comment=self.comment.data or None,
             knowledge_after=self.knowledge_answers(),
-            experience_consent=bool(self.experience_consent.data),
-            experienced=list(self.experienced.data or []),
-            reported=list(self.reported.data or []),
+            experience_consent=bool(self._asked("experience_consent")),
+            experienced=list(self._asked("experienced") or []),
+            reported=list(self._asked("reported") or []),
+            respondent_name=self._asked("respondent_name"),
         )
+
+    def _asked(self, name: str) -> Any:
+        """A field's answer, None for a field this event's form leaves out (its settings)."""
+        return self[name].data if name in self else None
 
 
 def evaluation_form_for(settings: Settings, **kwargs: Any) -> EvaluationForm:
@@ -90,6 +112,8 @@ def evaluation_form_for(settings: Settings, **kwargs: Any) -> EvaluationForm:
     if not settings.ask_experience:
         for name in ("experience_consent", "experienced", "reported"):
             del form[name]
+    if not settings.ask_names:
+        del form["respondent_name"]
     return form
 
 
@@ -129,6 +153,10 @@ class SettingsForm(FlaskForm):
             MIN_FOLLOWUP_DAYS, MAX_FOLLOWUP_DAYS, _l("Kies tussen %(min)s en %(max)s dagen."))])
     open_question = StringField(_l("Eigen open vraag (leeg: de standaardvraag)"), filters=[single_line],
                                 validators=[Optional(), Length(max=300)])
+    ask_names = BooleanField(_l("Om namen vragen in de vragenlijst (niet verplicht voor de deelnemer)"),
+                             description=_l("Standaard uit: dan zijn de antwoorden anoniem zodra de koppeling met de "
+                                            "aanmelding vervalt. Aan: het formulier en de privacyverklaring melden het, "
+                                            "en namen zijn persoonsgegevens (op te vragen en te wissen)."))
 
     def validate_knowledge_questions(self, field: MultiCheckboxField) -> None:
         if field.data and len(field.data) < MIN_KNOWLEDGE:
@@ -142,4 +170,5 @@ class SettingsForm(FlaskForm):
             ask_experience=bool(self.ask_experience.data),
             followup_days=int(self.followup_days.data),
             open_question=self.open_question.data or None,
+            ask_names=bool(self.ask_names.data),
         )

@@ -38,6 +38,10 @@ class EffectSettings(db.Model):
     followup_days: Mapped[int] = mapped_column(default=DEFAULT_FOLLOWUP_DAYS)
     # The organiser's own wording of the open question; None: the standard one.
     open_question: Mapped[str | None] = mapped_column(sa.String(300))
+    # Off by default: then the evaluation asks no name and its answers are not personal data once cut
+    # from the registration. On: the form and the privacy statement say so, and the name is personal
+    # data (exported, erased, blanked at the retention purge).
+    ask_names: Mapped[bool] = mapped_column(default=False)
 
     event: Mapped[Event] = relationship()
 
@@ -65,6 +69,7 @@ class EffectResponse(db.Model):
     usefulness: Mapped[int | None] = mapped_column(sa.SmallInteger)
     intentions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     comment: Mapped[str | None] = mapped_column(sa.Text)
+    respondent_name: Mapped[str | None] = mapped_column(sa.String(200))  # only where the organiser asks names
     knowledge_after: Mapped[dict[str, int] | None] = mapped_column(sa.JSON(none_as_null=True))
     # The experience questions are answered only with their own consent box ticked.
     experience_consent: Mapped[bool] = mapped_column(default=False)
@@ -92,6 +97,7 @@ class EffectResponse(db.Model):
             "usefulness": self.usefulness,
             "intentions": self.intentions,
             "comment": self.comment,
+            "respondent_name": self.respondent_name,
             "knowledge_after": self.knowledge_after,
             "experience_consent": self.experience_consent,
             "experienced": self.experienced,

@@ -1,29 +1,34 @@
 """Effect answers under the AVG duties.
 
 The answers themselves are kept: once cut from the registration they are anonymous records. What
-can tie them to a person is the link to the registration and the free text; the retention purge
-and an erasure cut the one and blank the other. The export shows what is still linked.
+can tie them to a person is the link to the registration, the free text and, where the organiser
+asked for it, the name; the retention purge and an erasure cut the one and blank the others.
+The export shows what is still linked.
 Registered before the registrations (app.py): an erasure finds the answers by the address the
 registration still has.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from core.privacy import PersonalData, Scope
-from effect.models import EffectResponse
+from core.timeutils import utcnow
+from effect.models import EffectResponse, EffectSettings
 from events.models import Event, Registration
 from extensions import db
+
+STATEMENT_DAYS = 180  # events that ended longer ago no longer ask anything
 
 
 def _cut(*conditions: sa.ColumnElement[bool]) -> int:
     result = db.session.execute(
         sa.update(EffectResponse)
         .where(EffectResponse.registration_id.is_not(None), *conditions)
-        .values(registration_id=None, comment=None),
+        .values(registration_id=None, comment=None, respondent_name=None),
         execution_options={"synchronize_session": False},
     )
     db.session.expire_all()
@@ -55,4 +60,19 @@ def export(email: str, scope: Scope) -> list[dict[str, Any]]:
             for response in responses]
 
 
-EFFECT = PersonalData("effect", purge=purge, export=export, erase=erase)
+def statement(organisation_id: int) -> list[str]:
+    """What the privacy statement must say: the upcoming or recent events whose evaluation asks names."""
+    titles = list(db.session.scalars(
+        sa.select(Event.title).join(EffectSettings, EffectSettings.event_id == Event.id)
+        .where(Event.organisation_id == organisation_id, EffectSettings.ask_names.is_(True),
+               Event.ends_at > utcnow() - timedelta(days=STATEMENT_DAYS))
+        .order_by(Event.starts_at)
+    ))
+    if not titles:
+        return []
+    return [_("Bij deze bijeenkomsten vraagt de vragenlijst na afloop ook om uw naam (niet verplicht): %(titles)s. "
+              "Vult u die in, dan zijn uw antwoorden persoonsgegevens: u kunt ze opvragen en laten wissen, en de naam "
+              "wordt gewist als de bewaartermijn voorbij is.", titles=", ".join(titles))]
+
+
+EFFECT = PersonalData("effect", purge=purge, export=export, erase=erase, statement=statement)

@@ -49,6 +49,7 @@ class Settings:
     ask_experience: bool
     followup_days: int
     open_question: str | None
+    ask_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Evaluation:
     experience_consent: bool = False
     experienced: list[str] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)
+    respondent_name: str | None = None
 
 
 def settings_for(event: Event) -> Settings:
@@ -74,6 +76,7 @@ def settings_for(event: Event) -> Settings:
         ask_experience=row.ask_experience,
         followup_days=row.followup_days,
         open_question=row.open_question,
+        ask_names=row.ask_names,
     )
 
 
@@ -85,6 +88,7 @@ def save_settings(event: Event, settings: Settings) -> EffectSettings:
     row.ask_experience = settings.ask_experience
     row.followup_days = settings.followup_days
     row.open_question = settings.open_question
+    row.ask_names = settings.ask_names
     db.session.add(row)
     db.session.flush()
     return row
@@ -120,7 +124,7 @@ def check_evaluation_open(registration: Registration) -> Settings:
 
 def evaluate(registration: Registration, answers: Evaluation) -> EffectResponse:
     """Stores the evaluation once; AlreadyAnswered when it was in first (this one is dropped)."""
-    check_evaluation_open(registration)
+    settings = check_evaluation_open(registration)
     response = _locked_response(registration)
     if response.evaluated_at is not None:
         raise AlreadyAnswered(_("U heeft deze vragenlijst al ingevuld. Bedankt! Uw eerste antwoorden tellen."))
@@ -133,6 +137,7 @@ def evaluate(registration: Registration, answers: Evaluation) -> EffectResponse:
     response.experience_consent = answers.experience_consent
     response.experienced = list(answers.experienced) if answers.experience_consent else []
     response.reported = list(answers.reported) if answers.experience_consent else []
+    response.respondent_name = (answers.respondent_name or None) if settings.ask_names else None
     db.session.flush()
     return response
 

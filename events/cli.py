@@ -24,9 +24,11 @@ def tick() -> None:
     # An event another tick holds (EventBusy) is sent by that tick, or by the next one.
     reminded = sum(each_in_its_own_unit(lifecycle.events_due_for_reminder(now),
                                         lambda event_id: lifecycle.send_reminder(event_id, now), skipping=EventBusy))
+    linked = sum(each_in_its_own_unit(lifecycle.events_due_for_online_link(now),
+                                      lambda event_id: lifecycle.send_online_link(event_id, now), skipping=EventBusy))
     counts = each_in_its_own_unit(lifecycle.events_due_for_followup(now),
                                   lambda event_id: lifecycle.send_followup(event_id, now), skipping=EventBusy)
     attended, no_shows = sum(count.attended for count in counts), sum(count.no_shows for count in counts)
-    click.echo(f"Herinneringen: {reminded}, bedankmails: {attended}, gemist-mails: {no_shows}")
+    click.echo(f"Herinneringen: {reminded}, online links: {linked}, bedankmails: {attended}, gemist-mails: {no_shows}")
     for _receiver, line in ticked.send(current_app._get_current_object(), now=now):
         click.echo(line)

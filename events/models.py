@@ -122,6 +122,14 @@ class Event(db.Model):
     no_show_text: Mapped[str | None] = mapped_column(sa.Text)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The online link is given from this many hours before the start (None: at once, in the
+    # confirmation); `online_link_sent_at` is set when the reminder or the link mail carried it.
+    online_link_hours_before: Mapped[int | None] = mapped_column()
+    online_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The calendar entry's version (RFC 5545 SEQUENCE, LAST-MODIFIED): raised by
+    # events/services/management.py when the time, the place, the link or the status changes.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    calendar_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
     # The questions on the sign-up form; a deleted question that had answers stays in the
@@ -142,6 +150,7 @@ class Event(db.Model):
         sa.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("reminder_hours_before > 0", name="reminder_hours_positive"),
+        sa.CheckConstraint("online_link_hours_before > 0", name="online_link_hours_positive"),
         sa.Index("ix_events_status_starts_at", "status", "starts_at"),
     )
 

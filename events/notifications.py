@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from accounts.branding import organisation_branding, organisation_sender
 from core.links import absolute_url
-from events.ics import event_calendar
+from events import ics
 from events.models import Event, Registration, RegistrationStatus
+from events.online import is_online_only, link_for, link_held_back
 from events.signals import followup_link_wanted
 from events.tickets import CONTENT_ID, ticket_png
 from events.tokens import manage_url
@@ -38,9 +39,22 @@ def calendar_domain() -> str:
     return urlparse(current_app.config["BASE_URL"]).hostname or "weerbaar.localhost"
 
 
-def _calendar(event: Event) -> Attachment:
-    calendar_file = event_calendar(event, event_url(event), calendar_domain())
-    return Attachment("uitnodiging.ics", "text/calendar; method=PUBLISH", calendar_file)
+CALENDAR_FILES = {ics.Method.REQUEST: "uitnodiging.ics", ics.Method.CANCEL: "annulering.ics"}
+
+
+def calendar_entry(registration: Registration) -> ics.Entry:
+    """The event as this person's calendar shows it: with the online link once they may have it."""
+    return ics.Entry(registration.event, event_url(registration.event), link_for(registration))
+
+
+def _calendar(registration: Registration, method: ics.Method) -> Attachment:
+    """The iTIP message (RFC 5546) for this person; the charset because titles hold é, ë and €."""
+    sender = organisation_sender(registration.event.organisation)
+    calendar_file = ics.invitation(calendar_entry(registration), calendar_domain(), method,
+                                   organiser=ics.Person(sender.name, sender.address),
+                                   attendee=ics.Person(registration.name, registration.email))
+    content_type = f"text/calendar; charset=utf-8; method={method.value}"
+    return Attachment(CALENDAR_FILES[method], content_type, calendar_file)
 
 
 def _ticket(registration: Registration) -> Attachment:
@@ -52,11 +66,15 @@ def paragraphs(text: str | None) -> list[str]:
     return [" ".join(part.split()) for part in (text or "").split("\n\n") if part.strip()]
 
 
-def _compose(registration: Registration, template: str, subject: str, *, with_calendar: bool = False,
-             with_ticket: bool = False, extra_text: str | None = None,
-             followup_link: FollowupLink | None = None) -> Mail:
+def _compose(registration: Registration, template: str, subject: str, *, calendar: ics.Method | None = None,
+             with_ticket: bool = False, with_link: bool = False, extra_text: str | None = None,
+             followup_link: FollowupLink | None = None, changes: list[str] | None = None) -> Mail:
+    """One mail to one registrant. `with_link`: the mail may carry the online link (only when this
+    person may have it now, see events/online.py); an online-only event has no ticket to scan."""
     event = registration.event
-    attachments = ([_calendar(event)] if with_calendar else []) + ([_ticket(registration)] if with_ticket else [])
+    with_ticket = with_ticket and not is_online_only(event)
+    attachments = ([_calendar(registration, calendar)] if calendar else []) + (
+        [_ticket(registration)] if with_ticket else [])
     context = {
         "registration": registration,
         "event": event,
@@ -66,6 +84,11 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
         "extra_paragraphs": paragraphs(extra_text),
         "followup_link": followup_link,
         "followup_url": placeholder() if followup_link else None,
+        "with_ticket": with_ticket,
+        "online_link": link_for(registration) if with_link else None,
+        "link_follows": with_link and link_held_back(registration),
+        "has_calendar": calendar == ics.Method.REQUEST,
+        "changes": changes or [],
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     return Mail(
@@ -96,7 +119,7 @@ def signup_mail(registration: Registration) -> Mail:
     """The confirmation or waiting-list mail for a registration by its status."""
     if registration.status == RegistrationStatus.CONFIRMED:
         return _compose(registration, "registration_confirmed", _signup_subject(registration),
-                        with_calendar=True, with_ticket=True)
+                        calendar=ics.Method.REQUEST, with_ticket=True, with_link=True)
     return _compose(registration, "registration_waitlisted", _signup_subject(registration))
 
 
@@ -141,27 +164,40 @@ def _composed_signup_mail(args: dict[str, object]) -> Mail | None:
 def registration_promoted(registration: Registration) -> None:
     _send(registration, "registration_promoted",
           _("Er is een plaats vrij: u bent aangemeld voor %(title)s", title=registration.event.title),
-          with_calendar=True, with_ticket=True)
+          calendar=ics.Method.REQUEST, with_ticket=True, with_link=True)
 
 
 def registration_cancelled(registration: Registration) -> None:
     _send(registration, "registration_cancelled",
-          _("Aanmelding geannuleerd: %(title)s", title=registration.event.title))
+          _("Aanmelding geannuleerd: %(title)s", title=registration.event.title), calendar=ics.Method.CANCEL)
 
 
 def already_registered(registration: Registration) -> None:
     _send(registration, "already_registered",
-          _("U was al aangemeld voor %(title)s", title=registration.event.title))
+          _("U was al aangemeld voor %(title)s", title=registration.event.title), with_link=True)
 
 
 def event_cancelled(event: Event, registration: Registration) -> None:
-    _send(registration, "event_cancelled", _("Gaat niet door: %(title)s", title=event.title))
+    _send(registration, "event_cancelled", _("Gaat niet door: %(title)s", title=event.title),
+          calendar=ics.Method.CANCEL)
+
+
+def event_updated(registration: Registration, changes: list[str]) -> None:
+    """Time, place or link changed: the new details and a calendar update (same UID, higher SEQUENCE)."""
+    _send(registration, "event_updated", _("Gewijzigd: %(title)s", title=registration.event.title),
+          calendar=ics.Method.REQUEST, with_link=True, changes=changes)
+
+
+def online_link(registration: Registration) -> None:
+    """The link that was held back, when the reminder went before it was given out."""
+    _send(registration, "online_link", _("De link voor %(title)s", title=registration.event.title),
+          calendar=ics.Method.REQUEST, with_link=True)
 
 
 def reminder(registration: Registration) -> None:
     event = registration.event
     _send(registration, "reminder", _("Herinnering: %(title)s", title=event.title), with_ticket=True,
-          extra_text=event.reminder_text)
+          with_link=True, extra_text=event.reminder_text)
 
 
 def followup_attended(registration: Registration) -> None:

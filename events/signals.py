@@ -14,3 +14,9 @@ followup_link_wanted = signals.signal("followup-link-wanted")
 # Sent with `now` at the end of every `flask events tick`; a receiver (effect: the follow-up surveys)
 # does its own due work in units of work of its own and answers with a line for the output.
 ticked = signals.signal("events-ticked")
+# Sent with `event` while its public sign-up form is made; a receiver may answer with a
+# SignupSection (events/forms/public.py) of optional fields to add (effect: the knowledge check).
+signup_section_wanted = signals.signal("signup-section-wanted")
+# Sent with `registration` (flushed, not committed) and `answers` (the added sections' fields by
+# name) after a public sign-up was stored; receivers store their part in the same transaction.
+signed_up = signals.signal("signed-up")

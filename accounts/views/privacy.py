@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,6 +14,7 @@ from accounts.forms import ALL_ORGANISATIONS, ErasureForm, SubjectRequestForm
 from accounts.models import Organisation
 from core import audit
 from core.permissions import Permission, ensure_can, organisations_for, public, requires
+from core.privacy import statement_paragraphs
 from core.timeutils import utcnow
 from extensions import db
 
@@ -26,7 +27,8 @@ def statement(slug: str) -> str:
     organisation = db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         abort(404)
-    return render_template("accounts/privacy_statement.html", organisation=organisation)
+    return render_template("accounts/privacy_statement.html", organisation=organisation,
+                           feature_paragraphs=statement_paragraphs(current_app, organisation.id))
 
 
 @blueprint.route("/toegankelijkheid")

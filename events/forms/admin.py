@@ -70,6 +70,11 @@ class EventForm(FlaskForm):
     venue_address = StringField(_l("Adres"), validators=[Optional(), Length(max=300)], filters=[single_line])
     online_url = URLField(_l("Link naar de online bijeenkomst"), validators=[Optional(), Length(max=500), http_url],
                           filters=[strip])
+    online_link_hours_before = IntegerField(
+        _l("Link pas geven vanaf zoveel uur voor het begin"),
+        validators=[Optional(),
+                    NumberRange(min=1, max=MAX_REMINDER_HOURS, message=_l("Vul een aantal uren van 1 tot 336 in."))],
+    )
     capacity = IntegerField(
         _l("Aantal plaatsen"),
         validators=[InputRequired(_l("Vul het aantal plaatsen in.")),
@@ -90,6 +95,7 @@ class EventForm(FlaskForm):
     no_show_text = TextAreaField(_l("Extra alinea in de mail aan wie niet kwam"),
                                  validators=[Optional(), Length(max=2000)], filters=[strip])
     start_in_past_confirmed = BooleanField(_l("Ja, het begin ligt echt in het verleden"))
+    notify_registrants = BooleanField(_l("Deelnemers mailen over een gewijzigde tijd, plaats of link"), default=True)
     # The start the event has now (None for a new one): only a newly chosen start in the past is asked about.
     saved_starts_at: datetime | None = None
 
@@ -150,6 +156,7 @@ class EventForm(FlaskForm):
             reminder_text=none_if_empty(self.reminder_text.data),
             attended_text=none_if_empty(self.attended_text.data),
             no_show_text=none_if_empty(self.no_show_text.data),
+            online_link_hours_before=self.online_link_hours_before.data if self.online_url.data else None,
         )
 
 

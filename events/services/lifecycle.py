@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from events import notifications
 from events.models import Event, EventStatus, Registration, RegistrationStatus
+from events.online import link_released
 from events.services.registration import lock_event
 from extensions import db
 
@@ -62,6 +63,37 @@ def send_reminder(event_id: int, now: datetime) -> int:
     for registration in registrations:
         notifications.reminder(registration)
     event.reminder_sent_at = now
+    if event.online_link_hours_before is not None and link_released(event, now):
+        event.online_link_sent_at = now  # the reminder carried the held-back link
+    db.session.flush()
+    return len(registrations)
+
+
+def events_due_for_online_link(now: datetime) -> list[int]:
+    """Events whose held-back link is to be given out now and that no reminder carried yet."""
+    candidates = db.session.execute(
+        sa.select(Event.id, Event.starts_at, Event.online_link_hours_before).where(
+            Event.status == EventStatus.PUBLISHED,
+            Event.online_url.is_not(None),
+            Event.online_link_hours_before.is_not(None),
+            Event.online_link_sent_at.is_(None),
+            Event.starts_at > now,
+        ).order_by(Event.starts_at)
+    ).all()
+    return [event_id for event_id, starts_at, hours in candidates if starts_at - timedelta(hours=hours) <= now]
+
+
+def send_online_link(event_id: int, now: datetime) -> int:
+    """Mails the held-back link to every confirmed registrant, once (run after the reminders, so a
+    reminder that carries the link makes this mail unnecessary)."""
+    event = lock_event(event_id)
+    if (event.online_link_sent_at is not None or event.status != EventStatus.PUBLISHED
+            or event.starts_at <= now or not link_released(event, now)):
+        return 0
+    registrations = _confirmed(event_id)
+    for registration in registrations:
+        notifications.online_link(registration)
+    event.online_link_sent_at = now
     db.session.flush()
     return len(registrations)
 

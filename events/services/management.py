@@ -29,6 +29,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.online import link_released
 from events.services.registration import SignupData, confirmed_count, lock_event, promote_waitlisted, register
 from extensions import db
 
@@ -78,6 +79,15 @@ class EventData:
     reminder_text: str | None = None
     attended_text: str | None = None
     no_show_text: str | None = None
+    online_link_hours_before: int | None = None
+
+
+@dataclass(frozen=True)
+class EventUpdate:
+    """What saving an event caused: people promoted from the waiting list, people mailed a change."""
+
+    promoted: list[Registration]
+    notified: int
 
 
 @dataclass(frozen=True)
@@ -135,9 +145,12 @@ def create_event(data: EventData) -> Event:
     return event
 
 
-def update_event(event_id: int, data: EventData) -> list[Registration]:
-    """Saves the fields; returns the waitlisted people promoted by a raised capacity (they are mailed).
+def update_event(event_id: int, data: EventData, *, notify: bool = False) -> EventUpdate:
+    """Saves the fields; waitlisted people promoted by a raised capacity are mailed.
 
+    A change of time, place or link raises the calendar version (SEQUENCE); with `notify` the
+    confirmed registrants get the new details and calendar. A changed link, or one that the change
+    gives out now, is always mailed once it is out: the old one would leave them at a closed door.
     The event is locked first, so no sign-up takes a seat between counting and changing capacity.
     """
     event = lock_event(event_id)
@@ -152,9 +165,54 @@ def update_event(event_id: int, data: EventData) -> list[Registration]:
     if (data.title, data.organisation_id) != (event.title, event.organisation_id):
         event.slug = unique_slug(data.organisation_id, data.title, exclude_event_id=event.id)
     capacity_raised = data.capacity > event.capacity
+    link_was_out = link_released(event)
+    changes = calendar_changes(event, data)
     _apply(event, data)
+    if changes:
+        event.calendar_sequence += 1
+        event.calendar_changed_at = utcnow()
     _flush_slug()
-    return promote_waitlisted(event_id) if capacity_raised else []
+    link_news = link_released(event) and (not link_was_out or CalendarChange.LINK in changes)
+    if link_news and event.online_link_hours_before is not None:
+        event.online_link_sent_at = event.online_link_sent_at or utcnow()
+    notified = _mail_update(event, changes or [CalendarChange.LINK]) if (changes and notify) or link_news else 0
+    return EventUpdate(promote_waitlisted(event_id) if capacity_raised else [], notified)
+
+
+class CalendarChange(enum.StrEnum):
+    TIME = "time"
+    PLACE = "place"
+    LINK = "link"
+
+
+def calendar_changes(event: Event, data: EventData) -> list[CalendarChange]:
+    """What changes in the registrants' calendars."""
+    changes = []
+    if (data.starts_at, data.ends_at) != (event.starts_at, event.ends_at):
+        changes.append(CalendarChange.TIME)
+    if (data.venue_name, data.venue_address) != (event.venue_name, event.venue_address):
+        changes.append(CalendarChange.PLACE)
+    if data.online_url != event.online_url:
+        changes.append(CalendarChange.LINK)
+    return changes
+
+
+def _change_words(changes: list[CalendarChange]) -> list[str]:
+    words = {CalendarChange.TIME: _("tijd"), CalendarChange.PLACE: _("plaats"), CalendarChange.LINK: _("link")}
+    return [words[change] for change in changes]
+
+
+def _mail_update(event: Event, changes: list[CalendarChange]) -> int:
+    if event.status != EventStatus.PUBLISHED:
+        return 0
+    confirmed = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.id)
+    ).all()
+    for registration in confirmed:
+        notifications.event_updated(registration, _change_words(changes))
+    return len(confirmed)
 
 
 def _apply(event: Event, data: EventData) -> None:
@@ -190,6 +248,7 @@ def duplicate_event(event_id: int, organisation_id: int, starts_at: datetime) ->
         reminder_text=source.reminder_text,
         attended_text=source.attended_text,
         no_show_text=source.no_show_text,
+        online_link_hours_before=source.online_link_hours_before,
         questions=[
             Question(position=q.position, label=q.label, help_text=q.help_text, kind=q.kind,
                      required=q.required, options=list(q.options))
@@ -242,6 +301,8 @@ def cancel_event(event_id: int, reason: str | None) -> int:
     event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
     event.cancellation_reason = reason or None
+    event.calendar_sequence += 1  # the CANCEL in the mails replaces every earlier copy
+    event.calendar_changed_at = event.cancelled_at
     db.session.flush()
     registered = db.session.scalars(
         sa.select(Registration)

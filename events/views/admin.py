@@ -127,17 +127,20 @@ def edit(event_id: int) -> Page:
     if not form.validate_on_submit():
         return _render_event_form(form, event)
     try:
-        promoted = management.update_event(event.id, form.event_data())
+        update = management.update_event(event.id, form.event_data(), notify=form.notify_registrants.data)
     except management.CapacityBelowConfirmed as error:
         form.capacity.errors = [str(error)]
         raise Refused(_render_event_form, form, event, status=409) from error
     except management.ManagementError as error:
         raise Refused(_render_event_form, form, event, status=409, error=str(error)) from error
     flash(_("De wijzigingen zijn opgeslagen."), "success")
-    if promoted:
+    if update.notified:
+        flash(ngettext("%(num)s deelnemer krijgt de nieuwe gegevens per e-mail.",
+                       "%(num)s deelnemers krijgen de nieuwe gegevens per e-mail.", update.notified), "success")
+    if update.promoted:
         flash(ngettext("%(num)s persoon van de wachtlijst heeft een plaats gekregen en is gemaild.",
                        "%(num)s personen van de wachtlijst hebben een plaats gekregen en zijn gemaild.",
-                       len(promoted)), "success")
+                       len(update.promoted)), "success")
     return redirect(url_for("events_admin.edit", event_id=event_id))
 
 

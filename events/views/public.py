@@ -20,11 +20,18 @@ from core.db import Refused
 from core.paging import requested_page
 from core.permissions import public
 from core.webutils import safe_local_target
-from events.forms.public import SignupForm, signup_form_for
-from events.ics import calendar
+from events import ics
+from events.forms.public import (
+    CancelRegistrationForm,
+    DetailsForm,
+    SignupForm,
+    details_form_for,
+    signup_form_for,
+)
 from events.labels import template_labels
 from events.models import Audience, EventKind, EventStatus, Registration, RegistrationStatus
-from events.notifications import calendar_domain, event_url
+from events.notifications import calendar_domain, calendar_entry, event_url
+from events.online import is_online_only, link_for, link_held_back
 from events.services import queries
 from events.services.registration import (
     EventBusy,
@@ -35,6 +42,8 @@ from events.services.registration import (
     register,
     waitlist_position,
 )
+from events.services.self_service import DetailsData, editing_closed_reason, update_own_details
+from events.signals import signed_up as signed_up_signal
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import limiter
@@ -85,8 +94,8 @@ def listing() -> str:
 def calendar_feed() -> Response:
     """An iCal feed of the upcoming events (same filters as the listing) for calendars and websites."""
     listings, _total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
-    events_with_urls = [(item.event, event_url(item.event)) for item in listings]
-    body = calendar(events_with_urls, calendar_domain(), name=_("Bijeenkomsten"))
+    entries = [ics.Entry(item.event, event_url(item.event)) for item in listings]  # never the online link
+    body = ics.calendar(entries, calendar_domain(), name=_("Bijeenkomsten"))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -142,11 +151,14 @@ def detail(event_id: int, slug: str) -> Response | tuple[str, int] | str:
     if form.is_bot():
         return _signed_up(listing, form.email.data)
     try:
-        register(listing.event.id, _signup_data(form))
+        registration = register(listing.event.id, _signup_data(form))
     except EventBusy as error:
         raise Refused(_render_detail, listing, form, status=503, error=str(error)) from error
     except (EventFull, RegistrationError) as error:
         raise Refused(_render_refused_detail, event_id, listing, form, str(error)) from error
+    if form.sections:
+        signed_up_signal.send(current_app._get_current_object(), registration=registration,
+                              answers=form.section_answers())
     return _signed_up(listing, form.email.data)
 
 
@@ -208,23 +220,103 @@ def manage(token: str) -> str:
         event=registration.event,
         position=waitlist_position(registration),
         ticket=ticket_svg(registration) if _has_ticket(registration) else None,
+        online_link=link_for(registration),
+        link_follows=link_held_back(registration),
+        calendar_links=_calendar_links(registration),
+        can_edit=editing_closed_reason(registration) is None,
+        can_cancel=_can_cancel(registration),
         token=token,
         RegistrationStatus=RegistrationStatus,
     )
 
 
 def _has_ticket(registration: Registration) -> bool:
+    return _can_attend(registration) and not is_online_only(registration.event)
+
+
+def _can_attend(registration: Registration) -> bool:
     return registration.status == RegistrationStatus.CONFIRMED and registration.event.status != EventStatus.CANCELLED
 
 
-@blueprint.post("/aanmelding/<token>/annuleren")
-@limiter.limit(_manage_rate_limit)
+def _can_cancel(registration: Registration) -> bool:
+    return registration.status != RegistrationStatus.CANCELLED and registration.event.status != EventStatus.CANCELLED
+
+
+def _calendar_links(registration: Registration) -> dict[str, str] | None:
+    if not _can_attend(registration):
+        return None
+    entry = calendar_entry(registration)
+    return {"google": ics.google_calendar_url(entry), "outlook": ics.outlook_calendar_url(entry)}
+
+
+@blueprint.route("/aanmelding/<token>/agenda.ics")
 @public
-def cancel(token: str) -> Response:
+def manage_calendar(token: str) -> Response:
+    """The person's own calendar file: with the online link once they may have it."""
     registration = _registration_or_error(token)
+    if not _can_attend(registration):
+        abort(404, description=_("Er is geen agenda-afspraak: u heeft (nog) geen plaats bij deze bijeenkomst."))
+    body = ics.calendar([calendar_entry(registration)], calendar_domain())
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": 'attachment; filename="bijeenkomst.ics"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+@blueprint.route("/aanmelding/<token>/annuleren", methods=["GET", "POST"])
+@limiter.limit(_manage_rate_limit, methods=["POST"])
+@public
+def cancel(token: str) -> Response | tuple[str, int]:
+    """Two steps: the manage page links here, and only this page's form cancels."""
+    registration = _registration_or_error(token)
+    form = CancelRegistrationForm()
+    if not _can_cancel(registration):
+        return redirect(url_for("events.manage", token=token))
+    if not form.validate_on_submit():
+        return _render_cancel(registration, form, token)
     cancel_registration(registration)  # refused: EventBusy 503, RegistrationError 409 (app.refusal_codes)
     flash(_("Uw aanmelding is geannuleerd."), "success")
     return redirect(url_for("events.manage", token=token))
+
+
+def _render_cancel(registration: Registration, form: CancelRegistrationForm, token: str) -> tuple[str, int]:
+    status = 400 if form.is_submitted() else 200
+    return render_template("events/manage_cancel.html", registration=registration, event=registration.event,
+                           form=form, token=token), status
+
+
+@blueprint.route("/aanmelding/<token>/wijzigen", methods=["GET", "POST"])
+@limiter.limit(_manage_rate_limit, methods=["POST"])
+@public
+def edit_details(token: str) -> Response | tuple[str, int]:
+    """The person corrects name, organisation, phone and answers until registration closes."""
+    registration = _registration_or_error(token)
+    closed = editing_closed_reason(registration)
+    form = details_form_for(registration.event, obj=registration, data=_stored_answers(registration))
+    if closed:
+        return _render_details(registration, form, token, error=closed, status=409 if form.is_submitted() else 200)
+    if not form.validate_on_submit():
+        return _render_details(registration, form, token)
+    update_own_details(registration, DetailsData(
+        name=form.name.data,
+        company_name=form.company_name.data or None,
+        phone=form.phone.data or None,
+        answers=form.answers(),
+    ))  # refused after the lock (cancelled meanwhile, closed): RegistrationError 409
+    flash(_("Uw gegevens zijn opgeslagen."), "success")
+    return redirect(url_for("events.manage", token=token))
+
+
+def _stored_answers(registration: Registration) -> dict[str, object]:
+    return {f"question_{key}": value for key, value in (registration.answers or {}).items()}
+
+
+def _render_details(registration: Registration, form: DetailsForm, token: str, error: str | None = None,
+                    status: int | None = None) -> tuple[str, int]:
+    if status is None:
+        status = 400 if form.is_submitted() else 200
+    return render_template("events/manage_details.html", registration=registration, event=registration.event,
+                           form=form, token=token, error=error), status
 
 
 @blueprint.post("/taal")

@@ -61,10 +61,13 @@ def test_sign_up_with_questions_confirmation_mail_manage_ics_and_cancel(
     expect(page.get_by_text("U bent aangemeld en heeft een plaats.")).to_be_visible()
     expect(page.get_by_text("Website")).to_be_visible()
     expect(page.get_by_text("Phishing herkennen")).to_be_visible()
-    page.get_by_role("button", name="Aanmelding annuleren").click()
+    page.get_by_role("link", name="Aanmelding annuleren").click()
+    expect(page.get_by_role("heading", name="Aanmelding annuleren?")).to_be_visible()
+    page.get_by_role("button", name="Ja, aanmelding annuleren").click()
     expect(page.get_by_text("Uw aanmelding is geannuleerd.")).to_be_visible()
     expect(page.get_by_text("Deze aanmelding is geannuleerd.")).to_be_visible()
-    stack.mail.wait_for("anna@burger.example", "Aanmelding geannuleerd: Veilig bankieren")
+    cancelled = stack.mail.wait_for("anna@burger.example", "Aanmelding geannuleerd: Veilig bankieren")
+    assert "METHOD:CANCEL" in cancelled.attachment("text/calendar").decode()
 
 
 def test_a_full_event_puts_the_next_on_the_waiting_list_and_promotes_them_when_a_seat_frees(
@@ -79,7 +82,8 @@ def test_a_full_event_puts_the_next_on_the_waiting_list_and_promotes_them_when_a
     waiting = len(stack.mail.mails)
 
     first.goto(seat.link(stack.base_url, "/aanmelding/"))
-    first.get_by_role("button", name="Aanmelding annuleren").click()
+    first.get_by_role("link", name="Aanmelding annuleren").click()
+    first.get_by_role("button", name="Ja, aanmelding annuleren").click()
     expect(first.get_by_text("Uw aanmelding is geannuleerd.")).to_be_visible()
 
     promoted = stack.mail.wait_for("carla@burger.example", "Er is een plaats vrij", after=waiting)

@@ -82,7 +82,7 @@ def test_waitlist_mail_has_no_ticket_and_promotion_mail_has_one(client: FlaskCli
     client.post(signup_url(event), data={"name": "Bram", "email": "bram@example.org"})
     (waitlisted,) = outbox("registration_waitlisted")
     assert not any(part.content_id for part in waitlisted.attachments)
-    client.post(f"/aanmelding/{manage_token(seated)}/annuleren")
+    client.post(f"/aanmelding/{manage_token(seated)}/annuleren", data={"confirmed": "ja"})
     (promoted,) = outbox("registration_promoted")
     assert [part.content_id for part in promoted.attachments if part.content_id] == [CONTENT_ID]
 

@@ -13,6 +13,8 @@ from events.tokens import manage_token
 from extensions import db
 from tests.factories import make_event, make_organisation, make_registration, outbox
 
+CONFIRMED = {"confirmed": "ja"}  # the second step of cancelling
+
 
 def manage_path(registration: Registration) -> str:
     return f"/aanmelding/{manage_token(registration)}"
@@ -40,7 +42,7 @@ def test_cancelling_frees_the_seat_for_the_first_on_the_waiting_list(client: Fla
     first_waiting = make_registration(event, status=RegistrationStatus.WAITLISTED)
     second_waiting = make_registration(event, status=RegistrationStatus.WAITLISTED)
 
-    response = client.post(manage_path(seated) + "/annuleren")
+    response = client.post(manage_path(seated) + "/annuleren", data=CONFIRMED)
 
     assert response.status_code == 302
     assert status_of(seated.id) == RegistrationStatus.CANCELLED
@@ -56,8 +58,8 @@ def test_cancelling_twice_changes_nothing_the_second_time(client: FlaskClient) -
     event = make_event(make_organisation(), capacity=1)
     seated = make_registration(event)
     make_registration(event, status=RegistrationStatus.WAITLISTED)
-    client.post(manage_path(seated) + "/annuleren")
-    client.post(manage_path(seated) + "/annuleren")
+    client.post(manage_path(seated) + "/annuleren", data=CONFIRMED)
+    client.post(manage_path(seated) + "/annuleren", data=CONFIRMED)
     assert len(outbox("registration_cancelled")) == 1
     assert len(outbox("registration_promoted")) == 1
 
@@ -72,7 +74,7 @@ def test_cancelled_page_no_longer_offers_cancelling(client: FlaskClient) -> None
 def test_cancelling_after_the_start_is_refused_and_keeps_the_seat(client: FlaskClient) -> None:
     event = make_event(make_organisation(), starts_at=utcnow() - timedelta(minutes=10))
     seated = make_registration(event)
-    response = client.post(manage_path(seated) + "/annuleren")
+    response = client.post(manage_path(seated) + "/annuleren", data=CONFIRMED)
     assert response.status_code == 409
     assert "al begonnen" in response.get_data(as_text=True)
     assert status_of(seated.id) == RegistrationStatus.CONFIRMED
@@ -83,7 +85,7 @@ def test_no_promotion_for_a_cancelled_event(client: FlaskClient) -> None:
     event = make_event(make_organisation(), capacity=1, status=EventStatus.CANCELLED)
     seated = make_registration(event)
     waiting = make_registration(event, status=RegistrationStatus.WAITLISTED)
-    client.post(manage_path(seated) + "/annuleren")
+    client.post(manage_path(seated) + "/annuleren", data=CONFIRMED)
     assert status_of(waiting.id) == RegistrationStatus.WAITLISTED
 
 

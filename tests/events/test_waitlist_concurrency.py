@@ -43,7 +43,7 @@ def _full_event_with_waitlist(server: LiveServer) -> tuple[Event, list[int]]:
     signup_url = f"{server.url}/evenementen/{event.id}/{event.slug}"
 
     def cancel(url: str) -> int:
-        return requests.post(url, allow_redirects=False, timeout=30).status_code
+        return requests.post(url, data={"confirmed": "ja"}, allow_redirects=False, timeout=30).status_code
 
     def sign_up(n: int) -> int:
         data = {"name": f"Nieuw {n}", "email": f"nieuw{n}@example.org"}
