@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
+    from events.views.api import blueprint as api_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from results.views import blueprint as results_blueprint
 
     app.register_blueprint(events_blueprint)
+    app.register_blueprint(api_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(account_blueprint)
     app.register_blueprint(organisations_blueprint)

@@ -20,6 +20,7 @@ from core.db import Refused
 from core.paging import requested_page
 from core.permissions import public
 from core.webutils import safe_local_target
+from events.feed import event_document
 from events.forms.public import SignupForm, signup_form_for
 from events.ics import calendar
 from events.labels import template_labels
@@ -93,29 +94,12 @@ def calendar_feed() -> Response:
 @blueprint.route("/evenementen.json")
 @public
 def json_feed() -> Response:
-    """The upcoming events as JSON for municipal websites (times in UTC, ISO 8601)."""
+    """The upcoming events as JSON (same filters as the listing): the first feed, kept for the sites that use
+    it; each event has the open API's shape (`/api/v1/openapi.json`, schema `Event`)."""
     listings, total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
-    response = jsonify({"total": total, "events": [_event_json(item) for item in listings]})
+    response = jsonify({"total": total, "events": [event_document(item) for item in listings]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-def _event_json(item: queries.EventListing) -> dict[str, object]:
-    event = item.event
-    return {
-        "id": event.id,
-        "title": event.title,
-        "url": event_url(event),
-        "organisation": {"name": event.organisation.name, "slug": event.organisation.slug},
-        "audience": event.audience.value,
-        "kind": event.kind.value,
-        "starts_at": event.starts_at.isoformat(),
-        "ends_at": event.ends_at.isoformat(),
-        "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part) or None,
-        "online": bool(event.online_url),
-        "availability": item.availability.value,
-        "seats_left": item.seats_left,
-    }
 
 
 def _listing_or_404(event_id: int, slug: str) -> queries.EventListing | Response:
