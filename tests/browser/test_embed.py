@@ -18,7 +18,7 @@ from accounts.models import Organisation
 from events.models import EventStatus
 from extensions import db
 from tests.conftest import LiveServer
-from tests.factories import make_event, make_organisation
+from tests.factories import make_event, make_organisation, outbox
 
 pytestmark = pytest.mark.browser
 RED = "rgb(255, 0, 0)"
@@ -27,12 +27,12 @@ RED = "rgb(255, 0, 0)"
 class HostSite:
     """A municipality's page with the widget and the iframe, on its own loopback port."""
 
-    def __init__(self, weerbaar: str, slug: str) -> None:
+    def __init__(self, weerbaar: str, slug: str, frame: str = "agenda") -> None:
         page = f"""<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Gemeente Voorbeeld</title>
 <style>* {{ color: red !important; font-family: serif !important; background: #fff !important }}</style></head>
 <body><main><h1>Agenda van de gemeente</h1>
 <script src="{weerbaar}/static/js/widget.js" data-organisation="{slug}" data-limit="5" async></script>
-<iframe src="{weerbaar}/insluiten/{slug}/agenda" title="Bijeenkomsten in de regio" width="600" height="500"></iframe>
+<iframe src="{weerbaar}/insluiten/{slug}/{frame}" title="Bijeenkomsten in de regio" width="600" height="900"></iframe>
 </main></body></html>""".encode()
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +81,7 @@ def test_widget_lists_the_events_in_its_own_style_and_is_accessible(page: Page, 
     assert titles.all_inner_texts() == ["Phishing herkennen", "Veilig bankieren"]
     assert widget.get_by_text("Gaat niet door").count() == 1
     assert widget.get_by_role("link", name="Phishing herkennen").count() == 1
+    assert page.locator("h1").evaluate("e => getComputedStyle(e).color") == RED, "the host's CSS is in force"
     for element in (titles.first, widget.locator(".embed__when").first, widget.locator(".embed__heading")):
         assert element.evaluate("e => getComputedStyle(e).color") != RED, "the host page's CSS leaked in"
     assert "serif" != titles.first.evaluate("e => getComputedStyle(e).fontFamily")
@@ -94,6 +95,12 @@ def test_widget_lists_the_events_in_its_own_style_and_is_accessible(page: Page, 
     assert frame.locator(".embed__title").all_inner_texts() == ["Phishing herkennen", "Veilig bankieren"]
     assert frame.locator(".embed__title").first.get_attribute("target") == "_top"
 
+    _no_axe_violations(page)
+    page.goto(frame.owner.get_attribute("src"))  # the frame's own page, as axe does not enter frames
+    _no_axe_violations(page)
+
+
+def _no_axe_violations(page: Page) -> None:
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
     assert results.violations_count == 0, results.generate_report()
 
@@ -106,3 +113,27 @@ def test_iframe_is_refused_on_a_site_the_organisation_did_not_list(page: Page, h
     page.wait_for_timeout(500)
     assert page.frame_locator("iframe").locator(".embed__title").count() == 0
     assert refusals, "Chromium names the frame-ancestors directive it refused the frame for"
+
+
+def test_newsletter_form_in_a_cross_site_frame_subscribes_without_cookies(page: Page, live_server: LiveServer,
+                                                                        organisation: Organisation) -> None:
+    """localhost frames 127.0.0.1: another site, so the browser sends the frame no SameSite=Lax cookie."""
+    site = HostSite(live_server.url, organisation.slug, frame="nieuwsbrief")
+    try:
+        organisation.embed_origins = [f"http://localhost:{site.port}"]
+        db.session.commit()
+        page.goto(f"http://localhost:{site.port}/")
+        frame = page.frame_locator("iframe")
+        frame.get_by_label("E-mailadres").wait_for()
+        frame.get_by_label("E-mailadres").fill("anna@example.org")
+        frame.get_by_label("Inwoner").check()
+        frame.get_by_label("Ik wil e-mail ontvangen", exact=False).check()
+        frame.get_by_role("button", name="Aanmelden").click()
+        frame.get_by_role("heading", name="Controleer uw e-mail").wait_for()
+        assert page.context.cookies(live_server.url) == []
+        (row,) = outbox("confirm_subscription")
+        assert row.to_address == "anna@example.org"
+        page.goto(f"{live_server.url}/insluiten/{organisation.slug}/nieuwsbrief")
+        _no_axe_violations(page)
+    finally:
+        site.stop()
