@@ -5,29 +5,25 @@ no cookie and holds no form: signing up happens on the event's own page, opened 
 """
 from __future__ import annotations
 
-from flask import Blueprint, request
+from dataclasses import replace
+
+from flask import Blueprint
 from werkzeug.wrappers import Response
 
 from accounts.embedding import organisation_or_404, render_embedded
 from core.permissions import public
-from events.models import Audience, EventKind
 from events.services import queries
+from events.views.public import filters_from_args
 
 blueprint = Blueprint("embed", __name__, url_prefix="/insluiten")
 AGENDA_SIZE = 10
-
-
-def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audience | EventKind | None:
-    value = request.args.get(name, "")
-    return enum_class(value) if value in enum_class._value2member_map_ else None
 
 
 @blueprint.get("/<slug>/agenda")
 @public
 def agenda(slug: str) -> Response:
     organisation = organisation_or_404(slug)
-    filters = queries.EventFilters(audience=_enum_arg("doelgroep", Audience), kind=_enum_arg("soort", EventKind),
-                                   organisation_slug=organisation.slug)
+    filters = replace(filters_from_args(), organisation_slug=organisation.slug)
     listings, total = queries.upcoming_events(filters, page_size=AGENDA_SIZE)
     return render_embedded(organisation, "embed/agenda.html", listings=listings, total=total,
                            Availability=queries.Availability)

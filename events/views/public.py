@@ -58,7 +58,7 @@ def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audien
     return enum_class(value) if value in enum_class._value2member_map_ else None
 
 
-def _filters_from_args() -> queries.EventFilters:
+def filters_from_args() -> queries.EventFilters:
     return queries.EventFilters(
         audience=_enum_arg("doelgroep", Audience),
         kind=_enum_arg("soort", EventKind),
@@ -69,7 +69,7 @@ def _filters_from_args() -> queries.EventFilters:
 @blueprint.route("/")
 @public
 def listing() -> str:
-    filters = _filters_from_args()
+    filters = filters_from_args()
     listed = requested_page(lambda page: queries.upcoming_events(filters, page), queries.PAGE_SIZE)
     return render_template(
         "events/listing.html",
@@ -85,7 +85,7 @@ def listing() -> str:
 @public
 def calendar_feed() -> Response:
     """An iCal feed of the upcoming events (same filters as the listing) for calendars and websites."""
-    listings, _total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
+    listings, _total = queries.upcoming_events(filters_from_args(), page_size=FEED_SIZE)
     events_with_urls = [(item.event, event_url(item.event)) for item in listings]
     body = calendar(events_with_urls, calendar_domain(), name=_("Bijeenkomsten"))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "public, max-age=300"})
@@ -96,7 +96,7 @@ def calendar_feed() -> Response:
 def json_feed() -> Response:
     """The upcoming events as JSON (same filters as the listing): the first feed, kept for the sites that use
     it; each event has the open API's shape (`/api/v1/openapi.json`, schema `Event`)."""
-    listings, total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
+    listings, total = queries.upcoming_events(filters_from_args(), page_size=FEED_SIZE)
     response = jsonify({"total": total, "events": [event_document(item) for item in listings]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 
 from accounts.embedding import NotAnOrigin, embedding_origin, readable_colour
 from accounts.models import Role
-from events.models import EventStatus
+from events.models import Audience, EventStatus
 from extensions import db
 from tests.factories import login, make_event, make_organisation, make_user
 
@@ -93,3 +93,14 @@ def test_admin_lists_the_sites_in_the_settings(client: FlaskClient) -> None:
     assert organisation.embed_origins == ["https://www.gemeente.example"]
     page = client.get(url).get_data(as_text=True)
     assert "https://www.gemeente.example</textarea>" in page and "js/widget.js" in page
+
+
+def test_agenda_takes_the_listing_filters_but_never_another_organisation(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    other = make_organisation()
+    make_event(organisation, audience=Audience.SMES, title="Voor ondernemers")
+    make_event(organisation, audience=Audience.CITIZENS, title="Voor inwoners")
+    make_event(other, audience=Audience.SMES, title="Van de buren")
+    page = client.get(f"/insluiten/{organisation.slug}/agenda?doelgroep=smes&organisatie={other.slug}")
+    text = page.get_data(as_text=True)
+    assert "Voor ondernemers" in text and "Voor inwoners" not in text and "Van de buren" not in text
