@@ -120,20 +120,26 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views.privacy import blueprint as privacy_blueprint
     from campaigns.receivers import connect_receivers
     from campaigns.views.admin import blueprint as campaigns_blueprint
+    from campaigns.views.archive import blueprint as archive_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.embed import blueprint as newsletter_embed_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
+    from events.views.api import blueprint as api_blueprint
     from events.views.checkin import blueprint as events_checkin_blueprint
+    from events.views.embed import blueprint as embed_blueprint
     from events.views.public import blueprint as events_blueprint
     from mailing.views import blueprint as mailing_blueprint
     from mailing.webhooks import blueprint as webhooks_blueprint
     from results.views import blueprint as results_blueprint
 
     app.register_blueprint(events_blueprint)
+    app.register_blueprint(api_blueprint)
+    app.register_blueprint(embed_blueprint)
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(account_blueprint)
     app.register_blueprint(organisations_blueprint)
@@ -145,6 +151,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_blueprint)
     app.register_blueprint(results_blueprint)
     app.register_blueprint(newsletter_blueprint)
+    app.register_blueprint(newsletter_embed_blueprint)
+    app.register_blueprint(archive_blueprint)
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
@@ -247,7 +255,9 @@ def register_security_headers(app: Flask) -> None:
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            # The embed pages name their organisation's sites in frame-ancestors instead (accounts/embedding.py).
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config.get("SESSION_COOKIE_SECURE"):

@@ -51,6 +51,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # the open API, per client address
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # Failed logins per account from anywhere (a browser that logged in before has its own count).
     EFFECT_RATE_LIMIT = os.environ.get("EFFECT_RATE_LIMIT", "20 per minute")  # evaluation and survey forms

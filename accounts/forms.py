@@ -27,6 +27,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from accounts.embedding import MAX_ORIGINS, NotAnOrigin, embedding_origin
 from accounts.labels import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from accounts.models import OrganisationKind, Role
 from accounts.services import OrganisationSettings
@@ -103,6 +104,28 @@ class RoleForm(FlaskForm):
     role = choice_field(_l("Rol"), Role, ROLE_LABELS)
 
 
+class OriginListField(TextAreaField):
+    """One https origin a line, kept as a list of origins in their normal form."""
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        lines = valuelist[0].splitlines() if valuelist else []
+        self.raw_lines = [line.strip() for line in lines if line.strip()]
+        self.data = []
+        for line in self.raw_lines:
+            try:
+                origin = embedding_origin(line)
+            except NotAnOrigin as error:
+                raise ValueError(_l("%(line)s is geen https-adres van een website (zoals https://www.gemeente.nl).",
+                                    line=line[:100])) from error
+            if origin not in self.data:
+                self.data.append(origin)
+        if len(self.data) > MAX_ORIGINS:
+            raise ValueError(_l("Geef hoogstens %(count)s websites op.", count=MAX_ORIGINS))
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=200)],
                        filters=[single_line])
@@ -144,6 +167,12 @@ class OrganisationForm(FlaskForm):
                     NumberRange(min=1, max=3650, message=_l("Kies een aantal van 1 tot en met 3650 dagen."))],
     )
 
+    embed_origins = OriginListField(
+        _l("Websites die de agenda en het aanmeldformulier mogen insluiten"),
+        description=_l("Eén adres per regel, zoals https://www.gemeente.nl. Alleen deze websites kunnen de "
+                       "agenda en het nieuwsbriefformulier in een iframe tonen."),
+    )
+
     def settings(self) -> OrganisationSettings:
         return OrganisationSettings(
             name=self.name.data,
@@ -157,6 +186,7 @@ class OrganisationForm(FlaskForm):
             privacy_contact=self.privacy_contact.data or None,
             privacy_statement=self.privacy_statement.data or "",
             retention_days=self.retention_days.data,
+            embed_origins=list(self.embed_origins.data or []),
         )
 
 

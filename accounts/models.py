@@ -51,6 +51,9 @@ class Organisation(db.Model):
     privacy_contact: Mapped[str | None] = mapped_column(sa.String(254))
     privacy_statement: Mapped[str] = mapped_column(sa.Text, default="")
     retention_days: Mapped[int] = mapped_column(default=365)
+    # The https origins of the organisation's own sites that may frame its agenda and subscribe form
+    # (accounts/embedding.py); empty: nobody may.
+    embed_origins: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

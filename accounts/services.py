@@ -98,6 +98,7 @@ class OrganisationSettings:
     privacy_contact: str | None
     privacy_statement: str
     retention_days: int
+    embed_origins: list[str]
 
 
 def request_password_reset(email: str) -> None:

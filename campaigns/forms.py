@@ -6,13 +6,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
-from campaigns.models import ContactAudience, EventRelation, Topic
+from campaigns.models import ConsentSource, ContactAudience, EventRelation, Topic
 from campaigns.services.campaigns import LIBRARY
+from campaigns.services.consent import Subscription
 from campaigns.services.contacts import valid_email
 from core.formutils import InputRequired, MultiCheckboxField, SingleChoiceField, label_choices, local_datetime_field, optional_str
 from core.webutils import NOT_OFFERED, single_line, strip
@@ -64,6 +65,23 @@ class SubscribeForm(PreferencesForm):
     name = StringField(_l("Naam"), validators=[Optional(), Length(max=200)], filters=[single_line])
     consent = BooleanField(_l("Ik wil e-mail ontvangen over digitale weerbaarheid en kan me altijd afmelden."),
                            validators=[InputRequired(_l("Geef toestemming om u te mailen."))])
+
+    def subscription(self, ip_address: str | None) -> Subscription:
+        return Subscription(
+            email=self.email.data, name=self.name.data or None, audience=ContactAudience(self.audience.data),
+            municipality=self.municipality.data or None, topics=tuple(Topic(t) for t in self.topics.data or []),
+            source=ConsentSource.SUBSCRIBE_FORM, ip_address=ip_address,
+        )
+
+
+class EmbeddedSubscribeForm(SubscribeForm):
+    """The subscribe form inside an organisation's iframe. A third-party frame gets no session cookie, so the
+    CSRF proof is the signed form token (campaigns/views/embed.py) and the request's own Origin, not the session."""
+
+    class Meta:
+        csrf = False
+
+    form_token = HiddenField()
 
 
 class NewCampaignForm(FlaskForm):

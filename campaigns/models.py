@@ -213,6 +213,8 @@ class Campaign(db.Model):
     event_ids: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     # Off by default (privacy): when on, links go through signed redirects counted per link, not per person.
     track_clicks: Mapped[bool] = mapped_column(default=False)
+    # Opt-in: once sent, the mail is shown without personal data in the organisation's public archive.
+    public_archive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     contact_list: Mapped[ContactList | None] = relationship()
 

@@ -73,7 +73,9 @@ def test_every_post_without_a_csrf_token_is_400_and_changes_nothing(app: Flask, 
                                       "csrf_token": csrf_token(client, "/beheer/")}).status_code == 302
 
 
-def test_only_the_one_click_unsubscribe_and_the_bounce_webhook_are_exempt_from_csrf(app: Flask) -> None:
-    """Both have their own proof: a signed token in the link, an HMAC of the body."""
+def test_only_the_one_click_unsubscribe_the_bounce_webhook_and_the_embedded_form_are_exempt_from_csrf(
+        app: Flask) -> None:
+    """Each has its own proof: a signed token in the link, an HMAC of the body, the own Origin and a signed
+    form token (tests/campaigns/test_embedded_subscribe.py)."""
     exempt = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods and is_exempt(app, rule)}
-    assert exempt == {"newsletter.unsubscribe", "webhooks.bounce"}
+    assert exempt == {"newsletter.unsubscribe", "webhooks.bounce", "newsletter_embed.subscribe"}

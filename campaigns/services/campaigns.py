@@ -17,6 +17,7 @@ from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, Contact
 from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
+from core.links import absolute_url
 from core.network import LinkResult, check_links, parse_networks
 from core.timeutils import utcnow
 from events.models import Event, EventStatus
@@ -174,6 +175,9 @@ def mail_context(campaign: Campaign, organisation: Organisation, contact: Mappin
         "contact": dict(contact), "branding": organisation_branding(organisation), "events": events,
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
         "preheader": campaign.preheader if preheader is None else preheader,
+        # An archived campaign's mail links to its web version (campaigns/services/archive.py).
+        "web_version_url": absolute_url("archive.show", slug=organisation.slug, campaign_id=campaign.id)
+        if campaign.public_archive else None,
     }
 
 

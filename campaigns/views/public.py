@@ -10,7 +10,7 @@ from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.forms import PreferencesForm, SubscribeForm
 from campaigns.labels import template_labels
-from campaigns.models import ConsentSource, Contact, ContactAudience, ContactStatus, Topic
+from campaigns.models import Contact, ContactAudience, ContactStatus, Topic
 from campaigns.services import clicks, consent
 from core.permissions import public
 from extensions import csrf, db, limiter
@@ -49,11 +49,7 @@ def subscribe(slug: str) -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         return render_template("campaigns/public/subscribe.html", organisation=organisation, form=form,
                                consent_version=consent.CONSENT_TEXT_VERSION), 400
-    consent.request_subscription(organisation, consent.Subscription(
-        email=form.email.data, name=form.name.data or None, audience=ContactAudience(form.audience.data),
-        municipality=form.municipality.data or None, topics=tuple(Topic(t) for t in form.topics.data or []),
-        source=ConsentSource.SUBSCRIBE_FORM, ip_address=request.remote_addr,
-    ))
+    consent.request_subscription(organisation, form.subscription(request.remote_addr))
     return redirect(url_for("newsletter.check_mailbox", slug=slug))
 
 

@@ -21,6 +21,7 @@ from core.paging import requested_page
 from core.permissions import public
 from core.webutils import safe_local_target
 from events import ics
+from events.feed import event_document
 from events.forms.public import (
     CancelRegistrationForm,
     DetailsForm,
@@ -66,7 +67,7 @@ def _enum_arg(name: str, enum_class: type[Audience] | type[EventKind]) -> Audien
     return enum_class(value) if value in enum_class._value2member_map_ else None
 
 
-def _filters_from_args() -> queries.EventFilters:
+def filters_from_args() -> queries.EventFilters:
     return queries.EventFilters(
         audience=_enum_arg("doelgroep", Audience),
         kind=_enum_arg("soort", EventKind),
@@ -77,7 +78,7 @@ def _filters_from_args() -> queries.EventFilters:
 @blueprint.route("/")
 @public
 def listing() -> str:
-    filters = _filters_from_args()
+    filters = filters_from_args()
     listed = requested_page(lambda page: queries.upcoming_events(filters, page), queries.PAGE_SIZE)
     return render_template(
         "events/listing.html",
@@ -93,7 +94,7 @@ def listing() -> str:
 @public
 def calendar_feed() -> Response:
     """An iCal feed of the upcoming events (same filters as the listing) for calendars and websites."""
-    listings, _total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
+    listings, _total = queries.upcoming_events(filters_from_args(), page_size=FEED_SIZE)
     entries = [ics.Entry(item.event, event_url(item.event)) for item in listings]  # never the online link
     body = ics.calendar(entries, calendar_domain(), name=_("Bijeenkomsten"))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "public, max-age=300"})
@@ -102,29 +103,12 @@ def calendar_feed() -> Response:
 @blueprint.route("/evenementen.json")
 @public
 def json_feed() -> Response:
-    """The upcoming events as JSON for municipal websites (times in UTC, ISO 8601)."""
-    listings, total = queries.upcoming_events(_filters_from_args(), page_size=FEED_SIZE)
-    response = jsonify({"total": total, "events": [_event_json(item) for item in listings]})
+    """The upcoming events as JSON (same filters as the listing): the first feed, kept for the sites that use
+    it; each event has the open API's shape (`/api/v1/openapi.json`, schema `Event`)."""
+    listings, total = queries.upcoming_events(filters_from_args(), page_size=FEED_SIZE)
+    response = jsonify({"total": total, "events": [event_document(item) for item in listings]})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-def _event_json(item: queries.EventListing) -> dict[str, object]:
-    event = item.event
-    return {
-        "id": event.id,
-        "title": event.title,
-        "url": event_url(event),
-        "organisation": {"name": event.organisation.name, "slug": event.organisation.slug},
-        "audience": event.audience.value,
-        "kind": event.kind.value,
-        "starts_at": event.starts_at.isoformat(),
-        "ends_at": event.ends_at.isoformat(),
-        "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part) or None,
-        "online": bool(event.online_url),
-        "availability": item.availability.value,
-        "seats_left": item.seats_left,
-    }
 
 
 def _listing_or_404(event_id: int, slug: str) -> queries.EventListing | Response:
