@@ -31,6 +31,7 @@ LIBRARY = {
     "invitation": _l("Uitnodiging voor bijeenkomsten"),
     "newsletter": _l("Nieuwsbrief voor partners"),
     "follow_up": _l("Na de bijeenkomst: bedankt en hulpbronnen"),
+    "blank": _l("Leeg ontwerp voor de visuele editor"),
 }
 SUBJECT_MAX_ADVISED = 78  # longer subjects are cut off in most mail apps
 SAMPLE_CONTACT = {"name": "Voorbeeld Lezer", "email": "lezer@example.org", "municipality": "Voorbeeldstad"}
