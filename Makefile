@@ -28,6 +28,9 @@ static/vendor/utrecht/index.css: package.json
 	mkdir -p static/vendor/grapesjs
 	cp node_modules/grapesjs/dist/grapes.min.js node_modules/grapesjs/dist/css/grapes.min.css static/vendor/grapesjs/
 	cp node_modules/grapesjs-mjml/dist/index.js static/vendor/grapesjs/grapesjs-mjml.min.js
+	mkdir -p static/vendor/font-awesome/css static/vendor/font-awesome/fonts
+	cp node_modules/font-awesome/css/font-awesome.min.css static/vendor/font-awesome/css/
+	cp node_modules/font-awesome/fonts/fontawesome-webfont.woff2 node_modules/font-awesome/fonts/fontawesome-webfont.woff static/vendor/font-awesome/fonts/
 	# The Dutch labels ship as CommonJS modules: wrapped so that a plain <script> hands them to the editor.
 	for package in grapesjs grapesjs-mjml; do \
 	  { echo "(function (exports) {"; cat node_modules/$$package/locale/nl.js; \

@@ -122,7 +122,9 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.admin import blueprint as campaigns_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.editor import blueprint as campaign_editor_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
+    from campaigns.views.images import blueprint as campaign_images_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
@@ -146,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_blueprint)
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(campaign_editor_blueprint)
+    app.register_blueprint(campaign_images_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))

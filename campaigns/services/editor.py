@@ -28,8 +28,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from campaigns.models import Campaign
-from campaigns.services.campaigns import CampaignError, event_values, invitation_events
+from campaigns.services.campaigns import (
+    CampaignError,
+    ensure_editable,
+    event_values,
+    invitation_events,
+    render_sample,
+    store_render,
+)
 from events.models import Event
+from extensions import db
 from mailing.personalise import wrap_in_layout
 
 VISUAL_LAYOUT = "mail/campaigns/visual.mjml"
@@ -241,3 +249,32 @@ def body_from_source(source: str) -> str:
         raise NotRepresentable(_("De MJML bevat eigen code tussen accolades ({{ … }} of {% … %}); alleen de "
                                  "persoonlijke velden uit het menu kan de visuele editor tonen."))
     return clean_body(body.replace(_LITERAL_BRACE, "{"), strict=True)
+
+
+def save_visual(campaign: Campaign, sent_body: str) -> None:
+    """Stores what the visual editor sent: cleaned, composed into the layout, and rendered once
+    with sample values; any refusal (NotRepresentable, CampaignError, TemplateError) stores nothing."""
+    ensure_editable(campaign)
+    body = clean_body(sent_body)
+    source = compose(campaign, body)
+    event_ids = [*campaign.event_ids, *(i for i in event_ids_of(body) if i not in campaign.event_ids)]
+    rendered = render_sample(campaign, source, event_ids)
+    campaign.visual_body = body
+    campaign.mjml_source = source
+    campaign.event_ids = event_ids
+    store_render(campaign, rendered)
+
+
+def preview_visual(campaign: Campaign, sent_body: str) -> None:
+    """The live preview of an unsaved visual content (the stored content stays as it is)."""
+    ensure_editable(campaign)
+    body = clean_body(sent_body)
+    source = compose(campaign, body)
+    store_render(campaign, render_sample(campaign, source, [*campaign.event_ids, *event_ids_of(body)]))
+
+
+def leave_visual(campaign: Campaign) -> None:
+    """From now on the composed source is the campaign's raw MJML (a power user takes over)."""
+    ensure_editable(campaign)
+    campaign.visual_body = None
+    db.session.flush()
