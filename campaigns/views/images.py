@@ -34,7 +34,7 @@ def index(campaign_id: int) -> Response:
 def upload(campaign_id: int) -> Response:
     """The editor's upload (GrapesJS asset manager: files in `files`, the answer `{data: [...]}`)."""
     organisation_id = _organisation_id(campaign_id)
-    files = request.files.getlist("files")
+    files = request.files.getlist("files") or request.files.getlist("files[]")  # GrapesJS names them files[]
     if not files:
         raise Refused(_refused, _("Kies een afbeelding."))
     stored = []

@@ -11,7 +11,7 @@
 
   var editor = grapesjs.init({
     container: "#gjs",
-    height: "100%",
+    height: "640px",
     fromElement: false,
     storageManager: false,
     telemetry: false,
