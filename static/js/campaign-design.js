@@ -129,6 +129,7 @@
       });
   }
   editor.on("load", function () {
+    editor.Canvas.getFrameEl().title = dutch ? "Inhoud van de mail (bewerkbaar)" : "Mail content (editable)";
     editor.on("update", function () { clearTimeout(timer); timer = setTimeout(preview, 1200); });
   });
   window.weerbaarEditor = editor;
