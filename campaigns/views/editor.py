@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -68,7 +67,6 @@ def _page(campaign: Campaign, refusal: str | None, status: int) -> Response:
         "previewUrl": url_for("campaign_editor.preview", campaign_id=campaign.id),
         "csrfToken": generate_csrf(),
         "iconsUrl": url_for("static", filename="vendor/font-awesome/css/font-awesome.min.css"),
-        "locale": "en" if str(get_locale()).startswith("en") else "nl",
     }
     html = render_template("campaigns/design.html", campaign=campaign, refusal=refusal,
                            not_representable=not_representable, editor_data=data)

@@ -5,7 +5,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("editor-data").textContent);
   var status = document.getElementById("design-status");
-  var dutch = data.locale === "nl";
+  var dutch = document.getElementById("gjs").dataset.locale === "nl";
   var locales = window.weerbaarLocales || {};
   var blocks = ["mj-1-column", "mj-2-columns", "mj-3-columns", "mj-text", "mj-button", "mj-image", "mj-divider", "mj-spacer"];
 

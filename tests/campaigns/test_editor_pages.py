@@ -174,3 +174,15 @@ def test_metadata_is_removed_from_stills(client: FlaskClient) -> None:
     client.post(f"/beheer/campagnes/{campaign.id}/afbeeldingen", data={"files": (io.BytesIO(buffer.getvalue()), "p.jpg")})
     stored = db.session.query(CampaignImage).one()
     assert b"Dorpsstraat" not in stored.data and stored.content_type == "image/jpeg"
+
+
+@pytest.mark.parametrize(("lang", "editor_locale"), [("nl", "nl"), ("en", "en")])
+def test_editor_speaks_the_ui_language(client: FlaskClient, lang: str, editor_locale: str) -> None:
+    """GrapesJS gets its Dutch labels (and grapesjs-mjml's) only when the admin is in Dutch."""
+    organisation = make_organisation()
+    campaign = make_campaign(organisation, "blank")
+    signed_in(client, organisation)
+    client.post("/taal", data={"lang": lang, "next": "/"})
+    page = client.get(f"/beheer/campagnes/{campaign.id}/ontwerp").get_data(as_text=True)
+    assert f'data-locale="{editor_locale}"' in page
+    assert ("grapesjs-nl.js" in page) == (editor_locale == "nl")
