@@ -143,3 +143,13 @@ def test_editor_page_chrome_has_no_axe_violations(page: Page, app: Flask, live_s
     results = Axe().run(page, options={"runOnly": WCAG_TAGS})  # GrapesJS's panels and canvas included
     assert results.violations_count == 0, results.generate_report()
 
+
+
+def test_raw_edit_page_with_its_link_to_the_editor_has_no_axe_violations(page: Page, app: Flask,
+                                                                          live_server: LiveServer) -> None:
+    officer, _event, campaign = _world(app, live_server)
+    _log_in(page, live_server, officer.email)
+    page.goto(f"{live_server.url}/beheer/campagnes/{campaign.id}/bewerken")
+    expect(page.locator("#open-design")).to_be_visible()
+    results = Axe().run(page, options={"runOnly": WCAG_TAGS})
+    assert results.violations_count == 0, results.generate_report()
