@@ -27,6 +27,18 @@ static/vendor/utrecht/index.css: package.json
 	cp node_modules/html5-qrcode/html5-qrcode.min.js static/vendor/html5-qrcode/html5-qrcode.min.js
 	mkdir -p static/vendor/idb-keyval
 	cp node_modules/idb-keyval/dist/umd.js static/vendor/idb-keyval/umd.js
+	mkdir -p static/vendor/grapesjs
+	cp node_modules/grapesjs/dist/grapes.min.js node_modules/grapesjs/dist/css/grapes.min.css static/vendor/grapesjs/
+	cp node_modules/grapesjs-mjml/dist/index.js static/vendor/grapesjs/grapesjs-mjml.min.js
+	mkdir -p static/vendor/font-awesome/css static/vendor/font-awesome/fonts
+	cp node_modules/font-awesome/css/font-awesome.min.css static/vendor/font-awesome/css/
+	cp node_modules/font-awesome/fonts/fontawesome-webfont.woff2 node_modules/font-awesome/fonts/fontawesome-webfont.woff static/vendor/font-awesome/fonts/
+	# The Dutch labels ship as CommonJS modules: wrapped so that a plain <script> hands them to the editor.
+	for package in grapesjs grapesjs-mjml; do \
+	  { echo "(function (exports) {"; cat node_modules/$$package/locale/nl.js; \
+	    echo "window.weerbaarLocales = window.weerbaarLocales || {}; window.weerbaarLocales['$$package'] = exports.default; })({});"; \
+	  } > static/vendor/grapesjs/$$package-nl.js; \
+	done
 
 translations: $(BIN)/python
 	$(BIN)/pip install --quiet babel==2.18.0

@@ -123,8 +123,10 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.archive import blueprint as archive_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.editor import blueprint as campaign_editor_blueprint
     from campaigns.views.embed import blueprint as newsletter_embed_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
+    from campaigns.views.images import blueprint as campaign_images_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
@@ -154,6 +156,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_embed_blueprint)
     app.register_blueprint(archive_blueprint)
     app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(campaign_editor_blueprint)
+    app.register_blueprint(campaign_images_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))

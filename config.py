@@ -123,6 +123,8 @@ class Config:
     CAMPAIGN_INLINE_LAUNCH_LIMIT = int(os.environ.get("CAMPAIGN_INLINE_LAUNCH_LIMIT", "10000"))
     # The mapping page starts the contact import in a thread of the web process; off, `flask campaigns tick` runs it.
     CONTACT_IMPORT_THREAD = env_bool("CONTACT_IMPORT_THREAD", True)
+    # Images for campaigns (campaigns/services/images.py): larger uploads are refused.
+    CAMPAIGN_IMAGE_MAX_BYTES = int(os.environ.get("CAMPAIGN_IMAGE_MAX_BYTES", str(2 * 1000 * 1000)))
     # Uploads (contact CSV files) and forms above this answer 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
     # Proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 ignores them.

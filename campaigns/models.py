@@ -215,6 +215,9 @@ class Campaign(db.Model):
     track_clicks: Mapped[bool] = mapped_column(default=False)
     # Opt-in: once sent, the mail is shown without personal data in the organisation's public archive.
     public_archive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The content sections as the visual editor made them (campaigns.services.editor); the layout
+    # around them is the organisation's and is added by the server. None: written in raw MJML.
+    visual_body: Mapped[str | None] = mapped_column(sa.Text)
 
     contact_list: Mapped[ContactList | None] = relationship()
 
@@ -298,3 +301,32 @@ class ContactImport(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class CampaignImage(db.Model):
+    """An image an officer uploaded for the organisation's mails (campaigns.services.images).
+
+    Kept in the database, not on a disk: every web process on every machine serves it, a backup
+    holds it, and it goes with its organisation. Served publicly (a mail client cannot log in) under
+    an unguessable token, so the list of one organisation's images is only seen in its admin.
+    """
+
+    __tablename__ = "campaign_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_link_token)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    # Deferred: the list of images never loads their bytes.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_campaign_images_organisation_created", "organisation_id", "created_at"),
+        sa.CheckConstraint("size > 0", name="image_not_empty"),
+    )

@@ -9,9 +9,11 @@ PREVIEW_CSP = (
 )
 
 
-def sandboxed_html(html: str) -> Response:
-    """The HTML as a response that only a frame of our own pages may show, under its own strict CSP."""
+def sandboxed_html(html: str, image_origin: str | None = None) -> Response:
+    """The HTML as a response that only a frame of our own pages may show, under its own strict CSP;
+    `image_origin` lets it load images from there too (the app's own uploads in a campaign preview)."""
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    policy = PREVIEW_CSP.replace("img-src data: cid:", f"img-src data: cid: {image_origin}") if image_origin else PREVIEW_CSP
+    response.headers["Content-Security-Policy"] = policy
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

@@ -32,6 +32,7 @@ LIBRARY = {
     "invitation": _l("Uitnodiging voor bijeenkomsten"),
     "newsletter": _l("Nieuwsbrief voor partners"),
     "follow_up": _l("Na de bijeenkomst: bedankt en hulpbronnen"),
+    "blank": _l("Leeg ontwerp voor de visuele editor"),
 }
 SUBJECT_MAX_ADVISED = 78  # longer subjects are cut off in most mail apps
 SAMPLE_CONTACT = {"name": "Voorbeeld Lezer", "email": "lezer@example.org", "municipality": "Voorbeeldstad"}
@@ -81,7 +82,7 @@ def create_campaign(organisation: Organisation, name: str, template_key: str) ->
     )
     db.session.add(campaign)
     db.session.flush()
-    _store_render(campaign, render_sample(campaign))
+    store_render(campaign, render_sample(campaign))
     return campaign
 
 
@@ -102,6 +103,8 @@ def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     campaign.preheader = content.preheader
     campaign.sender_name = content.sender_name
     campaign.sender_address = content.sender_address
+    if content.mjml_source != campaign.mjml_source:
+        campaign.visual_body = None  # the raw MJML was changed: it is what counts from now on
     campaign.mjml_source = content.mjml_source
     campaign.event_ids = list(content.event_ids)
     campaign.track_clicks = content.track_clicks
@@ -113,17 +116,17 @@ def update_campaign(campaign: Campaign, content: CampaignContent) -> None:
     campaign.topic = audience.topic
     campaign.event_id = audience.event_id if audience.event_relation else None
     campaign.event_relation = audience.event_relation if audience.event_id else None
-    _store_render(campaign, rendered)
+    store_render(campaign, rendered)
 
 
 def refresh_preview(campaign: Campaign, source: str, event_ids: list[int]) -> None:
     """Keeps the render of a source being typed as the preview (the source itself is saved by
     `update_campaign`); raises TemplateError and keeps the last good render when it fails."""
     ensure_editable(campaign)
-    _store_render(campaign, render_sample(campaign, source, event_ids))
+    store_render(campaign, render_sample(campaign, source, event_ids))
 
 
-def _store_render(campaign: Campaign, rendered: RenderedMail) -> None:
+def store_render(campaign: Campaign, rendered: RenderedMail) -> None:
     campaign.rendered_html = rendered.html
     campaign.rendered_text = rendered.text
     db.session.flush()
@@ -240,11 +243,34 @@ def _sender_finding(campaign: Campaign) -> Finding:
     return Finding(False, _sender_refusal(organisation), blocking=True)
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d]*[1-9])|"
+                           r"max-height\s*:\s*0(?![.\d]*[1-9])|mso-hide\s*:\s*all", re.IGNORECASE)
+_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)", re.IGNORECASE)
+
+
+def visible_link(soup: BeautifulSoup, href: str) -> bool:
+    """A link to `href` with text that no style of its own or around it hides (MJML's own
+    `font-size:0` on columns is reset inside, so only the nearest font size counts)."""
+    for link in soup.find_all("a", href=href):
+        if not link.get_text(strip=True):
+            continue
+        chain = [element for element in (link, *link.parents) if element.name]
+        sizes = [float(match.group(1)) for element in chain if (match := _FONT_SIZE.search(element.get("style") or ""))]
+        hidden = any(_HIDDEN_STYLE.search(element.get("style") or "") or element.has_attr("hidden") for element in chain)
+        if not hidden and (not sizes or sizes[0] > 0):
+            return True
+    return False
+
+
 def _unsubscribe_finding(soup: BeautifulSoup) -> Finding:
-    unsubscribe, _preferences = sample_urls()
-    if soup.find("a", href=unsubscribe):
-        return Finding(True, _("De afmeldlink staat in de mail."))
-    return Finding(False, _("De afmeldlink ontbreekt: zet {{ unsubscribe_url }} in een link."), blocking=True)
+    unsubscribe, preferences = sample_urls()
+    if not visible_link(soup, unsubscribe):
+        return Finding(False, _("De afmeldlink ontbreekt of is onzichtbaar: zet {{ unsubscribe_url }} in een "
+                                "zichtbare link."), blocking=True)
+    if not visible_link(soup, preferences):
+        return Finding(False, _("De link naar de voorkeuren ontbreekt of is onzichtbaar: zet {{ preferences_url }} "
+                                "in een zichtbare link."), blocking=True)
+    return Finding(True, _("De afmeldlink staat in de mail, zichtbaar, met de link naar de voorkeuren."))
 
 
 def _recipients_finding(campaign: Campaign) -> Finding:
@@ -257,7 +283,8 @@ def _recipients_finding(campaign: Campaign) -> Finding:
 def _alt_text_finding(soup: BeautifulSoup) -> Finding:
     missing = [img.get("src", "") for img in soup.find_all("img") if not (img.get("alt") or "").strip()]
     if missing:
-        return Finding(False, _("Afbeeldingen zonder alt-tekst: %(images)s", images=", ".join(missing)))
+        return Finding(False, _("Afbeeldingen zonder alt-tekst: %(images)s", images=", ".join(missing)),
+                       blocking=True)
     return Finding(True, _("Alle afbeeldingen hebben een alt-tekst."))
 
 

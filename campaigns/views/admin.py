@@ -1,6 +1,8 @@
 """Admin pages for campaigns: library, editor with preview, pre-flight, test send, sending, statistics."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -45,7 +47,8 @@ def create() -> Response | tuple[str, int] | str:
         if not form.validate_on_submit():
             return render_template("campaigns/new.html", organisation=organisation, form=form), 400
         campaign = service.create_campaign(organisation, form.name.data, form.template.data)
-        return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+        page = "campaign_editor.design" if form.template.data == "blank" else "campaigns.edit"
+        return redirect(url_for(page, campaign_id=campaign.id))
     return render_template("campaigns/new.html", organisation=organisation, form=form)
 
 
@@ -161,7 +164,8 @@ def recipient_count_json(campaign_id: int) -> Response:
 def preview(campaign_id: int) -> Response:
     """The last good render, for the sandboxed preview frames only."""
     campaign = _campaign_or_404(campaign_id)
-    return sandboxed_html(campaign.rendered_html or "")
+    base = urlsplit(current_app.config["BASE_URL"])
+    return sandboxed_html(campaign.rendered_html or "", image_origin=f"{base.scheme}://{base.netloc}")  # uploads
 
 
 @blueprint.post("/<int:campaign_id>/voorbeeld")
