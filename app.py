@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.contacts import blueprint as contacts_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
+    from campaigns.views.sending import blueprint as campaign_sending_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_blueprint)
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(campaigns_blueprint)
+    app.register_blueprint(campaign_sending_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))

@@ -1,7 +1,7 @@
 """Admin pages for campaigns: library, editor with preview, pre-flight, test send, sending, statistics."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -16,7 +16,6 @@ from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
 from core.db import Refused
 from core.permissions import Permission, requires, scoped_or_404
-from core.timeutils import local_to_utc
 from core.webutils import optional_id
 from mailing.preview import sandboxed_html
 from mailing.rendering import TemplateError
@@ -220,17 +219,6 @@ def _state_change(campaign_id: int, action: str, done_message: str) -> Response:
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
 
-@blueprint.post("/<int:campaign_id>/versturen")
-@requires(Permission.MANAGE_CAMPAIGNS)
-def launch(campaign_id: int) -> Response:
-    """Small audiences are written at once; a large one by the next tick, not inside this request."""
-    campaign = _campaign_or_404(campaign_id)
-    if service.recipients_of(campaign) > current_app.config["CAMPAIGN_INLINE_LAUNCH_LIMIT"]:
-        return _state_change(campaign_id, "launch_soon",
-                             _("De campagne heeft veel ontvangers en wordt binnen een minuut gestart."))
-    return _state_change(campaign_id, "launch", _("De campagne wordt verstuurd."))
-
-
 @blueprint.post("/<int:campaign_id>/pauzeren")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def pause(campaign_id: int) -> Response:
@@ -247,22 +235,6 @@ def resume(campaign_id: int) -> Response:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def cancel(campaign_id: int) -> Response:
     return _state_change(campaign_id, "cancel", _("De campagne is geannuleerd."))
-
-
-@blueprint.post("/<int:campaign_id>/inplannen")
-@requires(Permission.MANAGE_CAMPAIGNS)
-def schedule(campaign_id: int) -> Response | tuple[str, int]:
-    campaign = _campaign_or_404(campaign_id)
-    form = ScheduleForm()
-    if not form.validate_on_submit():
-        return _show_with_errors(campaign, schedule_form=form)
-    try:
-        sending.schedule(sending.lock_campaign(campaign.id), local_to_utc(form.moment.data))
-    except sending.CampaignError as error:
-        form.moment.errors = [str(error)]
-        raise Refused(_show_with_errors, campaign, schedule_form=form, status=409) from error
-    flash(_("De campagne is ingepland."), "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
 @blueprint.post("/<int:campaign_id>/terug-naar-concept")

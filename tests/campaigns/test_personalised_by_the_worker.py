@@ -13,7 +13,7 @@ from mailing.models import MailTemplate, MessageStatus, OutgoingMessage
 from mailing.services import bodies
 from mailing.worker import run_worker
 from tests.campaigns.helpers import path_of, signed_in
-from tests.factories import login, make_campaign, make_contact, make_organisation, make_user
+from tests.factories import confirm_and_send, login, make_campaign, make_contact, make_organisation, make_user
 from tests.mailing.conftest import Relay
 
 
@@ -25,7 +25,7 @@ def rows(campaign: Campaign) -> list[OutgoingMessage]:
 
 def launched(client: FlaskClient, organisation: Organisation, campaign: Campaign) -> list[OutgoingMessage]:
     signed_in(client, organisation)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     return rows(campaign)
 
 
