@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.admin import blueprint as campaigns_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.delivery import blueprint as campaign_delivery_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
     from campaigns.views.sending import blueprint as campaign_sending_blueprint
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(campaign_sending_blueprint)
+    app.register_blueprint(campaign_delivery_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))

@@ -58,6 +58,17 @@ class CampaignStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryStatus(enum.StrEnum):
+    """What became of one recipient's mail (the delivery log); derived, never stored."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    NOT_SENT = "not_sent"  # paused or cancelled
+
+
 class EventRelation(enum.StrEnum):
     REGISTERED = "registered"
     ATTENDED = "attended"
