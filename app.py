@@ -54,6 +54,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_input_guards(app)
     register_blueprints(app)
     register_personal_data(app)
+    register_audit_records()
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -174,6 +175,25 @@ def register_personal_data(app: Flask) -> None:
     # it is writing) before the contacts are anonymised, so that chunk cannot bring the address back.
     privacy.register(app, IMPORTS)
     privacy.register(app, CONTACTS)
+
+
+def register_audit_records() -> None:
+    """How the audit page names and links each kind of record (`core.audit.register_record_kind`)."""
+    from accounts import audit_records as accounts_records
+    from campaigns import audit_records as campaigns_records
+    from core.audit import register_record_kind as kind
+    from events import audit_records as events_records
+    from mailing import audit_records as mailing_records
+
+    kind("event", lazy_gettext("Evenement"), events_records.events)
+    kind("registration", lazy_gettext("Aanmelding"), events_records.registrations)
+    kind("contact", lazy_gettext("Contact"), campaigns_records.contacts)
+    kind("campaign", lazy_gettext("Campagne"), campaigns_records.campaigns)
+    kind("contact_list", lazy_gettext("Contactlijst"), campaigns_records.contact_lists)
+    kind("contact_tag", lazy_gettext("Label"), campaigns_records.contact_tags)
+    kind("contact_import", lazy_gettext("Import van contacten"), campaigns_records.imports)
+    kind("message", lazy_gettext("E-mail"), mailing_records.messages)
+    kind("user", lazy_gettext("Gebruiker"), accounts_records.users)
 
 
 def register_commands(app: Flask) -> None:
