@@ -16,7 +16,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
-from campaigns.models import Campaign, ContactList, ContactTag
+from campaigns.models import Campaign, ContactList, ContactTag, SubjectTest
+from campaigns.services.ab_test import subject_test_of
 from campaigns.services.campaigns import Finding, preflight, recipients_of
 from events.models import Event
 from extensions import db
@@ -31,6 +32,7 @@ class SendSummary:
     findings: list[Finding]
     fingerprint: str
     moment: datetime | None = None
+    subject_test: SubjectTest | None = None
 
     @property
     def blocked(self) -> bool:
@@ -61,11 +63,17 @@ def fingerprint(campaign: Campaign, recipients: int, moment: datetime | None = N
     sent = {
         "subject": campaign.subject, "preheader": campaign.preheader, "sender": [campaign.sender_name,
         campaign.sender_address], "source": campaign.mjml_source, "events": campaign.event_ids,
-        "clicks": campaign.track_clicks, "recipients": recipients, "moment": moment.isoformat() if moment else None,
+        "clicks": campaign.track_clicks, "recipients": recipients,
+        "subject_test": _test_settings(campaign), "moment": moment.isoformat() if moment else None,
         "audience": [campaign.list_id, campaign.tag_id, campaign.audience_type, campaign.municipality,
                      campaign.topic, campaign.event_id, campaign.event_relation],
     }
     return hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _test_settings(campaign: Campaign) -> list[object] | None:
+    test = subject_test_of(campaign)
+    return [test.subject_b, test.test_percent, test.wait_minutes] if test else None
 
 
 def summary(campaign: Campaign, moment: datetime | None = None) -> SendSummary:
@@ -75,7 +83,7 @@ def summary(campaign: Campaign, moment: datetime | None = None) -> SendSummary:
         subject=campaign.subject, sender=f"{campaign.sender_name} <{campaign.sender_address}>",
         audience=audience_in_words(campaign), recipients=recipients,
         findings=preflight(campaign, check_links=False), fingerprint=fingerprint(campaign, recipients, moment),
-        moment=moment,
+        moment=moment, subject_test=subject_test_of(campaign),
     )
 
 

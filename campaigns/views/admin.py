@@ -9,8 +9,8 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
+from campaigns.services import ab_test, clicks, groups, sending
 from campaigns.services import campaigns as service
-from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
@@ -57,7 +57,8 @@ def show(campaign_id: int) -> str:
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=stats,
                            progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=TestSendForm(),
-                           schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus)
+                           schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus,
+                           subject_test=ab_test.result(campaign))
 
 
 @blueprint.route("/<int:campaign_id>/voortgang.json")
@@ -208,7 +209,8 @@ def _show_with_errors(campaign: Campaign, *, test_form: TestSendForm | None = No
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=statistics(campaign),
                            progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=test_form or TestSendForm(),
-                           schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus), status
+                           schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus,
+                           subject_test=ab_test.result(campaign)), status
 
 
 def _state_change(campaign_id: int, action: str, done_message: str) -> Response:

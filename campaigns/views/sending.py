@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from campaigns.forms import ScheduleForm
+from campaigns.forms import ScheduleForm, SubjectTestForm
 from campaigns.models import Campaign
-from campaigns.services import confirmation, sending
+from campaigns.services import ab_test, confirmation, sending
 from campaigns.services.campaigns import recipients_of
 from campaigns.services.duplicating import duplicate_campaign
 from core.db import Refused
@@ -101,3 +101,32 @@ def duplicate(campaign_id: int) -> Response:
     copy = duplicate_campaign(_campaign_or_404(campaign_id))
     flash(_("De campagne is gekopieerd. U bewerkt nu de kopie."), "success")
     return redirect(url_for("campaigns.show", campaign_id=copy.id))
+
+
+@blueprint.route("/<int:campaign_id>/onderwerptest", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def subject_test(campaign_id: int) -> Response | tuple[str, int]:
+    """Sets up, changes or removes the subject test (A/B) of a campaign not yet sent."""
+    campaign = _campaign_or_404(campaign_id)
+    existing = ab_test.subject_test_of(campaign)
+    form = SubjectTestForm(obj=existing)
+    if request.method == "GET":
+        return _subject_test_page(campaign, form, existing is not None, 200)
+    if request.form.get("actie") == "verwijderen":
+        ab_test.set_test(campaign, None)  # refused: CampaignError (sent already), a 409
+        flash(_("De onderwerptest is verwijderd."), "success")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    if not form.validate_on_submit():
+        return _subject_test_page(campaign, form, existing is not None, 400)
+    try:
+        ab_test.set_test(campaign, ab_test.TestSettings(form.subject_b.data, form.test_percent.data,
+                                                        form.wait_minutes.data))
+    except ab_test.SubjectsEqual as error:
+        form.subject_b.errors = [str(error)]
+        raise Refused(_subject_test_page, campaign, form, existing is not None, 400) from error
+    flash(_("De onderwerptest is opgeslagen."), "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+def _subject_test_page(campaign: Campaign, form: SubjectTestForm, exists: bool, status: int) -> tuple[str, int]:
+    return render_template("campaigns/subject_test.html", campaign=campaign, form=form, exists=exists), status
