@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from campaigns.models import Campaign, Contact, ContactStatus, DeliveryStatus
+from campaigns.services import ab_test
 from core.csvutils import BOM, csv_line
 from core.paging import page_of, total_of
 from core.timeutils import to_local
@@ -41,6 +42,7 @@ def _status() -> sa.ColumnElement[str]:
         (OutgoingMessage.status == MessageStatus.FAILED, DeliveryStatus.FAILED.value),
         (OutgoingMessage.status == MessageStatus.SENT, DeliveryStatus.SENT.value),
         (OutgoingMessage.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]), DeliveryStatus.QUEUED.value),
+        (OutgoingMessage.last_error == ab_test.HELD_MARK, DeliveryStatus.QUEUED.value),  # waits for the winner
         else_=DeliveryStatus.NOT_SENT.value,
     )
 

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts.models import Organisation, Role
-from campaigns.models import Campaign, CampaignStatus, Contact, ContactStatus, SubjectTest
-from campaigns.services import ab_test, sending
+from campaigns.models import Campaign, CampaignStatus, Contact, ContactStatus, DeliveryStatus, SubjectTest
+from campaigns.services import ab_test, delivery, sending
 from core.db import unit_of_work
 from core.timeutils import utcnow
 from extensions import db
@@ -70,6 +70,7 @@ def test_the_test_share_is_split_between_a_and_b_and_the_rest_waits(client: Flas
     assert sorted(row.subject for row in queued) == ["Onderwerp A", "Onderwerp B"]
     held = [row for row in launched if row.last_error == ab_test.HELD_MARK]
     assert len(held) == 8 and {row.status for row in held} == {MessageStatus.CANCELLED}
+    assert delivery.status_counts(db.session.get_one(Campaign, campaign.id))[DeliveryStatus.QUEUED] == 10
     # The campaign is not done while the rest waits, and deciding before the waiting time does nothing.
     for row in queued:
         row.status, row.sent_at = MessageStatus.SENT, utcnow()
