@@ -54,6 +54,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, object] | No
     register_input_guards(app)
     register_blueprints(app)
     register_personal_data(app)
+    register_audit_records()
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -123,11 +124,13 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.archive import blueprint as archive_blueprint
     from campaigns.views.contact import blueprint as contact_blueprint
     from campaigns.views.contacts import blueprint as contacts_blueprint
+    from campaigns.views.delivery import blueprint as campaign_delivery_blueprint
     from campaigns.views.editor import blueprint as campaign_editor_blueprint
     from campaigns.views.embed import blueprint as newsletter_embed_blueprint
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.images import blueprint as campaign_images_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
+    from campaigns.views.sending import blueprint as campaign_sending_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
     from events.views.admin import blueprint as events_admin_blueprint
@@ -158,6 +161,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(campaign_editor_blueprint)
     app.register_blueprint(campaign_images_blueprint)
+    app.register_blueprint(campaign_sending_blueprint)
+    app.register_blueprint(campaign_delivery_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))
@@ -182,6 +187,25 @@ def register_personal_data(app: Flask) -> None:
     # it is writing) before the contacts are anonymised, so that chunk cannot bring the address back.
     privacy.register(app, IMPORTS)
     privacy.register(app, CONTACTS)
+
+
+def register_audit_records() -> None:
+    """How the audit page names and links each kind of record (`core.audit.register_record_kind`)."""
+    from accounts import audit_records as accounts_records
+    from campaigns import audit_records as campaigns_records
+    from core.audit import register_record_kind as kind
+    from events import audit_records as events_records
+    from mailing import audit_records as mailing_records
+
+    kind("event", lazy_gettext("Evenement"), events_records.events)
+    kind("registration", lazy_gettext("Aanmelding"), events_records.registrations)
+    kind("contact", lazy_gettext("Contact"), campaigns_records.contacts)
+    kind("campaign", lazy_gettext("Campagne"), campaigns_records.campaigns)
+    kind("contact_list", lazy_gettext("Contactlijst"), campaigns_records.contact_lists)
+    kind("contact_tag", lazy_gettext("Label"), campaigns_records.contact_tags)
+    kind("contact_import", lazy_gettext("Import van contacten"), campaigns_records.imports)
+    kind("message", lazy_gettext("E-mail"), mailing_records.messages)
+    kind("user", lazy_gettext("Gebruiker"), accounts_records.users)
 
 
 def register_commands(app: Flask) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from campaigns.labels import AUDIENCE_LABELS, EVENT_RELATION_LABELS, TOPIC_LABELS
 from campaigns.models import ConsentSource, ContactAudience, EventRelation, Topic
@@ -169,3 +169,14 @@ class ContactForm(FlaskForm):
     topics = topics_field()
     list_ids = MultiCheckboxField(_l("Lijsten"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED)
     tag_ids = MultiCheckboxField(_l("Labels"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED)
+
+
+class SubjectTestForm(FlaskForm):
+    subject_b = StringField(_l("Onderwerp B"), validators=[InputRequired(_l("Vul onderwerp B in.")), Length(max=200)],
+                            filters=[single_line])
+    test_percent = IntegerField(_l("Testgroep (procent van de ontvangers)"), default=20,
+                                validators=[InputRequired(_l("Kies een percentage.")),
+                                            NumberRange(2, 50, _l("Kies een percentage van 2 tot en met 50."))])
+    wait_minutes = IntegerField(_l("Wachttijd voor de winnaar (minuten)"), default=240,
+                                validators=[InputRequired(_l("Kies een wachttijd.")),
+                                            NumberRange(10, 10080, _l("Kies een wachttijd van 10 minuten tot 7 dagen."))])

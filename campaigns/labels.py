@@ -9,6 +9,7 @@ from campaigns.models import (
     ConsentSource,
     ContactAudience,
     ContactStatus,
+    DeliveryStatus,
     EventRelation,
     ImportStatus,
     Topic,
@@ -70,6 +71,7 @@ def template_labels() -> dict[str, dict[str, LazyString]]:
         "event_relation_labels": EVENT_RELATION_LABELS,
         "consent_source_labels": CONSENT_SOURCE_LABELS,
         "import_status_labels": IMPORT_STATUS_LABELS,
+        "delivery_status_labels": DELIVERY_STATUS_LABELS,
     }
 
 
@@ -77,4 +79,14 @@ BOUNCE_KIND_LABELS = {
     BounceKind.HARD: _l("Hard teruggekomen (adres werkt niet)"),
     BounceKind.SOFT: _l("Zacht teruggekomen (tijdelijk)"),
     BounceKind.COMPLAINT: _l("Klacht (als spam gemeld)"),
+}
+
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.QUEUED: _l("In de wachtrij"),
+    DeliveryStatus.SENT: _l("Verstuurd"),
+    DeliveryStatus.FAILED: _l("Mislukt"),
+    DeliveryStatus.BOUNCED: _l("Onbestelbaar (teruggekomen)"),
+    DeliveryStatus.UNSUBSCRIBED: _l("Afgemeld via deze campagne"),
+    DeliveryStatus.NOT_SENT: _l("Niet verstuurd (gepauzeerd of geannuleerd)"),
 }

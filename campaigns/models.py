@@ -58,6 +58,17 @@ class CampaignStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class DeliveryStatus(enum.StrEnum):
+    """What became of one recipient's mail (the delivery log); derived, never stored."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    NOT_SENT = "not_sent"  # paused or cancelled
+
+
 class EventRelation(enum.StrEnum):
     REGISTERED = "registered"
     ATTENDED = "attended"
@@ -224,6 +235,33 @@ class Campaign(db.Model):
     @property
     def editable(self) -> bool:
         return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+
+class SubjectTest(db.Model):
+    """A subject test (A/B) of a campaign: at launch a test share of the recipients is split between
+    the campaign's subject (A) and `subject_b`; the rest waits, and once `wait_minutes` have passed
+    `flask campaigns tick` sends the subject with more sign-ups to them (campaigns.services.ab_test)."""
+
+    __tablename__ = "campaign_subject_tests"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    subject_b: Mapped[str] = mapped_column(sa.String(200))
+    test_percent: Mapped[int] = mapped_column()
+    wait_minutes: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    winner: Mapped[str | None] = mapped_column(sa.String(1))
+    # The test rows' own templates (their sign-up links name the variant), set at the split.
+    template_a_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_templates.id", ondelete="SET NULL"))
+    template_b_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_templates.id", ondelete="SET NULL"))
+    signups_a: Mapped[int | None] = mapped_column()
+    signups_b: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        sa.CheckConstraint("test_percent BETWEEN 2 AND 50", name="test_percent_range"),
+        sa.CheckConstraint("wait_minutes BETWEEN 10 AND 10080", name="wait_minutes_range"),
+        sa.CheckConstraint("winner IN ('a', 'b')", name="winner_a_or_b"),
+    )
 
 
 tag_memberships = sa.Table(

@@ -7,14 +7,20 @@ and a refused or failed request (a 4xx, an exception, a 500) leaves no entry.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, joinedload, mapped_column, relationship
+from user_agents import parse as parse_user_agent
 
 from core.paging import page_of
 from core.timeutils import UTCDateTime, utcnow
@@ -140,3 +146,88 @@ def values_used(column: InstrumentedAttribute[str | None], organisation_ids: lis
     if organisation_ids is not None:
         query = query.where(AuditEntry.organisation_id.in_(organisation_ids))
     return list(db.session.scalars(query))
+
+
+# The actions as people read them. An action not listed (added later) shows as its code.
+ACTION_LABELS: dict[str, LazyString] = {
+    "registrations.viewed": _l("Aanmeldingen bekeken"),
+    "registrations.searched": _l("Aanmeldingen doorzocht"),
+    "registrations.exported": _l("Aanmeldingen geëxporteerd"),
+    "registration.added": _l("Aanmelding toegevoegd"),
+    "registration.cancelled": _l("Aanmelding geannuleerd"),
+    "registration.walked_in": _l("Binnenloper ingeschreven"),
+    "contact.viewed": _l("Contact bekeken"),
+    "contact.updated": _l("Contact gewijzigd"),
+    "contact.erased": _l("Contact gewist"),
+    "contact.unsubscribed": _l("Contact afgemeld"),
+    "contact.confirmation_resent": _l("Bevestigingsmail opnieuw gestuurd"),
+    "contacts.exported": _l("Contactlijst geëxporteerd"),
+    "contacts.import_previewed": _l("Import bekeken (kolommen)"),
+    "contacts.import_report_viewed": _l("Importverslag bekeken"),
+    "contacts.imported": _l("Contacten geïmporteerd"),
+    "contacts.listed": _l("Contacten op een lijst gezet"),
+    "contacts.unlisted": _l("Contacten van een lijst gehaald"),
+    "contacts.tagged": _l("Label aan contacten gegeven"),
+    "contacts.untagged": _l("Label bij contacten weggehaald"),
+    "campaign.delivery_viewed": _l("Bezorging van een campagne bekeken"),
+    "campaign.delivery_exported": _l("Bezorging van een campagne geëxporteerd"),
+    "mail.viewed": _l("E-mail bekeken"),
+    "mail.html_viewed": _l("Opmaak van een e-mail bekeken"),
+    "mail.attachment_downloaded": _l("Bijlage van een e-mail gedownload"),
+    "member.invited": _l("Gebruiker uitgenodigd"),
+    "member.removed": _l("Gebruiker verwijderd"),
+    "member.role_changed": _l("Rol van een gebruiker gewijzigd"),
+    "personal_data.exported": _l("Persoonsgegevens geëxporteerd (inzageverzoek)"),
+    "personal_data.erased": _l("Persoonsgegevens gewist (verwijderverzoek)"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@lru_cache(maxsize=512)
+def short_user_agent(user_agent: str | None) -> str:
+    """"Firefox 133 op Windows 10" instead of the whole header (parsed by ua-parser's rules)."""
+    if not user_agent:
+        return ""
+    parsed = parse_user_agent(user_agent)
+    browser = " ".join(part for part in (parsed.browser.family, parsed.browser.version_string.split(".")[0]) if part)
+    system = " ".join(part for part in (parsed.os.family, parsed.os.version_string) if part)
+    if parsed.os.family == "Other":
+        return browser if parsed.browser.family != "Other" else _("Onbekend programma")
+    return _("%(browser)s op %(system)s", browser=browser, system=system)
+
+
+@dataclass(frozen=True)
+class Described:
+    title: str
+    url: str | None = None
+
+
+# Per record type: its name and how to find the titles and links of a page of records. Features
+# register theirs at start-up (app.py): core knows no feature tables.
+Describer = Callable[[Collection[int]], dict[int, Described]]
+_record_kinds: dict[str, tuple[LazyString, Describer]] = {}
+
+
+def register_record_kind(record_type: str, label: LazyString, describe: Describer) -> None:
+    _record_kinds[record_type] = (label, describe)
+
+
+def record_kind_label(record_type: str) -> str:
+    kind = _record_kinds.get(record_type)
+    return str(kind[0]) if kind else record_type
+
+
+def describe_records(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], Described]:
+    """The title and link of each entry's record: one query per record type on the page."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.record_type in _record_kinds and entry.record_id is not None:
+            wanted.setdefault(entry.record_type, set()).add(entry.record_id)
+    found = {}
+    for record_type, ids in wanted.items():
+        for record_id, described in _record_kinds[record_type][1](ids).items():
+            found[(record_type, record_id)] = described
+    return found

@@ -109,6 +109,7 @@ class OutgoingMessage(db.Model):
     # When the row failed for good (a 5xx, or the last attempt); cleared when it is retried.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    organisation: Mapped[Any] = relationship("Organisation", viewonly=True)  # accounts', by name
     attachments: Mapped[list[OutgoingAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutgoingAttachment.id"
     )

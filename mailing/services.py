@@ -35,13 +35,23 @@ class MessageFilters:
     recipient: str | None = None
 
 
-def _in_mailbox(organisation_id: int | None) -> sa.ColumnElement[bool]:
+class EveryMailbox:
+    """The regional admin's search over all mailboxes at once (every organisation and the system's)."""
+
+
+EVERY_MAILBOX = EveryMailbox()
+Mailbox = int | None | EveryMailbox
+
+
+def _in_mailbox(organisation_id: Mailbox) -> sa.ColumnElement[bool]:
+    if isinstance(organisation_id, EveryMailbox):
+        return sa.true()
     if organisation_id is None:
         return OutgoingMessage.organisation_id.is_(None)
     return OutgoingMessage.organisation_id == organisation_id
 
 
-def status_counts(organisation_id: int | None) -> dict[MessageStatus, int]:
+def status_counts(organisation_id: Mailbox) -> dict[MessageStatus, int]:
     """The number of messages per status (every status present, zero included)."""
     rows = db.session.execute(
         sa.select(OutgoingMessage.status, sa.func.count())
@@ -51,7 +61,7 @@ def status_counts(organisation_id: int | None) -> dict[MessageStatus, int]:
     return {status: 0 for status in MessageStatus} | dict(rows)
 
 
-def templates_used(organisation_id: int | None) -> list[str]:
+def templates_used(organisation_id: Mailbox) -> list[str]:
     query = (
         sa.select(OutgoingMessage.template)
         .where(_in_mailbox(organisation_id))
@@ -61,10 +71,10 @@ def templates_used(organisation_id: int | None) -> list[str]:
     return list(db.session.scalars(query))
 
 
-def message_page(organisation_id: int | None, filters: MessageFilters,
+def message_page(organisation_id: Mailbox, filters: MessageFilters,
                  page: int = 1) -> tuple[list[OutgoingMessage], int]:
     """One page of the mailbox, newest first, and the total matching the filters."""
-    query = sa.select(OutgoingMessage).where(_in_mailbox(organisation_id))
+    query = sa.select(OutgoingMessage).where(_in_mailbox(organisation_id)).options(selectinload(OutgoingMessage.organisation))
     if filters.status:
         query = query.where(OutgoingMessage.status == filters.status)
     if filters.template:
@@ -82,7 +92,7 @@ def message_page(organisation_id: int | None, filters: MessageFilters,
     return list(db.session.scalars(page_of(newest_first, page, PAGE_SIZE))), total
 
 
-def recent_failures(organisation_id: int | None) -> list[OutgoingMessage]:
+def recent_failures(organisation_id: Mailbox) -> list[OutgoingMessage]:
     query = (
         sa.select(OutgoingMessage)
         .where(_in_mailbox(organisation_id), OutgoingMessage.status == MessageStatus.FAILED)
@@ -172,7 +182,7 @@ def retry(message: OutgoingMessage) -> None:
     db.session.refresh(message)
 
 
-def retry_all_failed(organisation_id: int | None) -> int:
+def retry_all_failed(organisation_id: Mailbox) -> int:
     """Puts every failed message of the mailbox back in the queue; returns how many."""
     result = db.session.execute(
         sa.update(OutgoingMessage)

@@ -16,7 +16,7 @@ from core.webutils import optional_id
 from extensions import limiter
 from mailing import services
 from mailing.forms import RelayCheckForm
-from mailing.labels import STATUS_LABELS
+from mailing.labels import STATUS_LABELS, template_label
 from mailing.models import MessageStatus, OutgoingMessage
 from mailing.preview import sandboxed_html
 from mailing.relay_check import OUTCOME_LABELS, STEP_LABELS, Outcome, RelaySettings, check_relay
@@ -25,11 +25,13 @@ blueprint = Blueprint("mailing", __name__, url_prefix="/beheer/mail")
 
 # The mailbox of mail without an organisation (password resets); regional admins only.
 SYSTEM_MAILBOX = "systeem"
+# Every mailbox at once, for the regional admin's search.
+EVERY_MAILBOX = "alle"
 
 
 @blueprint.context_processor
 def mail_labels() -> dict[str, object]:
-    return {"mail_status_labels": STATUS_LABELS}
+    return {"mail_status_labels": STATUS_LABELS, "mail_template_label": template_label}
 
 
 def _ensure_can_see(organisation_id: int | None) -> None:
@@ -40,8 +42,12 @@ def _ensure_can_see(organisation_id: int | None) -> None:
         ensure_can(Permission.VIEW_MAIL, organisation_id)
 
 
-def _mailbox_arg(value: str | None) -> int | None:
+def _mailbox_arg(value: str | None) -> services.Mailbox:
     """The organisation id chosen in the request (default: the first one the user may see)."""
+    if value == EVERY_MAILBOX:
+        if not current_user.is_regional_admin:
+            abort(404)
+        return services.EVERY_MAILBOX
     if value == SYSTEM_MAILBOX:
         organisation_id = None
     elif value:
@@ -54,7 +60,9 @@ def _mailbox_arg(value: str | None) -> int | None:
     return organisation_id
 
 
-def _mailbox_value(organisation_id: int | None) -> str:
+def _mailbox_value(organisation_id: services.Mailbox) -> str:
+    if isinstance(organisation_id, services.EveryMailbox):
+        return EVERY_MAILBOX
     return SYSTEM_MAILBOX if organisation_id is None else str(organisation_id)
 
 
@@ -90,6 +98,7 @@ def catcher() -> str:
         mailbox=_mailbox_value(organisation_id),
         organisations=organisations_for(current_user, Permission.VIEW_MAIL),
         system_mailbox=SYSTEM_MAILBOX if current_user.is_regional_admin else None,
+        every_mailbox=EVERY_MAILBOX if current_user.is_regional_admin else None,
         counts=services.status_counts(organisation_id),
         failures=services.recent_failures(organisation_id),
         templates=services.templates_used(organisation_id),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -239,3 +240,25 @@ def make_import(organisation: Organisation, data: bytes = b"email;naam\r\nalfa-l
     db.session.add(job)
     db.session.commit()
     return job
+
+
+FINGERPRINT = re.compile(r'name="vingerafdruk" value="([0-9a-f]+)"')
+
+
+def shown_fingerprint(page: str) -> str:
+    """The fingerprint a confirmation page carries ("" when it offers no button)."""
+    found = FINGERPRINT.search(page)
+    return found.group(1) if found else ""
+
+
+def confirm_and_send(client: FlaskClient, campaign: Campaign, **options: Any) -> Any:
+    """What an officer does: open the confirmation page, then click its button."""
+    url = f"/beheer/campagnes/{campaign.id}/versturen"
+    return client.post(url, data={"vingerafdruk": shown_fingerprint(client.get(url).get_data(as_text=True))},
+                       **options)
+
+
+def confirm_and_schedule(client: FlaskClient, campaign: Campaign, moment: str, **options: Any) -> Any:
+    url = f"/beheer/campagnes/{campaign.id}/inplannen"
+    page = client.get(url, query_string={"moment": moment}).get_data(as_text=True)
+    return client.post(url, data={"moment": moment, "vingerafdruk": shown_fingerprint(page)}, **options)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from accounts.models import Organisation
 from campaigns import tokens
 from campaigns.models import Campaign, CampaignStatus, Contact
-from campaigns.services import clicks
+from campaigns.services import ab_test, clicks
 from campaigns.services.audiences import AudienceDefinition, conditions
 from campaigns.services.campaigns import (
     CampaignError,
@@ -80,6 +80,7 @@ def launch(campaign_id: int) -> int:
     """Queues the campaign for every recipient at this moment; returns the number of rows written."""
     campaign = _launchable(campaign_id)
     written = write_outbox_rows(campaign)
+    ab_test.split(campaign)  # a subject test: the test share to A and B, the rest held for the winner
     campaign.status = CampaignStatus.SENDING
     campaign.launched_at = utcnow()
     campaign.scheduled_at = None
@@ -273,9 +274,10 @@ def finish_sent(campaign_ids: Collection[int] | None = None) -> list[int]:
     lock; this UPDATE waits for them and then finds the status changed
     (`tests/campaigns/test_campaign_finished.py`, with the read-then-write negative control)."""
     left = sa.exists().where(OutgoingMessage.campaign_id == Campaign.id, unsettled())
+    held = sa.exists().where(OutgoingMessage.campaign_id == Campaign.id, OutgoingMessage.last_error == ab_test.HELD_MARK)
     last_settled = (sa.select(sa.func.max(sa.func.coalesce(OutgoingMessage.sent_at, OutgoingMessage.failed_at)))
                     .where(OutgoingMessage.campaign_id == Campaign.id).scalar_subquery())
-    finish = (sa.update(Campaign).where(Campaign.status == CampaignStatus.SENDING, ~left)
+    finish = (sa.update(Campaign).where(Campaign.status == CampaignStatus.SENDING, ~left, ~held)
               .values(status=CampaignStatus.SENT,
                       finished_at=sa.func.coalesce(last_settled, sa.literal(utcnow(), UTCDateTime())))
               .returning(Campaign.id))

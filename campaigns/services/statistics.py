@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from campaigns.models import Campaign, Contact, ContactStatus
+from campaigns.services.ab_test import source_tags
 from campaigns.services.bounces import AutoPause, auto_pause_of
-from campaigns.services.campaigns import source_tag
 from campaigns.services.sending import progress
 from events.models import Event, Registration, RegistrationStatus
 from extensions import db
@@ -52,7 +52,7 @@ def statistics(campaign: Campaign) -> CampaignStatistics:
     ) or 0
     registrations, attended = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(Registration.checked_in_at)).join(Event)
-        .where(Registration.source == source_tag(campaign), Registration.status != RegistrationStatus.CANCELLED,
+        .where(Registration.source.in_(source_tags(campaign)), Registration.status != RegistrationStatus.CANCELLED,
                Event.organisation_id == campaign.organisation_id)
     ).one()
     reports = dict(db.session.execute(

@@ -11,14 +11,13 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
+from campaigns.services import ab_test, clicks, groups, sending
 from campaigns.services import campaigns as service
-from campaigns.services import clicks, groups, sending
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
 from campaigns.views.scope import chosen_organisation, organisations
 from core.db import Refused
 from core.permissions import Permission, requires, scoped_or_404
-from core.timeutils import local_to_utc
 from core.webutils import optional_id
 from mailing.preview import sandboxed_html
 from mailing.rendering import TemplateError
@@ -61,7 +60,8 @@ def show(campaign_id: int) -> str:
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=stats,
                            progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=TestSendForm(),
-                           schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus)
+                           schedule_form=ScheduleForm(), CampaignStatus=CampaignStatus,
+                           subject_test=ab_test.result(campaign))
 
 
 @blueprint.route("/<int:campaign_id>/voortgang.json")
@@ -213,7 +213,8 @@ def _show_with_errors(campaign: Campaign, *, test_form: TestSendForm | None = No
     return render_template("campaigns/show.html", campaign=campaign, progress=progress, stats=statistics(campaign),
                            progress_text=_progress_text(progress), links=clicks.link_clicks(campaign),
                            recipients=service.recipients_of(campaign), test_form=test_form or TestSendForm(),
-                           schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus), status
+                           schedule_form=schedule_form or ScheduleForm(), CampaignStatus=CampaignStatus,
+                           subject_test=ab_test.result(campaign)), status
 
 
 def _state_change(campaign_id: int, action: str, done_message: str) -> Response:
@@ -222,17 +223,6 @@ def _state_change(campaign_id: int, action: str, done_message: str) -> Response:
     getattr(sending, action)(campaign.id)
     flash(done_message, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-
-
-@blueprint.post("/<int:campaign_id>/versturen")
-@requires(Permission.MANAGE_CAMPAIGNS)
-def launch(campaign_id: int) -> Response:
-    """Small audiences are written at once; a large one by the next tick, not inside this request."""
-    campaign = _campaign_or_404(campaign_id)
-    if service.recipients_of(campaign) > current_app.config["CAMPAIGN_INLINE_LAUNCH_LIMIT"]:
-        return _state_change(campaign_id, "launch_soon",
-                             _("De campagne heeft veel ontvangers en wordt binnen een minuut gestart."))
-    return _state_change(campaign_id, "launch", _("De campagne wordt verstuurd."))
 
 
 @blueprint.post("/<int:campaign_id>/pauzeren")
@@ -251,22 +241,6 @@ def resume(campaign_id: int) -> Response:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def cancel(campaign_id: int) -> Response:
     return _state_change(campaign_id, "cancel", _("De campagne is geannuleerd."))
-
-
-@blueprint.post("/<int:campaign_id>/inplannen")
-@requires(Permission.MANAGE_CAMPAIGNS)
-def schedule(campaign_id: int) -> Response | tuple[str, int]:
-    campaign = _campaign_or_404(campaign_id)
-    form = ScheduleForm()
-    if not form.validate_on_submit():
-        return _show_with_errors(campaign, schedule_form=form)
-    try:
-        sending.schedule(sending.lock_campaign(campaign.id), local_to_utc(form.moment.data))
-    except sending.CampaignError as error:
-        form.moment.errors = [str(error)]
-        raise Refused(_show_with_errors, campaign, schedule_form=form, status=409) from error
-    flash(_("De campagne is ingepland."), "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
 @blueprint.post("/<int:campaign_id>/terug-naar-concept")

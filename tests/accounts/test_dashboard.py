@@ -20,7 +20,7 @@ SECTIONS = {  # the dashboard's own links (the navigation bar has links of its o
     [
         (Role.ADMIN, {"events", "mail", "users", "organisations"}),
         (Role.ORGANISER, {"events"}),
-        (Role.COMMUNICATIONS, set()),
+        (Role.COMMUNICATIONS, {"mail"}),
         (Role.CHECKIN, set()),
     ],
 )

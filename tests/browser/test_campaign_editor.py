@@ -115,7 +115,8 @@ def test_build_save_preview_test_send_and_send(page: Page, smtp_app: Flask, live
     page.fill("#addresses", "test@example.org")
     page.locator("#addresses").locator("xpath=ancestor::form").locator("button[type=submit]").click()
     page.wait_for_load_state()
-    page.locator("form[action$='/versturen'] button[type=submit]").click()
+    page.get_by_role("link", name="Nu versturen…").click()  # the confirmation page first
+    page.get_by_role("button", name=re.compile(r"^Ja, nu versturen naar")).click()
     page.wait_for_load_state()
     assert run_worker(once=True) == 2
 

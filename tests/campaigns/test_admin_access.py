@@ -9,7 +9,7 @@ from accounts.models import Organisation, Role
 from campaigns.models import Campaign
 from tests.factories import login, make_campaign, make_contact_list, make_organisation, make_user
 
-ADMIN_AREAS = ("campaigns.", "contacts.")
+ADMIN_AREAS = ("campaigns.", "contacts.", "campaign_sending.", "campaign_delivery.")
 
 
 def object_urls(organisation: Organisation) -> list[tuple[str, str]]:

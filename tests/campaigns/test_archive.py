@@ -11,11 +11,11 @@ from extensions import db
 from mailing.models import OutgoingMessage
 from mailing.services import bodies
 from tests.campaigns.helpers import path_of, signed_in
-from tests.factories import make_campaign, make_contact, make_organisation
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_organisation
 
 
 def _launch(client: FlaskClient, campaign: Campaign) -> OutgoingMessage:
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     db.session.expire_all()
     return db.session.scalar(sa.select(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id))
 

@@ -10,6 +10,7 @@ from events.models import RegistrationStatus
 from extensions import db
 from tests.campaigns.helpers import form_of
 from tests.factories import (
+    confirm_and_send,
     login,
     make_campaign,
     make_contact,
@@ -90,7 +91,7 @@ def test_saved_audience_decides_who_gets_the_campaign(client: FlaskClient) -> No
     make_contact(organisation, email="inwoner@example.org")
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken",
                        data=form_of(campaign, audience_type="sme")).status_code == 302
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     assert [row.to_address for row in outbox("campaign")] == ["ondernemer@example.org"]
 
 

@@ -17,6 +17,7 @@ from mailing.worker import run_worker
 from tests.campaigns.helpers import form_of, signed_in
 from tests.conftest import LiveServer
 from tests.factories import (
+    confirm_and_send,
     make_campaign,
     make_contact,
     make_event,
@@ -140,7 +141,7 @@ def test_campaign_without_unsubscribe_link_cannot_launch(client: FlaskClient) ->
     db.session.commit()
     signed_in(client, organisation)
     assert "De afmeldlink ontbreekt" in client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
-    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    response = confirm_and_send(client, campaign)
     assert response.status_code == 409 and "afmeldlink ontbreekt" in response.get_data(as_text=True)
     assert outbox() == []
 
@@ -166,7 +167,7 @@ def test_a_sender_left_behind_by_a_new_organisation_address_blocks_the_launch(cl
     db.session.commit()
     signed_in(client, organisation)
     assert "@nieuw-domein.nl" in client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
-    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    response = confirm_and_send(client, campaign)
     assert response.status_code == 409 and outbox() == []
 
 
@@ -202,7 +203,7 @@ def test_invitation_links_carry_the_campaign_into_sign_ups_and_statistics(client
     response = client.post(f"/beheer/campagnes/{campaign.id}/bewerken",
                            data=form_of(campaign, event_ids=[str(event.id)]))
     assert response.status_code == 302
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     (row,) = [r for r in outbox("campaign")]
     html = bodies(row).html
     link = re.search(r'href="http://localhost(/evenementen/[^"]+)"', html).group(1)
@@ -241,6 +242,6 @@ def test_live_preview_of_a_sending_campaign_is_refused(client: FlaskClient) -> N
     make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     response = client.post(f"/beheer/campagnes/{campaign.id}/voorbeeld", data={"mjml_source": "<mjml>"})
     assert response.status_code == 409

@@ -18,7 +18,7 @@ from mailing.bounces import Finding, record
 from mailing.models import BounceKind, BounceReport, MessageKind, MessageStatus, OutgoingMessage
 from mailing.verp import return_path
 from tests.campaigns.helpers import signed_in
-from tests.factories import login, make_campaign, make_contact, make_message, make_organisation, make_user
+from tests.factories import confirm_and_send, login, make_campaign, make_contact, make_message, make_organisation, make_user
 
 FIXTURES = Path(__file__).parents[1] / "mailing" / "bounce_fixtures"
 
@@ -127,7 +127,7 @@ def _launched_with(client: FlaskClient, organisation: Organisation, count: int) 
     db.session.commit()
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     rows = list(db.session.scalars(sa.select(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id)
                                    .order_by(OutgoingMessage.id)))
     assert len(rows) == count

@@ -23,7 +23,7 @@ from mailing.worker import Worker, WorkerSettings, run_worker
 from tests.campaigns.helpers import signed_in
 from tests.campaigns.test_import_export import run_tick
 from tests.campaigns.test_sending import rows
-from tests.factories import make_campaign, make_contact, make_organisation
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_organisation
 from tests.mailing.conftest import Relay
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -35,7 +35,7 @@ def launched(client: FlaskClient, recipients: int, **contact_fields: str) -> Cam
         make_contact(organisation, email=f"lezer{n}@example.org", **contact_fields)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     return campaign
 
 

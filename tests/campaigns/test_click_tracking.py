@@ -10,7 +10,7 @@ from campaigns.services.clicks import CLICK_SALT
 from mailing.personalise import RenderedMail
 from mailing.services import bodies
 from tests.campaigns.helpers import form_of, path_of, signed_in
-from tests.factories import make_campaign, make_contact, make_organisation, outbox
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_organisation, outbox
 
 LINK = "https://veiliginternetten.example/tips?a=1&b=2"
 
@@ -24,7 +24,7 @@ def launch_with_link(client: FlaskClient, *, track: bool) -> tuple[object, Rende
     source = campaign.mjml_source.replace("<ol>", anchor + "<ol>", 1)
     data = form_of(campaign, mjml_source=source) | ({"track_clicks": "y"} if track else {})
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken", data=data).status_code == 302
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     (row,) = outbox("campaign")
     return campaign, bodies(row)
 

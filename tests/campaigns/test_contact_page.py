@@ -28,6 +28,7 @@ from mailing.models import MessageKind, MessageStatus
 from tests.campaigns.helpers import signed_in
 from tests.factories import (
     as_sent,
+    confirm_and_send,
     login,
     make_campaign,
     make_contact,
@@ -174,7 +175,7 @@ def test_admin_unsubscribe_is_recorded_and_the_next_campaign_skips_them(client: 
     assert gone.unsubscribed_campaign_id is None
     again = client.post(f"{page_of(leaving)}/afmelden")
     assert again.status_code == 409 and "al geen campagnes" in again.get_data(as_text=True)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     assert [row.to_address for row in outbox("campaign")] == ["blijft@example.org"]
     assert audit_actions(leaving) == ["contact.unsubscribed"]
 
@@ -252,7 +253,7 @@ def test_erasing_asks_first_then_anonymises_and_no_campaign_reaches_the_placehol
     assert all(PERSON not in row.to_address for row in outbox("campaign"))
     assert workshop_registration.email == PERSON  # registrations are the events admin's to erase
     next_campaign = make_campaign(organisation)
-    client.post(f"/beheer/campagnes/{next_campaign.id}/versturen")
+    confirm_and_send(client, next_campaign)
     assert [row.to_address for row in outbox("campaign") if row.campaign_id == next_campaign.id] == ["blijft@example.org"]
     assert client.post(f"{page_of(contact)}/wissen").status_code == 409
     assert "contact.erased" in audit_actions(contact)

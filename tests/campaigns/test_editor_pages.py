@@ -12,7 +12,7 @@ from campaigns.models import Campaign, CampaignImage
 from extensions import db
 from mailing.models import OutgoingMessage
 from tests.campaigns.helpers import form_of, path_of, signed_in
-from tests.factories import make_campaign, make_contact, make_event, make_organisation
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_event, make_organisation
 
 NO_FOOTER = ("<mjml><mj-body><mj-section><mj-column><mj-text>Geen voet</mj-text></mj-column></mj-section>"
              "</mj-body></mjml>")
@@ -39,7 +39,7 @@ def test_posted_content_cannot_remove_the_footer_and_the_campaign_still_sends(cl
     assert client.post(f"/beheer/campagnes/{campaign.id}/ontwerp", data={"visual_body": attack}).status_code == 302
     stored = _fresh(campaign)
     assert "Afmelden voor deze berichten" in stored.rendered_html and "Voorkeuren aanpassen" in stored.rendered_html
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     assert db.session.query(OutgoingMessage).filter_by(campaign_id=campaign.id).count() == 1
 
 
@@ -75,7 +75,7 @@ def test_raw_mjml_without_a_visible_unsubscribe_link_is_never_sent(client: Flask
     assert _fresh(campaign).visual_body is None  # raw now: the visual editor no longer vouches for it
     page = client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
     assert "Blokkeert verzending" in page
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 409
+    assert _send_with_the_true_fingerprint(client, campaign).status_code == 409
     assert db.session.query(OutgoingMessage).filter_by(campaign_id=campaign.id).count() == 0
 
 
@@ -87,7 +87,7 @@ def test_an_image_without_alt_text_blocks_the_launch(client: FlaskClient) -> Non
     body = '<mj-section><mj-column><mj-image src="https://example.org/a.png"></mj-image></mj-column></mj-section>'
     assert client.post(f"/beheer/campagnes/{campaign.id}/ontwerp", data={"visual_body": body}).status_code == 302
     assert "zonder alt-tekst" in client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 409
+    assert _send_with_the_true_fingerprint(client, campaign).status_code == 409
 
 
 def test_raw_mjml_the_editor_cannot_show_says_so_and_is_kept(client: FlaskClient) -> None:
@@ -186,3 +186,13 @@ def test_editor_speaks_the_ui_language(client: FlaskClient, lang: str, editor_lo
     page = client.get(f"/beheer/campagnes/{campaign.id}/ontwerp").get_data(as_text=True)
     assert f'data-locale="{editor_locale}"' in page
     assert ("grapesjs-nl.js" in page) == (editor_locale == "nl")
+
+
+def _send_with_the_true_fingerprint(client: FlaskClient, campaign: Campaign) -> object:
+    """An attack past the confirmation page (which offers no button here): the POST carries the
+    campaign's real fingerprint, so only the pre-flight's refusal can stop it."""
+    from campaigns.services.confirmation import summary
+
+    db.session.expire_all()
+    current = db.session.get(Campaign, campaign.id)
+    return client.post(f"/beheer/campagnes/{campaign.id}/versturen", data={"vingerafdruk": summary(current).fingerprint})

@@ -16,7 +16,7 @@ from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactImpor
 from campaigns.services.importing import ImportReport, row_writer
 from extensions import db
 from tests.campaigns.helpers import signed_in
-from tests.factories import make_campaign, make_contact, make_contact_list, make_organisation, outbox
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_contact_list, make_organisation, outbox
 
 CSV = (
     "E-mail,Naam,Gemeente,Toestemming\n"
@@ -111,7 +111,7 @@ def test_reimporting_an_unsubscribed_address_keeps_it_unsubscribed(client: Flask
     assert report_value(page, "Afgemeld of onbestelbaar, zo gelaten") == 1
     assert contacts()["weg@example.org"].status == ContactStatus.UNSUBSCRIBED
     campaign = make_campaign(organisation)
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     assert [row.to_address for row in outbox("campaign")] == ["blijft@example.org"]
 
 

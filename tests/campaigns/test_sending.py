@@ -19,7 +19,16 @@ from mailing.models import MessageStatus, OutgoingMessage
 from mailing.worker import run_worker
 from tests.campaigns.helpers import path_of, signed_in
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, make_campaign, make_contact, make_organisation, make_user
+from tests.factories import (
+    PASSWORD,
+    confirm_and_schedule,
+    confirm_and_send,
+    make_campaign,
+    make_contact,
+    make_organisation,
+    make_user,
+    shown_fingerprint,
+)
 from tests.mailing.conftest import Relay
 
 
@@ -40,7 +49,7 @@ def test_launch_reaches_each_subscribed_contact_once_through_the_relay(smtp_app:
     make_contact(make_organisation(), email="other-organisation@example.org")
     campaign = make_campaign(organisation, subject="Herken phishing")
     signed_in(client, organisation)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     assert run_worker(once=True) == 2
     assert relay.handler.count_by_recipient() == {"anna@example.org": 1, "bob@example.org": 1}
     received = {message["To"].addresses[0].addr_spec: message for message in relay.received}
@@ -79,8 +88,8 @@ def test_second_launch_is_refused_and_sends_nothing_more(client: FlaskClient) ->
     make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
-    again = client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    assert confirm_and_send(client, campaign).status_code == 302
+    again = confirm_and_send(client, campaign)
     assert again.status_code == 409 and "al gestart" in again.get_data(as_text=True)
     assert len(rows(campaign)) == 1
 
@@ -96,10 +105,11 @@ def test_double_click_launch_at_the_same_moment_launches_once(app: Flask, live_s
     codes: list[int] = []
     barrier = threading.Barrier(2)
     url = f"{live_server.url}/beheer/campagnes/{campaign.id}/versturen"
+    confirmed = {"vingerafdruk": shown_fingerprint(session.get(url).text)}
 
     def click() -> None:
         barrier.wait()
-        codes.append(session.post(url, allow_redirects=False).status_code)
+        codes.append(session.post(url, data=confirmed, allow_redirects=False).status_code)
 
     clicks = [threading.Thread(target=click) for _ in range(2)]
     for thread in clicks:
@@ -115,7 +125,7 @@ def test_editing_while_sending_is_refused_and_changes_nothing(client: FlaskClien
     make_contact(organisation)
     campaign = make_campaign(organisation, subject="Oud onderwerp")
     signed_in(client, organisation)
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     assert client.get(f"/beheer/campagnes/{campaign.id}/bewerken").status_code == 409
     response = client.post(f"/beheer/campagnes/{campaign.id}/bewerken", data={"subject": "Nieuw"})
     assert response.status_code == 409 and "aanpassen kan niet meer" in response.get_data(as_text=True)
@@ -130,7 +140,7 @@ def test_pause_holds_the_rest_resume_sends_it_cancel_stops_it(smtp_app: Flask, c
         make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     assert client.post(f"/beheer/campagnes/{campaign.id}/pauzeren").status_code == 302
     assert run_worker(once=True) == 0 and relay.count() == 0
     progress = client.get(f"/beheer/campagnes/{campaign.id}/voortgang.json").get_json()
@@ -147,7 +157,7 @@ def test_cancel_stops_the_queued_rows_for_good(client: FlaskClient) -> None:
         make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    confirm_and_send(client, campaign)
     client.post(f"/beheer/campagnes/{campaign.id}/pauzeren")
     assert client.post(f"/beheer/campagnes/{campaign.id}/annuleren").status_code == 302
     assert {row.status for row in rows(campaign)} == {MessageStatus.CANCELLED}
@@ -161,7 +171,7 @@ def test_scheduled_campaign_is_launched_by_tick_when_due(app: Flask, client: Fla
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
     moment = (utcnow() + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    assert client.post(f"/beheer/campagnes/{campaign.id}/inplannen", data={"moment": moment}).status_code == 302
+    assert confirm_and_schedule(client, campaign, moment).status_code == 302
     assert launch_due() == [] and rows(campaign) == []
     db.session.get(Campaign, campaign.id).scheduled_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -175,7 +185,7 @@ def test_scheduling_in_the_past_is_refused(client: FlaskClient) -> None:
     make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    response = client.post(f"/beheer/campagnes/{campaign.id}/inplannen", data={"moment": "2020-01-01T10:00"})
+    response = confirm_and_schedule(client, campaign, "2020-01-01T10:00")
     assert response.status_code == 409 and "in de toekomst" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).status == CampaignStatus.DRAFT
@@ -186,7 +196,7 @@ def test_launch_without_recipients_is_refused(client: FlaskClient) -> None:
     make_contact(organisation, status=ContactStatus.UNCONFIRMED)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen")
+    response = confirm_and_send(client, campaign)
     assert response.status_code == 409 and "geen bevestigde ontvangers" in response.get_data(as_text=True)
     assert rows(campaign) == []
 
@@ -199,14 +209,14 @@ def test_hard_bounce_marks_the_contact_and_the_next_campaign_skips_it(smtp_app: 
     relay.refuse("weg@example.org", "550 5.1.1 User unknown")
     first = make_campaign(organisation)
     signed_in(client, organisation)
-    client.post(f"/beheer/campagnes/{first.id}/versturen")
+    confirm_and_send(client, first)
     run_worker(once=True)
     db.session.expire_all()
     bounced = db.session.scalar(sa.select(Contact.status).where(Contact.email == "weg@example.org"))
     assert bounced == ContactStatus.BOUNCED
     assert "Onbestelbaar" in client.get(f"/beheer/campagnes/{first.id}").get_data(as_text=True)
     second = make_campaign(organisation)
-    client.post(f"/beheer/campagnes/{second.id}/versturen")
+    confirm_and_send(client, second)
     assert [row.to_address for row in rows(second)] == ["er@example.org"]
 
 
@@ -216,7 +226,7 @@ def test_a_due_campaign_that_can_no_longer_be_sent_goes_back_to_draft(app: Flask
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
     moment = (utcnow() + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    client.post(f"/beheer/campagnes/{campaign.id}/inplannen", data={"moment": moment})
+    confirm_and_schedule(client, campaign, moment)
     reader.status = ContactStatus.UNSUBSCRIBED
     db.session.get(Campaign, campaign.id).scheduled_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -237,10 +247,10 @@ def test_a_large_audience_is_launched_by_the_next_tick_not_in_the_request(app: F
         make_contact(organisation)
     campaign = make_campaign(organisation)
     signed_in(client, organisation)
-    response = client.post(f"/beheer/campagnes/{campaign.id}/versturen", follow_redirects=True)
+    response = confirm_and_send(client, campaign, follow_redirects=True)
     assert "binnen een minuut gestart" in response.get_data(as_text=True)
     assert fresh_status(campaign) == CampaignStatus.SCHEDULED and rows(campaign) == []
-    client.post(f"/beheer/campagnes/{campaign.id}/versturen")  # a second click changes nothing
+    confirm_and_send(client, campaign)  # a second click changes nothing
     assert fresh_status(campaign) == CampaignStatus.SCHEDULED and rows(campaign) == []
     assert launch_due() == [(campaign.id, "launched, 3 messages queued")]
     assert fresh_status(campaign) == CampaignStatus.SENDING and len(rows(campaign)) == 3

@@ -12,7 +12,7 @@ from core.audit import AuditEntry
 from extensions import db
 from tests.campaigns.helpers import form_of, signed_in
 from tests.conftest import QueryCounter
-from tests.factories import make_campaign, make_contact, make_organisation, outbox
+from tests.factories import confirm_and_send, make_campaign, make_contact, make_organisation, outbox
 
 TAGS_URL = "/beheer/contacten/labels/"
 
@@ -184,7 +184,7 @@ def test_the_tag_segment_is_counted_live_and_the_launch_keeps_to_it(client: Flas
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken",
                        data=form_of(campaign, tag_id=str(tag.id))).status_code == 302
     with count_queries() as statements:
-        assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+        assert confirm_and_send(client, campaign).status_code == 302
     assert len([s for s in statements if s.lstrip().upper().startswith("INSERT INTO OUTGOING_MESSAGES")]) == 1
     assert sorted(row.to_address for row in outbox("campaign")) == ["pilot0@example.org", "pilot1@example.org"]
 

@@ -13,7 +13,7 @@ from campaigns.models import Contact, ContactStatus, Topic
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
 from tests.campaigns.helpers import path_of
-from tests.factories import login, make_campaign, make_contact, make_organisation, make_user
+from tests.factories import confirm_and_send, login, make_campaign, make_contact, make_organisation, make_user
 
 
 def refreshed(contact: Contact) -> Contact:
@@ -72,7 +72,7 @@ def test_unsubscribing_cancels_campaign_mail_still_queued(client: FlaskClient) -
     user = make_user(organisation, Role.COMMUNICATIONS)
     campaign = make_campaign(organisation)
     login(client, user)
-    assert client.post(f"/beheer/campagnes/{campaign.id}/versturen").status_code == 302
+    assert confirm_and_send(client, campaign).status_code == 302
     client.post(path_of(tokens.unsubscribe_url(contact.id, campaign.id)))
     (row,) = db.session.scalars(sa.select(OutgoingMessage).where(OutgoingMessage.campaign_id == campaign.id))
     db.session.refresh(row)

@@ -64,7 +64,10 @@ def _build_and_launch(stack: Stack, page: Page) -> None:
     test = stack.mail.wait_for("proef@deployburg.example", f"[TEST] {CAMPAIGN}")
     assert SUBSCRIBER not in test.recipients
 
-    page.get_by_role("button", name="Nu versturen").click()
+    page.get_by_role("link", name="Nu versturen…").click()
+    expect(page.get_by_role("heading", name=re.compile("^Versturen bevestigen"))).to_be_visible()
+    assert [mail for mail in stack.mail.to(SUBSCRIBER) if CAMPAIGN in mail.subject] == []  # nothing before the click
+    page.get_by_role("button", name=re.compile(r"^Ja, nu versturen naar")).click()
 
 
 def _statistic(page: Page, name: str) -> str:
