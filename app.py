@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from core import privacy
+from core.addresses import breakable_email
 from core.db import register_unit_of_work
 from core.permissions import public
 from core.webutils import register_input_guards, renew_session
@@ -231,6 +232,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = lambda dt, fmt="EEEE d MMMM y, HH:mm": format_datetime(dt, fmt)
     app.jinja_env.filters["local_date"] = lambda dt, fmt="EEEE d MMMM y": format_date(dt, fmt)
     app.jinja_env.filters["local_time"] = lambda dt: format_time(dt, "HH:mm")
+    app.jinja_env.filters["breakable_email"] = breakable_email
     app.jinja_env.filters["without_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
