@@ -111,6 +111,7 @@ def import_models() -> None:
     import effect.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
+    import selfhelp.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -133,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from mailing.views import blueprint as mailing_blueprint
     from mailing.webhooks import blueprint as webhooks_blueprint
     from results.views import blueprint as results_blueprint
+    from selfhelp.views import admin as selfhelp_admin_blueprint
+    from selfhelp.views import blueprint as selfhelp_blueprint
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(accounts_blueprint)
@@ -145,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(privacy_blueprint)
     app.register_blueprint(results_blueprint)
+    app.register_blueprint(selfhelp_blueprint)
+    app.register_blueprint(selfhelp_admin_blueprint)
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(campaigns_blueprint)
     app.register_blueprint(contacts_blueprint)

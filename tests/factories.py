@@ -28,6 +28,7 @@ from mailing.models import OutgoingMessage
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail
 from mailing.secret_links import unsealed
+from selfhelp.models import PageAudience, SelfHelpPage
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -230,3 +231,19 @@ def make_import(organisation: Organisation, data: bytes = b"email;naam\r\nalfa-l
     db.session.add(job)
     db.session.commit()
     return job
+
+
+def make_selfhelp_page(organisation: Organisation, **fields: Any) -> SelfHelpPage:
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "title": f"Opgelicht? Dit doet u nu {n}",
+        "slug": f"opgelicht-{n}",
+        "audience": PageAudience.CITIZENS,
+        "summary": "Bel uw bank en doe aangifte.",
+        "body": "## Bel direct uw bank\n\nBlokkeer uw pas.",
+        "published": True,
+    }
+    page = SelfHelpPage(organisation_id=organisation.id, **(defaults | fields))
+    db.session.add(page)
+    db.session.commit()
+    return page
