@@ -17,6 +17,7 @@ from events.tokens import manage_url
 from mailing.outbox import Attachment, Mail, queue
 from mailing.personalise import render_mail
 from mailing.secret_links import SecretLink, placeholder
+from selfhelp import links as selfhelp_links
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def _compose(registration: Registration, template: str, subject: str, *, with_ca
         "extra_paragraphs": paragraphs(extra_text),
         "followup_link": followup_link,
         "followup_url": placeholder() if followup_link else None,
+        "selfhelp_url": selfhelp_links.list_url(event.organisation),
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     return Mail(

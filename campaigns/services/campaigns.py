@@ -25,6 +25,7 @@ from mailing.models import MessageKind
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail, check_template, compile_mail, compose, personalise
 from mailing.rendering import TemplateError
+from selfhelp import links as selfhelp_links
 
 LIBRARY = {
     "awareness": _l("Bewustwordingscampagne"),
@@ -174,6 +175,7 @@ def mail_context(campaign: Campaign, organisation: Organisation, contact: Mappin
         "contact": dict(contact), "branding": organisation_branding(organisation), "events": events,
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
         "preheader": campaign.preheader if preheader is None else preheader,
+        "selfhelp_url": selfhelp_links.list_url(organisation), "selfhelp_pages": selfhelp_links.page_links(organisation),
     }
 
 

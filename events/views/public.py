@@ -38,6 +38,7 @@ from events.services.registration import (
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import limiter
+from selfhelp.services import has_published_pages
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -70,11 +71,14 @@ def _filters_from_args() -> queries.EventFilters:
 def listing() -> str:
     filters = _filters_from_args()
     listed = requested_page(lambda page: queries.upcoming_events(filters, page), queries.PAGE_SIZE)
+    organisations = queries.organisations_with_events()
+    chosen = next((o for o in organisations if o.slug == filters.organisation_slug), None)
     return render_template(
         "events/listing.html",
         **listed.context("listings"),
         filters=filters,
-        organisations=queries.organisations_with_events(),
+        organisations=organisations,
+        selfhelp_of=chosen if chosen and has_published_pages(chosen.id) else None,
         Audience=Audience,
         EventKind=EventKind,
     )
