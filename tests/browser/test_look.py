@@ -21,6 +21,7 @@ from core.timeutils import utcnow
 from events.tokens import manage_token
 from extensions import db
 from mailing.models import MessageStatus
+from selfhelp.models import PageAudience
 from tests.conftest import LiveServer
 from tests.factories import (
     PASSWORD,
@@ -30,6 +31,7 @@ from tests.factories import (
     make_message,
     make_organisation,
     make_registration,
+    make_selfhelp_page,
     make_user,
     signup_url,
 )
@@ -115,6 +117,22 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
             make_message(organisation, to_address=LONG_ADDRESS, status=MessageStatus.SENT)
             _log_in(page, server, Role.ADMIN, organisation)
             page.goto(url + "/beheer/mail/")
+        case "selfhelp-listing":
+            make_selfhelp_page(organisation, title="Opgelicht? Dit doet u nu")
+            make_selfhelp_page(organisation, title="Valse factuur betaald", audience=PageAudience.BUSINESSES)
+            page.goto(f"{url}/zelfhulp/{organisation.slug}")
+        case "selfhelp-page":
+            shown = make_selfhelp_page(organisation, body=SELFHELP_BODY)
+            page.goto(f"{url}/zelfhulp/{organisation.slug}/{shown.slug}")
+        case "admin-selfhelp":
+            make_selfhelp_page(organisation, title="Account gehackt")
+            make_selfhelp_page(organisation, title="Concept", published=False)
+            _log_in(page, server, Role.COMMUNICATIONS, organisation)
+            page.goto(url + "/beheer/zelfhulp/")
+        case "admin-selfhelp-form":
+            shown = make_selfhelp_page(organisation, body=SELFHELP_BODY)
+            _log_in(page, server, Role.ORGANISER, organisation)
+            page.goto(f"{url}/beheer/zelfhulp/{shown.id}")
         case "admin-event-form":
             _log_in(page, server, Role.ADMIN, organisation)
             page.goto(url + "/beheer/evenementen/nieuw")
@@ -123,7 +141,10 @@ def _open(page: Page, server: LiveServer, name: str) -> None:
 
 PAGES = ["listing", "event", "signup-errors", "manage", "newsletter-subscribe", "newsletter-subscribe-errors",
          "privacy-statement", "login", "admin-dashboard", "admin-events", "admin-registrations", "admin-results",
-         "admin-campaigns", "admin-contacts", "admin-mail", "admin-event-form"]
+         "admin-campaigns", "admin-contacts", "admin-mail", "admin-event-form", "selfhelp-listing", "selfhelp-page",
+         "admin-selfhelp", "admin-selfhelp-form"]
+SELFHELP_BODY = ("## Bel direct uw bank\n\nBlokkeer uw pas.\n\n1. Bel 0900-8844\n2. Doe [aangifte](https://www.politie.nl)"
+                 "\n\n<script>alert(1)</script>")
 
 
 def _overflow(page: Page) -> int:
