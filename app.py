@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from core import privacy
+from core.addresses import breakable_email
 from core.db import register_unit_of_work
 from core.permissions import public
 from core.webutils import register_input_guards, renew_session
@@ -111,6 +112,7 @@ def import_models() -> None:
     import effect.models  # noqa: F401
     import events.models  # noqa: F401
     import mailing.models  # noqa: F401
+    import selfhelp.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     from mailing.views import blueprint as mailing_blueprint
     from mailing.webhooks import blueprint as webhooks_blueprint
     from results.views import blueprint as results_blueprint
+    from selfhelp.views import admin as selfhelp_admin_blueprint
+    from selfhelp.views import blueprint as selfhelp_blueprint
 
     app.register_blueprint(events_blueprint)
     app.register_blueprint(api_blueprint)
@@ -155,6 +159,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_blueprint)
     app.register_blueprint(privacy_blueprint)
     app.register_blueprint(results_blueprint)
+    app.register_blueprint(selfhelp_blueprint)
+    app.register_blueprint(selfhelp_admin_blueprint)
     app.register_blueprint(newsletter_blueprint)
     app.register_blueprint(newsletter_embed_blueprint)
     app.register_blueprint(archive_blueprint)
@@ -267,6 +273,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = lambda dt, fmt="EEEE d MMMM y, HH:mm": format_datetime(dt, fmt)
     app.jinja_env.filters["local_date"] = lambda dt, fmt="EEEE d MMMM y": format_date(dt, fmt)
     app.jinja_env.filters["local_time"] = lambda dt: format_time(dt, "HH:mm")
+    app.jinja_env.filters["breakable_email"] = breakable_email
     app.jinja_env.filters["without_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor

@@ -47,6 +47,8 @@ from events.services.management import cancel_event, slugify
 from events.services.registration import SignupData, register
 from extensions import db
 from mailing.models import MessageStatus, OutgoingMessage
+from selfhelp.models import PageAudience
+from selfhelp.services import PageData, create_page
 
 DEMO_PASSWORD = "weerbaar-demo"
 REGIONAL_ADMIN = ("regio@weerbaar.example", "Regiobeheer Weerbaar")
@@ -231,6 +233,7 @@ def load(if_empty: bool) -> None:
         for number, fields in enumerate(EVENTS):
             create_event(organisations[fields["organisation"]], number, fields)
         create_past_events(organisations)
+        create_selfhelp_pages(organisations[CAMPAIGN_ORGANISATION])
         create_contacts_and_campaign(organisations[CAMPAIGN_ORGANISATION])
     print_accounts(accounts)
 
@@ -343,6 +346,29 @@ def create_past_events(organisations: dict[str, Organisation]) -> None:
         db.session.flush()
         effect_demo.answer_for_event(event, attendees, seed=number)
     db.session.flush()
+
+
+SELFHELP_PAGES = [
+    ("Opgelicht? Dit doet u nu", PageAudience.CITIZENS, "Geld overgemaakt aan een oplichter: de eerste stappen.",
+     "## Bel direct uw bank\n\nBel het nummer op de achterkant van uw pas en vraag of de betaling nog "
+     "kan worden teruggehaald. Elke minuut telt.\n\n## Doe aangifte\n\n- Online via [politie.nl]"
+     "(https://www.politie.nl/aangifte-of-melding-doen)\n- Of bel 0900-8844\n\n## Waarschuw anderen\n\n"
+     "Meld de oplichting bij de [Fraudehelpdesk](https://www.fraudehelpdesk.nl)."),
+    ("Account gehackt", PageAudience.CITIZENS, "Iemand anders zit in uw e-mail, WhatsApp of sociale media.",
+     "## Neem uw account terug\n\n1. Wijzig uw wachtwoord vanaf een ander, veilig apparaat.\n"
+     "2. Zet **tweestapsverificatie** aan.\n3. Log overal uit waar u niet zelf bent ingelogd.\n\n"
+     "## Waarschuw uw contacten\n\nVertel dat berichten van de afgelopen dagen misschien niet van u kwamen."),
+    ("Valse factuur betaald", PageAudience.BUSINESSES, "Uw bedrijf betaalde een factuur die niet echt was.",
+     "## Vandaag nog\n\n- Bel uw bank en vraag de betaling terug te halen.\n- Doe aangifte bij de politie.\n\n"
+     "## Voorkom herhaling\n\nSpreek af dat een gewijzigd rekeningnummer altijd telefonisch wordt "
+     "gecontroleerd, via een nummer dat u al had."),
+]
+
+
+def create_selfhelp_pages(organisation: Organisation) -> None:
+    for title, audience, summary, body in SELFHELP_PAGES:
+        create_page(organisation.id, PageData(title=title, audience=audience, summary=summary, body=body,
+                                              published=True))
 
 
 def create_contacts_and_campaign(organisation: Organisation) -> None:

@@ -28,9 +28,11 @@ class Role(enum.StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.ORGANISER: frozenset({Permission.MANAGE_EVENTS, Permission.CHECK_IN, Permission.VIEW_RESULTS}),
+    Role.ORGANISER: frozenset({Permission.MANAGE_EVENTS, Permission.CHECK_IN, Permission.VIEW_RESULTS,
+                               Permission.MANAGE_SELFHELP}),
     # The communication officer sees what their organisation sent (credential links stay placeholders).
-    Role.COMMUNICATIONS: frozenset({Permission.MANAGE_CAMPAIGNS, Permission.VIEW_RESULTS, Permission.VIEW_MAIL}),
+    Role.COMMUNICATIONS: frozenset({Permission.MANAGE_CAMPAIGNS, Permission.VIEW_RESULTS, Permission.VIEW_MAIL,
+                                    Permission.MANAGE_SELFHELP}),
     Role.CHECKIN: frozenset({Permission.CHECK_IN}),
 }
 

@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_MAIL = "view_mail"
     MANAGE_ORGANISATION = "manage_organisation"
+    MANAGE_SELFHELP = "manage_selfhelp"
 
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -19,6 +19,7 @@ from extensions import db
 from mailing.outbox import Attachment, Mail, composer, composition, queue
 from mailing.personalise import render_mail
 from mailing.secret_links import SecretLink, placeholder
+from selfhelp import links as selfhelp_links
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def _compose(registration: Registration, template: str, subject: str, *, calenda
         "link_follows": with_link and link_held_back(registration),
         "has_calendar": calendar == ics.Method.REQUEST,
         "changes": changes or [],
+        "selfhelp_url": selfhelp_links.list_url(event.organisation),
     }
     mail = render_mail(f"mail/events/{template}.mjml", context)
     return Mail(

@@ -17,6 +17,7 @@ from core.timeutils import to_local, utcnow
 from effect.catalogue import INCIDENTS, KNOWLEDGE, MEASURES, REPORTED
 from events.labels import AUDIENCE_LABELS, KIND_LABELS
 from results import effect, services
+from selfhelp import services as selfhelp
 
 blueprint = Blueprint("results", __name__, url_prefix="/beheer/resultaten")
 YEARS_BACK = 4
@@ -87,7 +88,13 @@ def dashboard() -> str:
         peak=_peak(figures.by_month),
         peak_of=_peak,
         effect=_effect(scope),
+        selfhelp_views=_selfhelp_views(scope),
     )
+
+
+def _selfhelp_views(scope: Scope) -> list[selfhelp.PageViews]:
+    start, end = to_local(scope.period.start).date(), to_local(scope.period.end).date()
+    return selfhelp.views_per_page(scope.organisation_ids, start, end)
 
 
 def _peak(rows: list[services.Row]) -> int:

@@ -29,6 +29,7 @@ from mailing.models import MessageStatus, OutgoingMessage
 from mailing.outbox import Mail, Sender, compose_row, queue
 from mailing.personalise import RenderedMail
 from mailing.secret_links import unsealed
+from selfhelp.models import PageAudience, SelfHelpPage
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -262,3 +263,17 @@ def confirm_and_schedule(client: FlaskClient, campaign: Campaign, moment: str, *
     url = f"/beheer/campagnes/{campaign.id}/inplannen"
     page = client.get(url, query_string={"moment": moment}).get_data(as_text=True)
     return client.post(url, data={"moment": moment, "vingerafdruk": shown_fingerprint(page)}, **options)
+def make_selfhelp_page(organisation: Organisation, **fields: Any) -> SelfHelpPage:
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "title": f"Opgelicht? Dit doet u nu {n}",
+        "slug": f"opgelicht-{n}",
+        "audience": PageAudience.CITIZENS,
+        "summary": "Bel uw bank en doe aangifte.",
+        "body": "## Bel direct uw bank\n\nBlokkeer uw pas.",
+        "published": True,
+    }
+    page = SelfHelpPage(organisation_id=organisation.id, **(defaults | fields))
+    db.session.add(page)
+    db.session.commit()
+    return page

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["core", "mailing", "accounts", "events", "campaigns", "results"]
+PACKAGES = ["core", "mailing", "accounts", "events", "selfhelp", "campaigns", "results"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -42,6 +42,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("campaigns/services/backwards.py", "from events.views import admin",
      "campaigns.services is not allowed to import events.views"),
     ("mailing/backwards.py", "import app", "mailing is not allowed to import app"),
+    ("selfhelp/backwards.py", "from events.models import Event", "selfhelp is not allowed to import events"),
+    ("accounts/backwards.py", "import selfhelp.models", "accounts is not allowed to import selfhelp"),
 ])
 def test_a_backwards_import_breaks_a_contract(tree: Path, module: str, line: str, complaint: str) -> None:
     added = tree / module

@@ -23,6 +23,7 @@ from core.permissions import Permission
 from events.models import Event, Question, Registration
 from extensions import db
 from mailing.models import OutgoingAttachment, OutgoingMessage
+from selfhelp.models import SelfHelpPage
 from tests.factories import (
     login,
     make_campaign,
@@ -34,6 +35,7 @@ from tests.factories import (
     make_organisation,
     make_question,
     make_registration,
+    make_selfhelp_page,
     make_user,
 )
 
@@ -43,7 +45,7 @@ OTHER_ORGANISATION = "admin-of-another-organisation"
 CALLERS = [ANONYMOUS, *(role.value for role in Role), OTHER_ORGANISATION]
 # Text only organisation A's objects carry: never on a page shown to organisation B.
 A_MARKERS = ("Gemeente Alfa", "Alfa-avond", "alfa-deelnemer@example.org", "Alfa-bericht", "Alfa-campagne",
-             "Alfa-lijst", "alfa-lezer@example.org", "Alfa-label", "Alfa-bestand.csv")
+             "Alfa-lijst", "alfa-lezer@example.org", "Alfa-label", "Alfa-bestand.csv", "Alfa-zelfhulp")
 # Plausible form fields for every POST, pointing at organisation A where a form names an organisation.
 POST_FIELDS = ("name", "email", "role", "reason", "richting", "title", "label", "kind", "organisation_id",
                "organisatie", "wissen-email", "wissen-organisation_id", "wissen-confirm")
@@ -64,6 +66,7 @@ class World:
     contact: Contact
     tag: ContactTag
     contact_import: ContactImport
+    selfhelp_page: SelfHelpPage
     users: dict[str, User]
 
 
@@ -80,6 +83,7 @@ PARAMETERS: dict[str, Callable[[World], int | str]] = {
     "contact_id": lambda world: world.contact.id,
     "tag_id": lambda world: world.tag.id,
     "import_id": lambda world: world.contact_import.id,
+    "page_id": lambda world: world.selfhelp_page.id,
 }
 
 
@@ -129,7 +133,8 @@ def build_world() -> World:
         question=make_question(event), message=message, attachment=message.attachments[0],
         membership=db.session.scalar(sa.select(Membership).where(Membership.user_id == colleague.id)),
         campaign=make_campaign(organisation, name="Alfa-campagne"), contact_list=contact_list, contact=contact,
-        tag=tag, contact_import=make_import(organisation, filename="Alfa-bestand.csv"), users=users,
+        tag=tag, contact_import=make_import(organisation, filename="Alfa-bestand.csv"),
+        selfhelp_page=make_selfhelp_page(organisation, title="Alfa-zelfhulp"), users=users,
     )
 
 

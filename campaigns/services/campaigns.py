@@ -26,6 +26,7 @@ from mailing.models import MessageKind
 from mailing.outbox import Mail, Sender, queue
 from mailing.personalise import RenderedMail, check_template, compile_mail, compose, personalise
 from mailing.rendering import TemplateError
+from selfhelp import links as selfhelp_links
 
 LIBRARY = {
     "awareness": _l("Bewustwordingscampagne"),
@@ -181,6 +182,7 @@ def mail_context(campaign: Campaign, organisation: Organisation, contact: Mappin
         # An archived campaign's mail links to its web version (campaigns/services/archive.py).
         "web_version_url": absolute_url("archive.show", slug=organisation.slug, campaign_id=campaign.id)
         if campaign.public_archive else None,
+        "selfhelp_url": selfhelp_links.list_url(organisation), "selfhelp_pages": selfhelp_links.page_links(organisation),
     }
 
 

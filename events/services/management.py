@@ -6,8 +6,6 @@ message; the view commits once, so an event change and the mails it causes are s
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +15,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from core.addresses import normalise_email
+from core.slugs import slugify
 from core.timeutils import utcnow
 from events import notifications
 from events.models import (
@@ -97,13 +96,6 @@ class QuestionData:
     kind: QuestionKind
     required: bool
     options: list[str]
-
-
-def slugify(text: str) -> str:
-    """ASCII, lower case, words joined by hyphens: "Phishing-café Zeist" -> "phishing-cafe-zeist"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "evenement"
 
 
 def unique_slug(organisation_id: int, title: str, *, exclude_event_id: int | None = None) -> str:

@@ -48,6 +48,7 @@ from events.signals import signed_up as signed_up_signal
 from events.tickets import ticket_svg
 from events.tokens import TokenExpired, TokenInvalid, registration_from_token
 from extensions import limiter
+from selfhelp.services import has_published_pages
 
 blueprint = Blueprint("events", __name__)
 FEED_SIZE = 500
@@ -80,11 +81,14 @@ def filters_from_args() -> queries.EventFilters:
 def listing() -> str:
     filters = filters_from_args()
     listed = requested_page(lambda page: queries.upcoming_events(filters, page), queries.PAGE_SIZE)
+    organisations = queries.organisations_with_events()
+    chosen = next((o for o in organisations if o.slug == filters.organisation_slug), None)
     return render_template(
         "events/listing.html",
         **listed.context("listings"),
         filters=filters,
-        organisations=queries.organisations_with_events(),
+        organisations=organisations,
+        selfhelp_of=chosen if chosen and has_published_pages(chosen.id) else None,
         Audience=Audience,
         EventKind=EventKind,
     )
