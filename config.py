@@ -125,8 +125,10 @@ class Config:
     CONTACT_IMPORT_THREAD = env_bool("CONTACT_IMPORT_THREAD", True)
     # Images for campaigns (campaigns/services/images.py): larger uploads are refused.
     CAMPAIGN_IMAGE_MAX_BYTES = int(os.environ.get("CAMPAIGN_IMAGE_MAX_BYTES", str(2 * 1000 * 1000)))
-    # Uploads (contact CSV files) and forms above this answer 413.
+    # Forms and uploads above this answer 413; the contact import's upload has a limit of its own
+    # (a million contacts are some 50 MB of CSV; the proxy in front must let it through too).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+    CONTACT_IMPORT_MAX_BYTES = int(os.environ.get("CONTACT_IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
     # Proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0 ignores them.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     # `flask demo load` creates accounts with a public password: never in production.

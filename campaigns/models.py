@@ -123,11 +123,21 @@ class Contact(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "email"),
         sa.Index("ix_contacts_organisation_status", "organisation_id", "status"),
+        # The contacts page searches for a part of the address or name (`LIKE '%...%'`): trigram
+        # indexes on PostgreSQL (pg_trgm) find it among a million contacts without reading them all.
+        sa.Index("ix_contacts_email_trigram", "email", postgresql_using="gin",
+                 postgresql_ops={"email": "gin_trgm_ops"}),
+        sa.Index("ix_contacts_name_trigram", sa.func.lower(sa.column("name")).label("lower_name"),
+                 postgresql_using="gin", postgresql_ops={"lower_name": "gin_trgm_ops"}),
     )
 
     @property
     def topic_values(self) -> list[Topic]:
         return [row.topic for row in self.topics]
+
+
+sa.event.listen(Contact.__table__, "before_create",
+                sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class ContactTopic(db.Model):

@@ -37,18 +37,12 @@ from mailing.models import MailTemplate, MessageStatus, OutgoingMessage, unsettl
 from mailing.outbox import compose_row
 from mailing.personalise import RenderedMail, TemplateVersion
 from mailing.rendering import TemplateError
+from mailing.results import ResultWriter
 from mailing.secret_links import LinkUnavailable, unsealed
 from mailing.signals import campaign_rows_settled, message_bounced
 from mailing.transports import Addresses, DeliveryError, Envelope, Transport, transport_from_config
 from mailing.verp import return_path
 
-_outbox = OutgoingMessage.__table__
-# The hot path as one prepared Core statement: the ORM's UPDATE machinery cost more than the send.
-_RECORD_SENT = (
-    _outbox.update().where(_outbox.c.id == sa.bindparam("row_id"))
-    .values(status=MessageStatus.SENT, smtp_response=sa.bindparam("response"), sent_at=sa.bindparam("at"),
-            message_id=sa.bindparam("mid"), leased_until=None, last_error=None)
-)
 # One lookup in the partial index of unsettled rows, however many of the campaign's rows were sent.
 _CAMPAIGN_HAS_ROWS_LEFT = sa.select(sa.exists().where(OutgoingMessage.campaign_id == sa.bindparam("campaign_id"),
                                                       unsettled()))
@@ -94,18 +88,7 @@ class Worker:
         self._settled_campaigns: set[int] = set()  # of the batch in hand
         # Its own session for claims: rows stay loaded while their results are written.
         self.session = Session(db.engine, expire_on_commit=False)
-        self.results = self._results_connection()
-
-    @staticmethod
-    def _results_connection() -> sa.Connection:
-        """Each result is one autocommitted UPDATE: a single round trip, durable as it happens.
-        On PostgreSQL without waiting for the WAL flush: a crash of the database server (not of
-        a worker) may forget the last fraction of a second of results, which are then sent again;
-        a killed worker loses nothing that was recorded. Half of the worker's time otherwise."""
-        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET synchronous_commit TO off")
-        return connection
+        self.results = ResultWriter.for_engine(db.engine)
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         """Finish the message in hand, give the rest of the batch back, then return from run()."""
@@ -128,8 +111,6 @@ class Worker:
         finally:
             self.transport.close()
             self.session.close()
-            if self.results.dialect.name == "postgresql":
-                self.results.exec_driver_sql("RESET synchronous_commit")
             self.results.close()
         return self.sent
 
@@ -216,6 +197,7 @@ class Worker:
         try:
             envelope = Envelope(return_path(message.id, message.from_address), message.to_address,
                                 build_message(message, bodies=self._bodies(message)))
+            self.results.settle()  # the previous result is recorded before this message goes out
             response = self.transport.send(envelope, following)
         except DeliveryError as error:
             self._record_failure(message, error)
@@ -226,8 +208,7 @@ class Worker:
         except ValueError as error:  # a row that cannot become a valid message (bad header)
             self._record_failure(message, DeliveryError(None, f"invalid message: {error}", permanent=True))
         else:
-            self.results.execute(_RECORD_SENT, {"row_id": message.id, "response": response[:500],
-                                                "at": utcnow(), "mid": message.message_id})
+            self.results.record_sent(message.id, response[:500], utcnow(), message.message_id)
             self.sent += 1
             self._settled(message)
 
@@ -290,6 +271,7 @@ class Worker:
 
     def release(self, unsent: list[OutgoingMessage]) -> None:
         """Gives claimed rows back to the queue (on SIGTERM), as if never claimed."""
+        self.results.settle()
         with unit_of_work(self.session):
             self.session.execute(
                 sa.update(OutgoingMessage)

@@ -179,13 +179,27 @@ def test_a_file_with_200_columns_is_mapped(client: FlaskClient) -> None:
     assert "kolom198" in page and "anna@example.org" in page
 
 
-def test_a_file_above_the_limit_gets_a_dutch_413(app: Flask, client: FlaskClient) -> None:
+def test_a_file_above_the_import_limit_gets_a_dutch_413(app: Flask, client: FlaskClient) -> None:
     organisation = make_organisation()
     signed_in(client, organisation)
-    app.config["MAX_CONTENT_LENGTH"] = 1024
+    app.config["CONTACT_IMPORT_MAX_BYTES"] = 1024
     response = upload(client, organisation, b"email\n" + b"a@example.org\n" * 200)
     assert response.status_code == 413 and "te groot" in response.get_data(as_text=True)
     assert contacts() == {}
+
+
+def test_the_import_takes_a_file_above_the_general_form_limit_and_other_forms_do_not(app: Flask,
+                                                                                     client: FlaskClient) -> None:
+    """A million contacts do not fit MAX_CONTENT_LENGTH; the import has its own, larger limit."""
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    data = b"email\n" + b"".join(b"lezer%d@example.org\n" % n for n in range(200))
+    response = upload(client, organisation, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(ContactImport.total_rows)) == 200
+    mapping = client.post(response.location, data={"kolom_email": "0", "lijst": "1" * 2000})
+    assert mapping.status_code == 413
 
 
 def test_another_organisations_user_gets_404_for_the_upload_its_progress_and_json(client: FlaskClient,
