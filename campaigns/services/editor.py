@@ -1,7 +1,7 @@
 """The visual editor's content: what an officer may build, and how the server turns it into a mail.
 
-The officer edits only the content sections (text, image, button, columns, divider, spacer and
-the event block). What the editor sends is never trusted as MJML: `clean_body()` keeps an allow-list
+The officer edits only the content sections (text, image, button, columns, divider, spacer, the
+event block and the self-help block). What the editor sends is never trusted as MJML: `clean_body()` keeps an allow-list
 of elements and attributes and refuses anything else, and `compose()` puts the clean sections into
 the organisation's layout (`mail/campaigns/visual.mjml`: header with logo and colour, footer with the
 privacy, unsubscribe and preference links) on the server. A stored content can hold no layout, so no
@@ -27,6 +27,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from accounts.models import Organisation
 from campaigns.models import Campaign
 from campaigns.services.campaigns import (
     CampaignError,
@@ -39,6 +40,7 @@ from campaigns.services.campaigns import (
 from events.models import Event
 from extensions import db
 from mailing.personalise import wrap_in_layout
+from selfhelp import links as selfhelp_links
 
 VISUAL_LAYOUT = "mail/campaigns/visual.mjml"
 MAX_BODY_CHARS = 200_000
@@ -62,6 +64,9 @@ _LITERAL_BRACE = "{{ '{' }}"
 _JINJA_START = re.compile(r"{[{%#]")
 _EVENT_CLASS = re.compile(r"^weerbaar-event-(\d+)$")
 _EVENT_MARKER = re.compile(r'<mj-section css-class="weerbaar-event-(\d+)"></mj-section>')
+# The self-help block: the organisation's published self-help pages, drawn by the server like an event.
+_SELFHELP_CLASS = "weerbaar-selfhelp"
+SELFHELP_MARKER = f'<mj-section css-class="{_SELFHELP_CLASS}"></mj-section>'
 
 _PADDING = {"padding", "padding-top", "padding-bottom", "padding-left", "padding-right"}
 _BORDER = {"border", "border-top", "border-bottom", "border-left", "border-right", "border-radius"}
@@ -119,6 +124,8 @@ def clean_body(body: str, *, strict: bool = False) -> str:
 
 def _clean_section(section: Tag, strict: bool) -> str:
     _check_element(section, "mj-body")
+    if section.get("css-class") == _SELFHELP_CLASS:
+        return SELFHELP_MARKER
     event_id = _event_id(section)
     if event_id is not None:
         return f'<mj-section css-class="weerbaar-event-{event_id}"></mj-section>'
@@ -187,6 +194,12 @@ def compose(campaign: Campaign, body: str) -> str:
     events = _published_events(campaign, event_ids_of(body))
     safe = _EVENT_MARKER.sub(lambda match: event_section(campaign, events[int(match.group(1))],
                                                          "{{ branding.colour }}"), safe)
+    if SELFHELP_MARKER in safe:
+        drawn = selfhelp_section(campaign, "{{ branding.colour }}")
+        if drawn is None:
+            raise CampaignError(_("Een zelfhulpblok, maar de organisatie heeft geen gepubliceerde zelfhulppagina's; "
+                                  "publiceer er een of haal het blok weg."))
+        safe = safe.replace(SELFHELP_MARKER, drawn)
     return wrap_in_layout(safe, VISUAL_LAYOUT)
 
 
@@ -217,15 +230,40 @@ def event_section(campaign: Campaign, event: Event, colour: str) -> str:
     )
 
 
+def selfhelp_section(campaign: Campaign, colour: str) -> str | None:
+    """The self-help block as the reader sees it: each published page as a link, and a button to
+    the organisation's list; None while it has no published page."""
+    organisation = db.session.get_one(Organisation, campaign.organisation_id)
+    list_url, pages = selfhelp_links.list_url(organisation), selfhelp_links.page_links(organisation)
+    if list_url is None:
+        return None
+
+    def text(value: str) -> str:
+        return escape(value).replace("{", _LITERAL_BRACE) if colour.startswith("{") else escape(value)
+
+    items = "".join(f'<li><a href="{escape(page["url"])}">{text(page["title"])}</a></li>' for page in pages)
+    button = escape(_("Alle zelfhulppagina's"))
+    return (
+        f'<mj-section css-class="{_SELFHELP_CLASS}" padding="8px 0"><mj-column border="1px solid #d0d0d0">'
+        f'<mj-text><h2 style="font-size:20px;margin:0 0 4px">{escape(_("Hulp als het toch misgaat"))}</h2>'
+        f'<ul style="margin:0;padding-left:20px">{items}</ul></mj-text>'
+        f'<mj-button href="{escape(list_url)}" background-color="{colour}" align="left">'
+        f'{button}</mj-button></mj-column></mj-section>'
+    )
+
+
 def editor_body(campaign: Campaign, body: str, colour: str) -> str:
-    """The stored body for the canvas: each event block drawn as the reader will see it."""
+    """The stored body for the canvas: each event and self-help block drawn as the reader will see it."""
     events = {event.id: event for event in invitation_events(campaign.organisation_id)}
 
     def draw(match: re.Match[str]) -> str:
         event = events.get(int(match.group(1)))
         return event_section(campaign, event, colour) if event else ""
 
-    return _EVENT_MARKER.sub(draw, body)
+    drawn = _EVENT_MARKER.sub(draw, body)
+    if SELFHELP_MARKER in drawn:
+        drawn = drawn.replace(SELFHELP_MARKER, selfhelp_section(campaign, colour) or "")
+    return drawn
 
 
 def body_from_source(source: str) -> str:
@@ -244,6 +282,8 @@ def body_from_source(source: str) -> str:
         if (event_id := _event_id(section)) is not None:
             section.replace_with(BeautifulSoup(f'<mj-section css-class="weerbaar-event-{event_id}"></mj-section>',
                                                "html.parser"))
+        elif section.get("css-class") == _SELFHELP_CLASS:
+            section.replace_with(BeautifulSoup(SELFHELP_MARKER, "html.parser"))
     body = str(soup)
     if _JINJA_START.search(body.replace(_LITERAL_BRACE, "")):
         raise NotRepresentable(_("De MJML bevat eigen code tussen accolades ({{ … }} of {% … %}); alleen de "

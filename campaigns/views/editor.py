@@ -61,6 +61,7 @@ def _page(campaign: Campaign, refusal: str | None, status: int) -> Response:
     data = {
         "body": editor.editor_body(campaign, body, colour),
         "events": events,
+        "selfhelp": editor.selfhelp_section(campaign, colour),
         "mergeTags": [{"token": tag.token, "label": str(tag.label)} for tag in editor.MERGE_TAGS],
         "assets": [_asset(image) for image in images.images_of(campaign.organisation_id)],
         "uploadUrl": url_for("campaign_images.upload", campaign_id=campaign.id),

@@ -46,6 +46,14 @@
     });
   });
 
+  if (data.selfhelp) {
+    editor.BlockManager.add("weerbaar-selfhelp", {
+      label: dutch ? "Zelfhulppagina's" : "Self-help pages", category: dutch ? "Bijeenkomsten" : "Events",
+      content: data.selfhelp
+    });
+    document.getElementById("add-block").add(new Option(dutch ? "Zelfhulppagina's" : "Self-help pages", "weerbaar-selfhelp"));
+  }
+
   // Personal fields: chosen from a menu (the rich-text bar and the tools above), never typed as code.
   var mergeOptions = data.mergeTags.map(function (tag) {
     return '<option value="' + tag.token + '">' + tag.label + "</option>";

@@ -112,3 +112,25 @@ def _organisation(campaign):  # noqa: ANN001, ANN202
     from accounts.models import Organisation
     from extensions import db
     return db.session.get(Organisation, campaign.organisation_id)
+
+
+def test_the_self_help_block_lists_the_published_pages_and_survives_a_round_trip(app: Flask) -> None:
+    from tests.factories import make_selfhelp_page
+
+    organisation = make_organisation()
+    campaign = make_campaign(organisation, "blank")
+    body = editor.clean_body('<mj-section css-class="weerbaar-selfhelp"><mj-column><mj-text>wat dan ook, met '
+                             '<a href="javascript:alert(1)">x</a></mj-text></mj-column></mj-section>')
+    assert body == editor.SELFHELP_MARKER  # what was sent inside the block is never kept
+    with pytest.raises(CampaignError, match="zelfhulppagina"):
+        editor.compose(campaign, body)  # no published page yet: the block would lead nowhere
+    make_selfhelp_page(organisation, title="Account gehackt {{ config }}", slug="account-gehackt")
+    make_selfhelp_page(organisation, title="Nog niet af", slug="concept", published=False)
+    campaign.visual_body = body
+    campaign.mjml_source = editor.compose(campaign, body)
+    soup = BeautifulSoup(render_sample(campaign).html, "html.parser")
+    link = soup.find("a", string="Account gehackt {{ config }}")  # a title is text, never Jinja
+    assert link is not None and link["href"].endswith(f"/zelfhulp/{organisation.slug}/account-gehackt")
+    assert "Nog niet af" not in soup.get_text()
+    assert soup.find("a", href=lambda href: bool(href) and href.endswith(f"/zelfhulp/{organisation.slug}"))
+    assert editor.body_from_source(campaign.mjml_source) == editor.SELFHELP_MARKER
