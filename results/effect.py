@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -128,7 +129,7 @@ class Region:
     organisation_ids: list[int]
     names: dict[int, str] = field(default_factory=dict)
     groups: dict[tuple, frozenset[int]] = field(default_factory=dict)
-    hidden: dict[str, set[tuple]] = field(default_factory=dict)
+    hidden: dict[str, frozenset[tuple]] = field(default_factory=dict)
 
     def figure(self, metric: str, atoms: Iterable[int], key: tuple | None) -> Figure:
         atoms = list(atoms)
@@ -161,14 +162,20 @@ def load_region(periods: dict[str, tuple[datetime, datetime]]) -> Region:
         _tally(response, offered[response.event_id], tallies[response.event_id])
     region = Region(events, dict(tallies), periods, sorted(names), names)
     region.groups = _groups(region)
-    decided: dict[tuple[tuple[int, int], ...], set[tuple]] = {}  # many metrics have the same answers per event
+    structure = tuple(sorted(region.groups.items(), key=repr))
     for metric in metric_names():
-        base = {event_id: tally.counts.get(metric, 0) for event_id, tally in region.tallies.items()}
-        answers = tuple(sorted((event_id, count) for event_id, count in base.items() if count))
-        if answers not in decided:
-            decided[answers] = protect(region.groups, base) if answers else set()
-        region.hidden[metric] = decided[answers]
+        answers = tuple(sorted((event_id, tally.counts[metric]) for event_id, tally in region.tallies.items()
+                               if tally.counts.get(metric)))
+        region.hidden[metric] = _decided(structure, answers) if answers else frozenset()
     return region
+
+
+@lru_cache(maxsize=128)
+def _decided(structure: tuple[tuple[tuple, frozenset[int]], ...], answers: tuple[tuple[int, int], ...]) -> frozenset[tuple]:
+    """The figures to hide for these answers per event: the same inputs give the same decision, so
+    it is kept per process (many metrics share their answers, and the dashboard, its CSV, its print
+    view and every organisation's slice ask again) until an answer or an event changes."""
+    return frozenset(protect(dict(structure), dict(answers)))
 
 
 def _offered_measures(events: dict[int, EventAtom]) -> dict[int, list[str]]:
