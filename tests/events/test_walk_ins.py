@@ -100,3 +100,15 @@ def test_a_walk_in_without_an_address_is_anonymised_after_the_retention_period(o
     assert registration.name != "Bert Bewaard" and registration.phone is None
     assert privacy.purge(event.organisation_id, utcnow() + timedelta(days=1)) == 0
     assert registration.checked_in_at is not None  # attendance counts stay
+
+
+def test_cancelling_a_walk_in_without_an_address_says_no_mail_goes_and_sends_none(organiser: FlaskClient,
+                                                                                  event: Event) -> None:
+    assert walk_in(organiser, event, "walk-in-name-9", name="Henk Zonder Mail").status_code == 200
+    registration = db.session.scalars(sa.select(Registration)).one()
+    url = f"/beheer/evenementen/{event.id}/aanmeldingen/{registration.id}/annuleren"
+    page = organiser.get(url).get_data(as_text=True)
+    assert "er gaat geen e-mail" in page and "krijgt een e-mail" not in page
+    assert organiser.post(url).status_code == 302
+    assert db.session.get(Registration, registration.id).status == RegistrationStatus.CANCELLED
+    assert outbox() == []
