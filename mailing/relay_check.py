@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import re
 import smtplib
 import socket
 import ssl
@@ -23,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.timeutils import utcnow
-from mailing.transports import relay_tls_context
+from mailing.transports import ENHANCED_STATUS, relay_tls_context, reply_text
 
 CERTIFICATE_WARNING_DAYS = 14
 _MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")  # what smtplib can do, most common first
@@ -127,8 +126,8 @@ def _connect(settings: RelaySettings, report: RelayReport) -> smtplib.SMTP | Non
         return None
     except smtplib.SMTPConnectError as error:  # it answered, but not with 220
         report.add("connect", Outcome.FAILED, _("De relay op %(where)s neemt nu geen mail aan: %(why)s", where=where,
-                                                why=explain_reply(error.smtp_code, _text(error.smtp_error))),
-                   f"{error.smtp_code} {_text(error.smtp_error)}")
+                                                why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
+                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
         return None
     except (OSError, smtplib.SMTPException) as error:
         report.add("connect", Outcome.FAILED, _unreachable(where, error, settings.timeout), str(error))
@@ -159,10 +158,10 @@ def _greet(connection: smtplib.SMTP, report: RelayReport) -> bool:
     code, reply = connection.ehlo()
     if code == 250:
         report.add("ehlo", Outcome.OK, _("De relay stelt zich voor en noemt wat zij ondersteunt."),
-                   f"{code} {_text(reply).partition(' ')[0]}")
+                   f"{code} {reply_text(reply).partition(' ')[0]}")
         return True
-    report.add("ehlo", Outcome.FAILED, _("De relay begrijpt EHLO niet: %(why)s", why=explain_reply(code, _text(reply))),
-               f"{code} {_text(reply)}")
+    report.add("ehlo", Outcome.FAILED, _("De relay begrijpt EHLO niet: %(why)s", why=explain_reply(code, reply_text(reply))),
+               f"{code} {reply_text(reply)}")
     return False
 
 
@@ -194,10 +193,10 @@ def _secure(connection: smtplib.SMTP, settings: RelaySettings, report: RelayRepo
         return False
     except smtplib.SMTPResponseException as error:
         report.add("starttls", Outcome.FAILED, _("De relay weigert STARTTLS: %(why)s",
-                                                 why=explain_reply(error.smtp_code, _text(error.smtp_error))),
-                   f"{error.smtp_code} {_text(error.smtp_error)}")
+                                                 why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
+                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
         return False
-    _report_certificate(connection, report, _("STARTTLS: de verbinding is versleuteld"), f"{code} {_text(reply)}")
+    _report_certificate(connection, report, _("STARTTLS: de verbinding is versleuteld"), f"{code} {reply_text(reply)}")
     connection.ehlo()
     return True
 
@@ -279,12 +278,12 @@ def _log_in(connection: smtplib.SMTP, settings: RelaySettings, report: RelayRepo
         code, reply = connection.auth(mechanism, authenticate)
     except smtplib.SMTPAuthenticationError as error:
         report.add("auth", Outcome.FAILED, _("Inloggen als %(user)s is geweigerd: %(why)s", user=settings.username,
-                                             why=explain_reply(error.smtp_code, _text(error.smtp_error))),
-                   f"{error.smtp_code} {_text(error.smtp_error)}")
+                                             why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
+                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
         return False
     report.add("auth", Outcome.OK, _("Ingelogd als %(user)s met %(mechanism)s (de relay biedt %(mechanisms)s aan).",
                                      user=settings.username, mechanism=mechanism, mechanisms=", ".join(offered)),
-               f"{code} {_text(reply)}")
+               f"{code} {reply_text(reply)}")
     return True
 
 
@@ -299,11 +298,11 @@ def _send_test_message(connection: smtplib.SMTP, settings: RelaySettings, recipi
              ("DATA", lambda: connection.data(message.as_bytes()), (250,)))
     for command, send, accepted in steps:
         code, reply = send()
-        answer = f"{code} {_text(reply)}"
+        answer = f"{code} {reply_text(reply)}"
         if code not in accepted:
             connection.rset()
             report.add("test_message", Outcome.FAILED, _refusal(command, settings.sender, recipient, code,
-                                                                _text(reply)), answer)
+                                                                reply_text(reply)), answer)
             return
     report.add("test_message", Outcome.OK, _("Testbericht aan %(to)s is door de relay aangenomen (Message-ID "
                                              "%(id)s). Kijk of het aankomt, ook in de map ongewenste mail.",
@@ -343,11 +342,6 @@ def _is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def _text(reply: bytes | str) -> str:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
-
-
 # RFC 3463 enhanced status codes (class.subject.detail): the ones relays give in practice.
 _ENHANCED = {
     "1.1": _l("het adres bestaat niet"),
@@ -385,12 +379,9 @@ _BASIC = {
     553: _l("het adres is niet toegestaan"),
     554: _l("de relay weigert het bericht"),
 }
-_ENHANCED_CODE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
-
-
 def explain_reply(code: int, text: str) -> str:
     """An SMTP reply in Dutch words: what it means, and whether trying later can help."""
-    match = _ENHANCED_CODE.match(text)
+    match = ENHANCED_STATUS.match(text)
     meaning = None
     if match:
         subject, detail = match.group(2), match.group(3)

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 from mailing.addresses import ascii_address
 
 OUTBOX_RESPONSE = "250 kept in the outbox (development mail catcher)"
-_ENHANCED_STATUS = re.compile(r"^([245])\.(\d{1,3})\.\d{1,3}\b")
+# RFC 3463 enhanced status code at the start of a reply: class, subject, detail.
+ENHANCED_STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,18 @@ class DeliveryError(Exception):
     @property
     def hard_bounce(self) -> bool:
         """5.1.x: the address itself is bad (RFC 3463), not the message or the moment."""
-        match = _ENHANCED_STATUS.match(self.reply)
+        match = ENHANCED_STATUS.match(self.reply)
         return self.permanent and match is not None and match.group(1) == "5" and match.group(2) == "1"
 
 
-def _reply_error(code: int, reply: bytes | str) -> DeliveryError:
+def reply_text(reply: bytes | str) -> str:
+    """An SMTP reply's text on one line (a multi-line reply's lines joined by spaces)."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return DeliveryError(code, " ".join(text.split()), permanent=500 <= code < 600)
+    return " ".join(text.split())
+
+
+def _reply_error(code: int, reply: bytes | str) -> DeliveryError:
+    return DeliveryError(code, reply_text(reply), permanent=500 <= code < 600)
 
 
 Addresses = tuple[str, str]  # (sender, recipient)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from accounts.models import Organisation
-from core.slugs import slugify
+from core.slugs import first_free, same_or_numbered, slugify
 from core.timeutils import to_local, utcnow
 from extensions import db
 from selfhelp.models import PageAudience, SelfHelpPage, SelfHelpView
@@ -70,13 +70,8 @@ def _apply(page: SelfHelpPage, data: PageData) -> None:
 def _unique_slug(organisation_id: int, title: str) -> str:
     base = slugify(title, fallback="pagina", max_length=SLUG_LENGTH - 4)
     taken = set(db.session.scalars(sa.select(SelfHelpPage.slug).where(
-        SelfHelpPage.organisation_id == organisation_id,
-        sa.or_(SelfHelpPage.slug == base, SelfHelpPage.slug.startswith(f"{base}-", autoescape=True)))))
-    slug, suffix = base, 1
-    while slug in taken:
-        suffix += 1
-        slug = f"{base}-{suffix}"
-    return slug
+        SelfHelpPage.organisation_id == organisation_id, same_or_numbered(SelfHelpPage.slug, base))))
+    return first_free(base, taken)
 
 
 def pages_of(organisation_ids: list[int]) -> list[SelfHelpPage]:

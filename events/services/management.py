@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from core.addresses import normalise_email
-from core.slugs import slugify
+from core.slugs import first_free, same_or_numbered, slugify
 from core.timeutils import utcnow
 from events import notifications
 from events.models import (
@@ -101,19 +101,10 @@ class QuestionData:
 def unique_slug(organisation_id: int, title: str, *, exclude_event_id: int | None = None) -> str:
     """The title's slug, with "-2", "-3"... when the organisation already has it."""
     base = slugify(title)
-    query = sa.select(Event.slug).where(
-        Event.organisation_id == organisation_id,
-        sa.or_(Event.slug == base, Event.slug.startswith(f"{base}-", autoescape=True)),
-    )
+    query = sa.select(Event.slug).where(Event.organisation_id == organisation_id, same_or_numbered(Event.slug, base))
     if exclude_event_id is not None:
         query = query.where(Event.id != exclude_event_id)
-    taken = set(db.session.scalars(query))
-    suffix = 1
-    slug = base
-    while slug in taken:
-        suffix += 1
-        slug = f"{base}-{suffix}"
-    return slug
+    return first_free(base, set(db.session.scalars(query)))
 
 
 def _flush_slug() -> None:
