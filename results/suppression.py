@@ -53,7 +53,7 @@ def protect(groups: Mapping[Key, frozenset[Atom]], base: Mapping[Atom, int]) -> 
 class _Figures:
     """The figures as rows of a 0/1 matrix over the events with answers (FLINT, modulo a prime),
     plus one spare row for the figure being tested. A hidden figure's row is set to zero: that
-    changes neither the row space nor the left-kernel test below."""
+    changes neither the row space nor the echelon test below."""
 
     def __init__(self, keys: list[Key], groups: Mapping[Key, frozenset[Atom]], columns: Mapping[Atom, int]) -> None:
         self.keys = keys
@@ -61,11 +61,9 @@ class _Figures:
         self.vectors = {key: tuple(sorted(columns[atom] for atom in groups[key] if atom in columns)) for key in keys}
         self.width = len(columns)
         self.rows = _matrix([self.vectors[key] for key in keys] + [()], self.width)
-        self.hidden: set[Key] = set()
 
     def hide(self, key: Key) -> None:
         if key in self.position:
-            self.hidden.add(key)
             for column in self.vectors[key]:
                 self.rows[self.position[key], column] = 0
 
