@@ -126,8 +126,8 @@ def _connect(settings: RelaySettings, report: RelayReport) -> smtplib.SMTP | Non
         return None
     except smtplib.SMTPConnectError as error:  # it answered, but not with 220
         report.add("connect", Outcome.FAILED, _("De relay op %(where)s neemt nu geen mail aan: %(why)s", where=where,
-                                                why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
-                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
+                                                why=_explained(error)),
+                   _answer(error))
         return None
     except (OSError, smtplib.SMTPException) as error:
         report.add("connect", Outcome.FAILED, _unreachable(where, error, settings.timeout), str(error))
@@ -193,8 +193,8 @@ def _secure(connection: smtplib.SMTP, settings: RelaySettings, report: RelayRepo
         return False
     except smtplib.SMTPResponseException as error:
         report.add("starttls", Outcome.FAILED, _("De relay weigert STARTTLS: %(why)s",
-                                                 why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
-                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
+                                                 why=_explained(error)),
+                   _answer(error))
         return False
     _report_certificate(connection, report, _("STARTTLS: de verbinding is versleuteld"), f"{code} {reply_text(reply)}")
     connection.ehlo()
@@ -278,8 +278,8 @@ def _log_in(connection: smtplib.SMTP, settings: RelaySettings, report: RelayRepo
         code, reply = connection.auth(mechanism, authenticate)
     except smtplib.SMTPAuthenticationError as error:
         report.add("auth", Outcome.FAILED, _("Inloggen als %(user)s is geweigerd: %(why)s", user=settings.username,
-                                             why=explain_reply(error.smtp_code, reply_text(error.smtp_error))),
-                   f"{error.smtp_code} {reply_text(error.smtp_error)}")
+                                             why=_explained(error)),
+                   _answer(error))
         return False
     report.add("auth", Outcome.OK, _("Ingelogd als %(user)s met %(mechanism)s (de relay biedt %(mechanisms)s aan).",
                                      user=settings.username, mechanism=mechanism, mechanisms=", ".join(offered)),
@@ -329,6 +329,15 @@ def test_message(sender: str, recipient: str) -> EmailMessage:
     message.set_content(_("Dit bericht is verstuurd door de relaycontrole van Weerbaar. De relay heeft het "
                           "aangenomen; als u het leest, komt mail van Weerbaar aan."))
     return message
+
+
+def _explained(error: smtplib.SMTPResponseException) -> str:
+    return explain_reply(error.smtp_code, reply_text(error.smtp_error))
+
+
+def _answer(error: smtplib.SMTPResponseException) -> str:
+    """The relay's refusal as it said it: code and text."""
+    return f"{error.smtp_code} {reply_text(error.smtp_error)}"
 
 
 def _quit(connection: smtplib.SMTP) -> None:
