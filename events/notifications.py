@@ -185,9 +185,13 @@ def event_cancelled(event: Event, registration: Registration) -> None:
 
 
 def event_updated(registration: Registration, changes: list[str]) -> None:
-    """Time, place or link changed: the new details and a calendar update (same UID, higher SEQUENCE)."""
+    """Time, place or link changed: the new details and a calendar update (same UID, higher SEQUENCE).
+
+    Someone on the waiting list has no calendar entry and no link yet: they get the new details only,
+    so that they can step off the list if the new moment or place no longer suits them."""
+    seated = registration.status == RegistrationStatus.CONFIRMED
     _send(registration, "event_updated", _("Gewijzigd: %(title)s", title=registration.event.title),
-          calendar=ics.Method.REQUEST, with_link=True, changes=changes)
+          calendar=ics.Method.REQUEST if seated else None, with_link=seated, changes=changes)
 
 
 def online_link(registration: Registration) -> None:

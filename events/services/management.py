@@ -134,6 +134,7 @@ def update_event(event_id: int, data: EventData, *, notify: bool = False) -> Eve
     A change of time, place or link raises the calendar version (SEQUENCE); with `notify` the
     confirmed registrants get the new details and calendar. A changed link, or one that the change
     gives out now, is always mailed once it is out: the old one would leave them at a closed door.
+    A new time or place is also told to the waiting list, without calendar or link.
     The event is locked first, so no sign-up takes a seat between counting and changing capacity.
     """
     event = lock_event(event_id)
@@ -158,8 +159,11 @@ def update_event(event_id: int, data: EventData, *, notify: bool = False) -> Eve
     link_news = link_released(event) and (not link_was_out or CalendarChange.LINK in changes)
     if link_news and event.online_link_hours_before is not None:
         event.online_link_sent_at = event.online_link_sent_at or utcnow()
-    notified = _mail_update(event, changes or [CalendarChange.LINK]) if (changes and notify) or link_news else 0
-    return EventUpdate(promote_waitlisted(event_id) if capacity_raised else [], notified)
+    promoted = promote_waitlisted(event_id) if capacity_raised else []
+    notified = 0
+    if (changes and notify) or link_news:  # the promoted have the new details in their promotion mail
+        notified = _mail_update(event, changes or [CalendarChange.LINK], {r.id for r in promoted})
+    return EventUpdate(promoted, notified)
 
 
 class CalendarChange(enum.StrEnum):
@@ -185,17 +189,21 @@ def _change_words(changes: list[CalendarChange]) -> list[str]:
     return [words[change] for change in changes]
 
 
-def _mail_update(event: Event, changes: list[CalendarChange]) -> int:
+def _mail_update(event: Event, changes: list[CalendarChange], already_told: set[int]) -> int:
     if event.status != EventStatus.PUBLISHED:
         return 0
-    confirmed = db.session.scalars(
+    told = [RegistrationStatus.CONFIRMED]
+    if CalendarChange.TIME in changes or CalendarChange.PLACE in changes:  # a new link is news to the seated only
+        told.append(RegistrationStatus.WAITLISTED)
+    registrations = db.session.scalars(
         sa.select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .where(Registration.event_id == event.id, Registration.status.in_(told),
+               Registration.id.not_in(already_told))
         .order_by(Registration.id)
     ).all()
-    for registration in confirmed:
+    for registration in registrations:
         notifications.event_updated(registration, _change_words(changes))
-    return len(confirmed)
+    return len(registrations)
 
 
 def _apply(event: Event, data: EventData) -> None:

@@ -138,7 +138,8 @@ def test_a_session_with_a_place_and_a_link_keeps_its_ticket(client: FlaskClient)
 
 
 def test_the_waiting_list_never_gets_the_link_in_any_mail(app: Flask, client: FlaskClient) -> None:
-    event = online_event(capacity=1, starts_at=utcnow() + timedelta(hours=20), reminder_hours_before=24)
+    starts = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)  # as the edit form has it
+    event = online_event(capacity=1, starts_at=starts, ends_at=starts + timedelta(hours=1), reminder_hours_before=24)
     client.post(signup_url(event), data={"name": "Anna", "email": "anna@example.org"})
     client.post(signup_url(event), data={"name": "Bram", "email": "bram@example.org"})
     client.post(signup_url(event), data={"name": "Bram", "email": "bram@example.org"})  # "already registered"
@@ -236,12 +237,54 @@ def test_an_update_mail_carries_the_same_uid_with_a_higher_sequence(client: Flas
         event, starts_at=local(later), ends_at=local(later + timedelta(hours=2)), venue_name="Bibliotheek",
         notify_registrants="y"))
     assert response.status_code == 302
-    (update,) = outbox("event_updated")
+    update, waiting = outbox("event_updated")
     assert update.to_address == "anna@example.org" and "Bibliotheek" in update.text_body
+    assert waiting.to_address == "bram@example.org" and "Bibliotheek" in waiting.text_body
     second = vevent_facts(calendar_of(update))
     assert second["uid"] == first["uid"] and second["sequence"] == 1 and second["method"] == "REQUEST"
     assert second["start"] == later.replace(second=0, microsecond=0)
     assert second["last_modified"] >= first["last_modified"]
+
+
+def test_the_waiting_list_hears_of_a_new_time_or_place_without_calendar_or_link(client: FlaskClient) -> None:
+    event = online_event(capacity=1, venue_name="Stadhuis", venue_address="Markt 1")
+    make_registration(event, email="anna@example.org")
+    make_registration(event, status=RegistrationStatus.WAITLISTED, email="bram@example.org")
+    organiser_of(client, event)
+    assert client.post(admin_url(event), data=edit_fields(event, venue_name="Bibliotheek",
+                                                          notify_registrants="y")).status_code == 302
+    seated, waiting = outbox("event_updated")
+    assert (seated.to_address, waiting.to_address) == ("anna@example.org", "bram@example.org")
+    assert "wachtlijst" in waiting.text_body and "Bibliotheek" in waiting.text_body
+    assert waiting.attachments == [] and "meet.example.org" not in waiting.text_body + waiting.html_body
+    assert "in uw agenda" not in waiting.text_body and "wachtlijst" not in seated.text_body
+    assert LINK in seated.text_body and calendar_of(seated)
+
+
+def test_a_new_link_alone_is_no_news_to_the_waiting_list(client: FlaskClient) -> None:
+    starts = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)  # the edit form keeps the time
+    event = online_event(capacity=1, starts_at=starts, ends_at=starts + timedelta(hours=1))
+    make_registration(event, email="anna@example.org")
+    make_registration(event, status=RegistrationStatus.WAITLISTED, email="bram@example.org")
+    organiser_of(client, event)
+    assert client.post(admin_url(event), data=edit_fields(event, online_url="https://meet.example.org/nieuw",
+                                                          notify_registrants="y")).status_code == 302
+    assert [m.to_address for m in outbox("event_updated")] == ["anna@example.org"]
+
+
+def test_a_person_promoted_by_the_same_edit_gets_one_mail_not_two(client: FlaskClient) -> None:
+    event = make_event(make_organisation(), capacity=1, venue_name="Stadhuis")
+    make_registration(event, email="anna@example.org")
+    make_registration(event, status=RegistrationStatus.WAITLISTED, email="bram@example.org")
+    make_registration(event, status=RegistrationStatus.WAITLISTED, email="cor@example.org")
+    organiser_of(client, event)
+    assert client.post(admin_url(event), data=edit_fields(event, capacity="2", venue_name="Bibliotheek",
+                                                          notify_registrants="y")).status_code == 302
+    assert sorted((m.to_address, m.template) for m in outbox() if m.template != "registration_confirmed") == [
+        ("anna@example.org", "event_updated"), ("bram@example.org", "registration_promoted"),
+        ("cor@example.org", "event_updated")]
+    (promotion,) = outbox("registration_promoted")
+    assert "Bibliotheek" in promotion.text_body
 
 
 def test_a_change_without_notifying_mails_nobody_but_raises_the_sequence(client: FlaskClient) -> None:
