@@ -56,9 +56,17 @@ def keep(event: Event, key: Hashable) -> None:
 @sa.event.listens_for(Session, "before_flush")
 def _question_change_changes_event(session: Session, _context: object, _instances: object) -> None:
     """A question added, edited or removed is a change of its event's form: raise `updated_at`."""
-    changed = {obj.event_id for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, Question) and obj.event_id is not None}
-    for event_id in changed:
+    questions = [obj for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Question)]
+    for event_id in {_event_id(question) for question in questions} - {None}:
         event = session.get(Event, event_id)
         if event is not None:
             event.updated_at = utcnow()
+
+
+def _event_id(question: Question) -> int | None:
+    """Its event's id, also for a question added through `Question(event=...)`, whose `event_id`
+    the flush has yet to set."""
+    if question.event_id is not None:
+        return question.event_id
+    event = question.__dict__.get("event")
+    return event.id if event is not None else None
