@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.models import Organisation
 from core.paging import page_of, total_of
 from core.timeutils import utcnow
+from events import snapshots
 from events.models import Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from events.services.registration import registration_closed_reason
 from extensions import db
@@ -92,14 +94,40 @@ def organisations_with_events() -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
+_PUBLIC = [EventStatus.PUBLISHED, EventStatus.CANCELLED]
+_events, _organisations = Event.__table__, Organisation.__table__
+# What says whether a process's snapshot of the event is still the event: its `updated_at` (raised by
+# every ORM change of the event, and of its questions: events/models.py), and the organisation's row
+# as it is (it has no version of its own). The seat counter is read here too: it is never snapshotted.
+_VERSION = (
+    sa.select(_events.c.updated_at, _events.c.seats_taken, *_organisations.c)
+    .join(_organisations, _organisations.c.id == _events.c.organisation_id)
+    .where(_events.c.id == sa.bindparam("event_id"), _events.c.status.in_(_PUBLIC))
+)
+
+
 def public_event(event_id: int) -> EventListing | None:
-    """A published or cancelled event with its organisation, questions and seat count (the counter)."""
-    event = db.session.scalar(
-        sa.select(Event)
-        .options(joinedload(Event.organisation), selectinload(Event.questions))
-        .where(Event.id == event_id, Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
-    )
-    return EventListing(event, event.seats_taken) if event else None
+    """A published or cancelled event with its organisation, questions and seat count (the counter).
+
+    The hot path of a sign-up: one Core SELECT checks the process's snapshot of the event (see
+    `events/snapshots.py`); only a changed or unknown event is read through the ORM.
+    """
+    version = db.session.execute(_VERSION, {"event_id": event_id}).first()
+    if version is None:
+        return None
+    key = (version.updated_at, tuple(version[2:]))
+    event = snapshots.fresh(event_id, key)
+    if event is None:
+        event = db.session.scalar(
+            sa.select(Event)
+            .options(joinedload(Event.organisation), selectinload(Event.questions))
+            .where(Event.id == event_id, Event.status.in_(_PUBLIC))
+        )
+        if event is None:  # unpublished between the two statements
+            return None
+        snapshots.keep(event, key)
+    set_committed_value(event, "seats_taken", version.seats_taken)
+    return EventListing(event, event.seats_taken)
 
 
 class TimeFilter(enum.StrEnum):
