@@ -8,105 +8,173 @@ figures (the total minus every other organisation, an organisation minus its oth
 year minus the last twelve months...). `protect` hides one more figure at a time until no small
 figure can be worked out. The dashboard, the CSV and the print view all read the one result.
 
-The linear algebra is FLINT's (python-flint), not ours: with a few hundred small events the exact
-elimination in Python took minutes per dashboard view. Which figure to hide next is chosen with
-arithmetic modulo a large prime (fast); the result is then certified with exact integer
-arithmetic, and a figure the certificate finds derivable is hidden too, so a modular accident can
-only ever hide more, never show a small figure.
+The linear algebra is small because of the figures' structure. An event whose own figure is shown
+is known, so it drops out (subtract it from every figure). The figures over several events (the
+aggregates) are constant on a class of events: those that every aggregate either contains or
+leaves out (one organisation, one audience, the same periods). So a test "is this figure a
+combination of the shown ones" is a rank test over the classes with an unknown event (at most
+organisations × audiences × period patterns columns, whatever the number of events), and a hidden
+event is safe at once when another event of its class is unknown too. FLINT (python-flint) does the
+exact integer arithmetic; nothing is taken modulo a prime.
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
 
 import flint
 
 MIN_ANSWERS = 5
-_PRIME = 2**61 - 1  # a Mersenne prime below FLINT's word-size limit for nmod_mat
 
 Atom = Hashable
 Key = Hashable
-Vector = tuple[int, ...]  # the columns (events with answers) a figure adds up
 
 
 def protect(groups: Mapping[Key, frozenset[Atom]], base: Mapping[Atom, int]) -> set[Key]:
     """The keys of `groups` (each figure's events) to hide, given `base` (answers per event).
 
-    An event is known exactly when its own figure (a group of that event alone) is shown; that
-    is just another row here, so hiding it makes the event unknown."""
-    columns = {atom: position for position, atom in enumerate(sorted((a for a, n in base.items() if n > 0), key=repr))}
+    An event is known exactly when a figure of that event alone is shown; that is just another
+    figure here, so hiding it makes the event unknown. Each round hides the smallest shown figure
+    without which the first small figure that can be worked out no longer can."""
+    answered = {atom for atom, count in base.items() if count > 0}
     size = {key: sum(base.get(atom, 0) for atom in atoms) for key, atoms in groups.items()}
-    figures = _Figures([key for key in groups if size[key] > 0], groups, columns)
-    hidden = {key for key, value in size.items() if 0 < value < MIN_ANSWERS}
-    for key in hidden:
+    figures = _Figures({key: frozenset(atoms) & answered for key, atoms in groups.items() if size[key] > 0})
+    ranked = sorted(figures.vectors, key=lambda key: (size[key], repr(key)))
+    small = [key for key in ranked if size[key] < MIN_ANSWERS]
+    hidden = set(small)
+    for key in small:
         figures.hide(key)
-    small = sorted(hidden, key=lambda key: (size[key], repr(key)))
-    while True:
-        leak = figures.first_derivable(small, exact=False) or figures.first_derivable(small, exact=True)
-        if leak is None:
-            return hidden
-        shown = sorted((key for key in figures.keys if key not in hidden), key=lambda k: (size[k], repr(k)))
-        chosen = figures.next_to_hide(shown, leak)
+    while (leak := figures.first_derivable(small)) is not None:
+        chosen = figures.next_to_hide([key for key in ranked if key not in hidden], leak)
         hidden.add(chosen)
         figures.hide(chosen)
+    return hidden
 
 
 class _Figures:
-    """The figures as rows of a 0/1 matrix over the events with answers (FLINT, modulo a prime),
-    plus one spare row for the figure being tested. A hidden figure's row is set to zero: that
-    changes neither the row space nor the echelon test below."""
+    """The figures over the answered events, with which are hidden, reduced to event classes."""
 
-    def __init__(self, keys: list[Key], groups: Mapping[Key, frozenset[Atom]], columns: Mapping[Atom, int]) -> None:
-        self.keys = keys
-        self.position = {key: row for row, key in enumerate(keys)}
-        self.vectors = {key: tuple(sorted(columns[atom] for atom in groups[key] if atom in columns)) for key in keys}
-        self.width = len(columns)
-        self.rows = _matrix([self.vectors[key] for key in keys] + [()], self.width)
+    def __init__(self, vectors: dict[Key, frozenset[Atom]]) -> None:
+        self.vectors = vectors
+        self.single = {key: next(iter(atoms)) for key, atoms in vectors.items() if len(atoms) == 1}
+        self.shown_aggregates = {key for key, atoms in vectors.items() if len(atoms) > 1}
+        containing: dict[Atom, list[Key]] = defaultdict(list)
+        for key in sorted(self.shown_aggregates, key=repr):
+            for atom in vectors[key]:
+                containing[atom].append(key)
+        atoms = {atom for vector in vectors.values() for atom in vector}
+        signature = {atom: tuple(containing[atom]) for atom in atoms}
+        self.classes = {found: number for number, found in enumerate(sorted(set(signature.values()), key=repr))}
+        self.class_of = {atom: self.classes[signature[atom]] for atom in atoms}
+        self.aggregate_classes = {key: frozenset(self.class_of[atom] for atom in vectors[key]) for key in self.shown_aggregates}
+        self.showing = defaultdict(int)  # atom -> its shown one-event figures: it is known while > 0
+        for atom in self.single.values():
+            self.showing[atom] += 1
+        self.unknown = defaultdict(int)  # class -> its unknown events
+        for atom in atoms:
+            if not self.showing[atom]:
+                self.unknown[self.class_of[atom]] += 1
 
     def hide(self, key: Key) -> None:
-        if key in self.position:
-            for column in self.vectors[key]:
-                self.rows[self.position[key], column] = 0
+        if key in self.single:
+            atom = self.single[key]
+            self.showing[atom] -= 1
+            if not self.showing[atom]:
+                self.unknown[self.class_of[atom]] += 1
+        self.shown_aggregates.discard(key)
 
-    def first_derivable(self, small: list[Key], exact: bool) -> Key | None:
-        """The first small figure in the span of the shown ones: the row space of the shown figures
-        is exactly what is orthogonal to their kernel. `exact` certifies with integers."""
-        candidates = [key for key in small if key in self.position]
-        if not candidates or self.width == 0:
-            return None
-        shown = self.rows if not exact else flint.fmpz_mat([[int(value) for value in row] for row in self.rows.tolist()])
-        kernel, nullity = shown.nullspace()
-        if nullity == 0:
-            return candidates[0]  # the shown figures determine every event
-        tested = _matrix([self.vectors[key] for key in candidates], self.width, exact)
-        products = (tested * kernel).tolist()
-        return next((key for key, row in zip(candidates, products, strict=True)
-                     if not any(int(value) for value in row[:nullity])), None)
+    def _columns(self) -> list[int]:
+        return sorted(number for number, count in self.unknown.items() if count)
+
+    def _target(self, key: Key) -> set[int] | None:
+        """The classes `key` adds up over the unknown events; None when it cannot be worked out
+        whatever is shown (one event among several unknown ones of its class)."""
+        if key not in self.single:
+            return {number for number in self.aggregate_classes[key] if self.unknown[number]}
+        atom = self.single[key]
+        if self.showing[atom]:
+            return set()
+        return None if self.unknown[self.class_of[atom]] > 1 else {self.class_of[atom]}
+
+    def _shown_rows(self, columns: list[int]) -> list[list[int]]:
+        return [[int(number in self.aggregate_classes[key]) for number in columns] for key in sorted(self.shown_aggregates, key=repr)]
+
+    def first_derivable(self, small: list[Key]) -> Key | None:
+        """The first small figure in the span of the shown ones: exactly those orthogonal to the
+        kernel of the shown figures (over the classes with an unknown event)."""
+        columns = self._columns()
+        rows = self._shown_rows(columns)
+        kernel = _kernel(rows, len(columns))
+        for key in small:
+            target = self._target(key)
+            if target is not None and all(sum(vector[column] for column, number in enumerate(columns) if number in target) == 0
+                                          for vector in kernel):
+                return key
+        return None
 
     def next_to_hide(self, shown: list[Key], leak: Key) -> Key:
-        """The smallest shown figure whose hiding stops `leak` from being worked out; failing that,
-        the smallest shown figure (hiding continues from there).
+        """The first shown figure without which `leak` can no longer be worked out; failing that, the
+        first shown figure (hiding continues from there).
 
-        In the reduced row echelon form of [figures | leak] (figures as columns), the pivot
-        figures are a basis and the other columns are written in them. Hiding figure k stops the
-        leak exactly when k is a pivot that `leak` uses and that no other shown figure uses (else
-        that figure takes k's place in the basis)."""
-        spare = len(self.keys)
-        for column in self.vectors[leak]:
-            self.rows[spare, column] = 1
-        reduced, rank = self.rows.transpose().rref()
-        for column in self.vectors[leak]:
-            self.rows[spare, column] = 0
-        echelon = [[int(value) for value in row] for row in reduced.tolist()[:rank]]
-        pivots = [row.index(next(value for value in row if value)) for row in echelon]
-        others = [column for column in range(spare) if column not in set(pivots)]
-        needed = {self.keys[pivot] for row, pivot in zip(echelon, pivots, strict=True)
-                  if pivot != spare and row[spare] and not any(row[column] for column in others)}
-        return next((key for key in shown if key in needed), shown[0])
+        With `leak` = y·(shown aggregates) for some y, and z·(shown aggregates) = 0 for z in the left
+        kernel: an aggregate is needed when y uses it and no z does (no other way round it). A
+        one-event figure is needed when it is the last shown one of its event and that event then
+        makes `leak` unknown: it joins the class of `leak`'s own event, or it opens a new class
+        column c (the aggregates over it are a_c) that a z does not cancel and y·a_c ≠ leak_c."""
+        order = sorted(self.shown_aggregates, key=repr)
+        columns = self._columns()
+        target = self._target(leak) or set()
+        rows = self._shown_rows(columns)
+        transposed = [[row[column] for row in rows] + [-int(number in target)] for column, number in enumerate(columns)]
+        solution, left_kernel = _split_solution(_kernel(transposed, len(rows) + 1), len(rows))
+        needed = {key for index, (key, used) in enumerate(zip(order, solution, strict=True))
+                  if used and not any(vector[index] for vector in left_kernel)}
+        leak_atom = self.single.get(leak)
+        opens: dict[int, bool] = {}
+        for key in shown:
+            if key not in self.single:
+                if key in needed:
+                    return key
+                continue
+            atom = self.single[key]
+            if self.showing[atom] > 1:
+                continue
+            number = self.class_of[atom]
+            if self.unknown[number]:
+                if leak_atom is not None and self.class_of[leak_atom] == number and (
+                        leak_atom == atom or not self.showing[leak_atom]):
+                    return key
+                continue
+            if number not in opens:
+                over = [int(number in self.aggregate_classes[aggregate]) for aggregate in order]
+                in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
+                opens[number] = (all(_dot(vector, over) == 0 for vector in left_kernel)
+                                 and _dot(solution, over) != in_leak)
+            if opens[number]:
+                return key
+        return shown[0]
 
 
-def _matrix(rows: Sequence[Vector], width: int, exact: bool = False) -> flint.fmpz_mat | flint.nmod_mat:
-    dense = [[0] * width for _ in rows]
-    for row, vector in zip(dense, rows, strict=True):
-        for column in vector:
-            row[column] = 1
-    return flint.fmpz_mat(dense) if exact else flint.nmod_mat(dense, _PRIME)
+def _kernel(rows: list[list[int]], width: int) -> list[list[int]]:
+    """A basis of the integer vectors x with rows·x = 0 (exact, FLINT)."""
+    if width == 0:
+        return []
+    if not rows:
+        return [[int(row == column) for column in range(width)] for row in range(width)]
+    basis, nullity = flint.fmpz_mat(rows).nullspace()
+    columns = [[int(value) for value in row] for row in basis.tolist()]
+    return [[columns[row][index] for row in range(width)] for index in range(nullity)]
+
+
+def _split_solution(kernel: list[list[int]], last: int) -> tuple[list, list[list]]:
+    """From a kernel basis of [A | -b]: y with y·A = b (as fractions) and a basis of y·A = 0."""
+    with_b = next(vector for vector in kernel if vector[last])
+    scale = with_b[last]
+    solution = [flint.fmpq(value, scale) for value in with_b[:last]]
+    left_kernel = [[value * scale - first * vector[last] for value, first in zip(vector[:last], with_b[:last], strict=True)]
+                   for vector in kernel if vector is not with_b]
+    return solution, left_kernel
+
+
+def _dot(vector: list, other: list[int]) -> object:
+    return sum(value for value, used in zip(vector, other, strict=True) if used)
