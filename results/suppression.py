@@ -59,7 +59,8 @@ class _Figures:
         self.single = {key: next(iter(atoms)) for key, atoms in vectors.items() if len(atoms) == 1}
         self.shown_aggregates = {key for key, atoms in vectors.items() if len(atoms) > 1}
         containing: dict[Atom, list[Key]] = defaultdict(list)
-        for key in sorted(self.shown_aggregates, key=repr):
+        self.aggregates = sorted(self.shown_aggregates, key=repr)
+        for key in self.aggregates:
             for atom in vectors[key]:
                 containing[atom].append(key)
         atoms = {atom for vector in vectors.values() for atom in vector}
@@ -96,19 +97,23 @@ class _Figures:
             return set()
         return None if self.unknown[self.class_of[atom]] > 1 else {self.class_of[atom]}
 
+    def _shown(self) -> list[Key]:
+        return [key for key in self.aggregates if key in self.shown_aggregates]
+
     def _shown_rows(self, columns: list[int]) -> list[list[int]]:
-        return [[int(number in self.aggregate_classes[key]) for number in columns] for key in sorted(self.shown_aggregates, key=repr)]
+        """Each shown aggregate as the positions in `columns` of the classes it adds up."""
+        position = {number: index for index, number in enumerate(columns)}
+        return [[position[number] for number in self.aggregate_classes[key] if number in position] for key in self._shown()]
 
     def first_derivable(self, small: list[Key]) -> Key | None:
         """The first small figure in the span of the shown ones: exactly those orthogonal to the
         kernel of the shown figures (over the classes with an unknown event)."""
         columns = self._columns()
-        rows = self._shown_rows(columns)
-        kernel = _kernel(rows, len(columns))
+        kernel = _kernel([[(column, 1) for column in row] for row in self._shown_rows(columns)], len(columns))
+        position = {number: index for index, number in enumerate(columns)}
         for key in small:
             target = self._target(key)
-            if target is not None and all(sum(vector[column] for column, number in enumerate(columns) if number in target) == 0
-                                          for vector in kernel):
+            if target is not None and all(sum(vector[position[number]] for number in target) == 0 for vector in kernel):
                 return key
         return None
 
@@ -121,12 +126,17 @@ class _Figures:
         one-event figure is needed when it is the last shown one of its event and that event then
         makes `leak` unknown: it joins the class of `leak`'s own event, or it opens a new class
         column c (the aggregates over it are a_c) that a z does not cancel and y·a_c ≠ leak_c."""
-        order = sorted(self.shown_aggregates, key=repr)
+        order = self._shown()
         columns = self._columns()
         target = self._target(leak) or set()
-        rows = self._shown_rows(columns)
-        transposed = [[row[column] for row in rows] + [-int(number in target)] for column, number in enumerate(columns)]
-        solution, left_kernel = _split_solution(_kernel(transposed, len(rows) + 1), len(rows))
+        transposed: list[list[tuple[int, int]]] = [[] for _ in columns]
+        for index, row in enumerate(self._shown_rows(columns)):
+            for column in row:
+                transposed[column].append((index, 1))
+        for column, number in enumerate(columns):
+            if number in target:
+                transposed[column].append((len(order), -1))
+        solution, left_kernel = _split_solution(_kernel(transposed, len(order) + 1), len(order))
         needed = {key for index, (key, used) in enumerate(zip(order, solution, strict=True))
                   if used and not any(vector[index] for vector in left_kernel)}
         leak_atom = self.single.get(leak)
@@ -155,15 +165,19 @@ class _Figures:
         return shown[0]
 
 
-def _kernel(rows: list[list[int]], width: int) -> list[list[int]]:
-    """A basis of the integer vectors x with rows·x = 0 (exact, FLINT)."""
+def _kernel(rows: list[list[tuple[int, int]]], width: int) -> list[list[int]]:
+    """A basis of the integer vectors x with rows·x = 0 (exact, FLINT); `rows` as (column, value)
+    pairs, set one by one: the matrices are sparse, and FLINT reads a dense list slower."""
     if width == 0:
         return []
     if not rows:
         return [[int(row == column) for column in range(width)] for row in range(width)]
-    basis, nullity = flint.fmpz_mat(rows).nullspace()
-    columns = [[int(value) for value in row] for row in basis.tolist()]
-    return [[columns[row][index] for row in range(width)] for index in range(nullity)]
+    matrix = flint.fmpz_mat(len(rows), width)
+    for index, row in enumerate(rows):
+        for column, value in row:
+            matrix[index, column] = value
+    basis, nullity = matrix.nullspace()
+    return [[int(basis[row, index]) for row in range(width)] for index in range(nullity)]
 
 
 def _split_solution(kernel: list[list[int]], last: int) -> tuple[list, list[list]]:
