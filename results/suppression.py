@@ -129,18 +129,17 @@ class _Figures:
         order = self._shown()
         columns = self._columns()
         target = self._target(leak) or set()
-        transposed: list[list[tuple[int, int]]] = [[] for _ in columns]
-        for index, row in enumerate(self._shown_rows(columns)):
-            for column in row:
-                transposed[column].append((index, 1))
-        for column, number in enumerate(columns):
-            if number in target:
-                transposed[column].append((len(order), -1))
-        solution, left_kernel = _split_solution(_kernel(transposed, len(order) + 1), len(order))
-        needed = {key for index, (key, used) in enumerate(zip(order, solution, strict=True))
-                  if used and not any(vector[index] for vector in left_kernel)}
+        transposed = [(column, index, 1) for index, row in enumerate(self._shown_rows(columns)) for column in row]
+        leak_column = [(column, len(order), -1) for column, number in enumerate(columns) if number in target]
+        solution = _solution(_matrix(len(columns), len(order) + 1, transposed + leak_column), len(order))
+        left_kernel = _nullspace(_matrix(len(columns), len(order), transposed))
+        dependent = _nonzero_rows(left_kernel)
+        needed = {key for key, used, other_way in zip(order, solution, dependent, strict=True) if used and not other_way}
+        closed = sorted(number for number in self.classes.values() if not self.unknown[number])
+        over = {number: [index for index, key in enumerate(order) if number in self.aggregate_classes[key]] for number in closed}
+        cancelled = dict(zip(closed, _nonzero_rows(_matrix(len(closed), len(order), [
+            (row, index, 1) for row, number in enumerate(closed) for index in over[number]]) * left_kernel), strict=True))
         leak_atom = self.single.get(leak)
-        opens: dict[int, bool] = {}
         for key in shown:
             if key not in self.single:
                 if key in needed:
@@ -155,14 +154,38 @@ class _Figures:
                         leak_atom == atom or not self.showing[leak_atom]):
                     return key
                 continue
-            if number not in opens:
-                over = [int(number in self.aggregate_classes[aggregate]) for aggregate in order]
-                in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
-                opens[number] = (all(_dot(vector, over) == 0 for vector in left_kernel)
-                                 and _dot(solution, over) != in_leak)
-            if opens[number]:
+            in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
+            if not cancelled[number] and sum(solution[index] for index in over[number]) != in_leak:
                 return key
         return shown[0]
+
+
+def _matrix(height: int, width: int, entries: list[tuple[int, int, int]]) -> flint.fmpz_mat:
+    """A sparse matrix from (row, column, value): set one by one, as FLINT reads a dense list slower."""
+    matrix = flint.fmpz_mat(height, width)
+    for row, column, value in entries:
+        matrix[row, column] = value
+    return matrix
+
+
+def _nullspace(matrix: flint.fmpz_mat) -> flint.fmpz_mat:
+    """Columns spanning the integer x with matrix·x = 0 (the rest of its columns are zero)."""
+    if matrix.ncols() == 0:
+        return flint.fmpz_mat(0, 0)
+    return matrix.nullspace()[0]
+
+
+def _nonzero_rows(matrix: flint.fmpz_mat) -> list[bool]:
+    """Which rows have an entry: read from the diagonal of matrix·matrixᵀ, not entry by entry."""
+    square = matrix * matrix.transpose()
+    return [bool(square[row, row]) for row in range(matrix.nrows())]
+
+
+def _solution(matrix: flint.fmpz_mat, last: int) -> list:
+    """From [A | -b] (columns `last` and before are A): y with y·A = b, as fractions."""
+    basis, nullity = matrix.nullspace()
+    found = next(column for column in range(nullity) if basis[last, column])
+    return [flint.fmpq(int(basis[row, found]), int(basis[last, found])) for row in range(last)]
 
 
 def _kernel(rows: list[list[tuple[int, int]]], width: int) -> list[list[int]]:
@@ -178,17 +201,3 @@ def _kernel(rows: list[list[tuple[int, int]]], width: int) -> list[list[int]]:
             matrix[index, column] = value
     basis, nullity = matrix.nullspace()
     return [[int(basis[row, index]) for row in range(width)] for index in range(nullity)]
-
-
-def _split_solution(kernel: list[list[int]], last: int) -> tuple[list, list[list]]:
-    """From a kernel basis of [A | -b]: y with y·A = b (as fractions) and a basis of y·A = 0."""
-    with_b = next(vector for vector in kernel if vector[last])
-    scale = with_b[last]
-    solution = [flint.fmpq(value, scale) for value in with_b[:last]]
-    left_kernel = [[value * scale - first * vector[last] for value, first in zip(vector[:last], with_b[:last], strict=True)]
-                   for vector in kernel if vector is not with_b]
-    return solution, left_kernel
-
-
-def _dot(vector: list, other: list[int]) -> object:
-    return sum(value for value, used in zip(vector, other, strict=True) if used)
