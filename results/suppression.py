@@ -71,6 +71,7 @@ class _Figures:
         self.showing = defaultdict(int)  # atom -> its shown one-event figures: it is known while > 0
         for atom in self.single.values():
             self.showing[atom] += 1
+        self.version, self._built = 0, None
         self.unknown = defaultdict(int)  # class -> its unknown events
         for atom in atoms:
             if not self.showing[atom]:
@@ -82,7 +83,17 @@ class _Figures:
             self.showing[atom] -= 1
             if not self.showing[atom]:
                 self.unknown[self.class_of[atom]] += 1
-        self.shown_aggregates.discard(key)
+                self.version += self.unknown[self.class_of[atom]] == 1  # a new class column
+        if key in self.shown_aggregates:
+            self.shown_aggregates.discard(key)
+            self.version += 1
+
+    def _matrices(self) -> _Matrices:
+        """The matrices over the classes, rebuilt only when a column or a shown aggregate changed
+        (hiding an event of a class with an unknown one already changes neither)."""
+        if self._built is None or self._built[0] != self.version:
+            self._built = (self.version, _Matrices(self))
+        return self._built[1]
 
     def _columns(self) -> list[int]:
         return sorted(number for number, count in self.unknown.items() if count)
@@ -108,9 +119,8 @@ class _Figures:
     def first_derivable(self, small: list[Key]) -> Key | None:
         """The first small figure in the span of the shown ones: exactly those orthogonal to the
         kernel of the shown figures (over the classes with an unknown event)."""
-        columns = self._columns()
-        kernel = _kernel([[(column, 1) for column in row] for row in self._shown_rows(columns)], len(columns))
-        position = {number: index for index, number in enumerate(columns)}
+        matrices = self._matrices()
+        kernel, position = matrices.kernel, matrices.position
         for key in small:
             target = self._target(key)
             if target is not None and all(sum(vector[position[number]] for number in target) == 0 for vector in kernel):
@@ -126,19 +136,11 @@ class _Figures:
         one-event figure is needed when it is the last shown one of its event and that event then
         makes `leak` unknown: it joins the class of `leak`'s own event, or it opens a new class
         column c (the aggregates over it are a_c) that a z does not cancel and y·a_c ≠ leak_c."""
-        order = self._shown()
-        columns = self._columns()
-        target = self._target(leak) or set()
-        transposed = [(column, index, 1) for index, row in enumerate(self._shown_rows(columns)) for column in row]
-        leak_column = [(column, len(order), -1) for column, number in enumerate(columns) if number in target]
-        solution = _solution(_matrix(len(columns), len(order) + 1, transposed + leak_column), len(order))
-        left_kernel = _nullspace(_matrix(len(columns), len(order), transposed))
-        dependent = _nonzero_rows(left_kernel)
-        needed = {key for key, used, other_way in zip(order, solution, dependent, strict=True) if used and not other_way}
-        closed = sorted(number for number in self.classes.values() if not self.unknown[number])
-        over = {number: [index for index, key in enumerate(order) if number in self.aggregate_classes[key]] for number in closed}
-        cancelled = dict(zip(closed, _nonzero_rows(_matrix(len(closed), len(order), [
-            (row, index, 1) for row, number in enumerate(closed) for index in over[number]]) * left_kernel), strict=True))
+        matrices = self._matrices()
+        target = frozenset(self._target(leak) or ())
+        needed = matrices.needed(target)
+        cancelled, uses = matrices.cancelled, matrices.uses
+        solution = matrices.solution(target)
         leak_atom = self.single.get(leak)
         for key in shown:
             if key not in self.single:
@@ -155,9 +157,51 @@ class _Figures:
                     return key
                 continue
             in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
-            if not cancelled[number] and sum(solution[index] for index in over[number]) != in_leak:
+            if not cancelled[number] and sum(y for y, used in zip(solution, uses[number], strict=True) if used) != in_leak:
                 return key
         return shown[0]
+
+
+class _Matrices:
+    """The shown aggregates over the classes with an unknown event, for one state of `_Figures`."""
+
+    def __init__(self, figures: _Figures) -> None:
+        self.columns = figures._columns()
+        self.position = {number: index for index, number in enumerate(self.columns)}
+        order = figures._shown()
+        alike: dict[frozenset[int], list[int]] = defaultdict(list)  # equal rows: neither is needed
+        for index, row in enumerate(figures._shown_rows(self.columns)):
+            alike[frozenset(row)].append(index)
+        self.distinct = [(row, members) for row, members in alike.items() if row]
+        self.keys = [order[members[0]] for _row, members in self.distinct]
+        self.alone = [len(members) == 1 for _row, members in self.distinct]
+        self.transposed = [(column, index, 1) for index, (row, _members) in enumerate(self.distinct) for column in row]
+        self.kernel = _kernel([[(column, 1) for column in row] for row, members in self.distinct for _ in members[:1]],
+                              len(self.columns))
+        self.left_kernel = _nullspace(_matrix(len(self.columns), len(self.distinct), self.transposed))
+        self.dependent = _nonzero_rows(self.left_kernel)
+        closed = sorted(number for number in figures.classes.values() if not figures.unknown[number])
+        over = {number: {index for index, key in enumerate(order) if number in figures.aggregate_classes[key]}
+                for number in closed}
+        self.uses = {number: [int(members[0] in over[number]) for _row, members in self.distinct] for number in closed}
+        entries = [(row, index, 1) for row, number in enumerate(closed) for index, used in enumerate(self.uses[number]) if used]
+        crossed = _nonzero_rows(_matrix(len(closed), len(self.distinct), entries) * self.left_kernel)
+        self.cancelled = {number: crossed[row] or any(  # a row equal to another (or to nothing) here, but not on c
+            len(over[number] & set(members)) not in ({0, len(members)} if found else {0}) for found, members in alike.items())
+            for row, number in enumerate(closed)}
+        self._solutions: dict[frozenset[int], list] = {}
+
+    def solution(self, target: frozenset[int]) -> list:
+        """y with y·(distinct shown aggregates) = the target's classes."""
+        if target not in self._solutions:
+            last = len(self.distinct)
+            column = [(self.position[number], last, -1) for number in target]
+            self._solutions[target] = _solution(_matrix(len(self.columns), last + 1, self.transposed + column), last)
+        return self._solutions[target]
+
+    def needed(self, target: frozenset[int]) -> set[Key]:
+        facts = zip(self.keys, self.solution(target), self.dependent, self.alone, strict=True)
+        return {key for key, used, other_way, alone in facts if used and not other_way and alone}
 
 
 def _matrix(height: int, width: int, entries: list[tuple[int, int, int]]) -> flint.fmpz_mat:
