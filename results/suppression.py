@@ -20,7 +20,7 @@ exact integer arithmetic; nothing is taken modulo a prime.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 
 import flint
 
@@ -44,8 +44,9 @@ def protect(groups: Mapping[Key, frozenset[Atom]], base: Mapping[Atom, int]) -> 
     hidden = set(small)
     for key in small:
         figures.hide(key)
-    while (leak := figures.first_derivable(small)) is not None:
-        chosen = figures.next_to_hide([key for key in ranked if key not in hidden], leak)
+    start = 0  # hiding only shrinks what can be worked out: a figure that could not, never can
+    while (start := figures.first_derivable(small, start)) < len(small):
+        chosen = figures.next_to_hide((key for key in ranked if key not in hidden), small[start])
         hidden.add(chosen)
         figures.hide(chosen)
     return hidden
@@ -116,18 +117,19 @@ class _Figures:
         position = {number: index for index, number in enumerate(columns)}
         return [[position[number] for number in self.aggregate_classes[key] if number in position] for key in self._shown()]
 
-    def first_derivable(self, small: list[Key]) -> Key | None:
-        """The first small figure in the span of the shown ones: exactly those orthogonal to the
-        kernel of the shown figures (over the classes with an unknown event)."""
+    def first_derivable(self, small: list[Key], start: int) -> int:
+        """Where in `small`, from `start`, the first figure in the span of the shown ones is
+        (len(small) if none): exactly those orthogonal to the kernel of the shown figures (over the
+        classes with an unknown event)."""
         matrices = self._matrices()
         kernel, position = matrices.kernel, matrices.position
-        for key in small:
-            target = self._target(key)
+        for index in range(start, len(small)):
+            target = self._target(small[index])
             if target is not None and all(sum(vector[position[number]] for number in target) == 0 for vector in kernel):
-                return key
-        return None
+                return index
+        return len(small)
 
-    def next_to_hide(self, shown: list[Key], leak: Key) -> Key:
+    def next_to_hide(self, shown: Iterator[Key], leak: Key) -> Key:
         """The first shown figure without which `leak` can no longer be worked out; failing that, the
         first shown figure (hiding continues from there).
 
@@ -142,7 +144,9 @@ class _Figures:
         cancelled, uses = matrices.cancelled, matrices.uses
         solution = matrices.solution(target)
         leak_atom = self.single.get(leak)
+        first = None
         for key in shown:
+            first = first if first is not None else key
             if key not in self.single:
                 if key in needed:
                     return key
@@ -159,7 +163,8 @@ class _Figures:
             in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
             if not cancelled[number] and sum(y for y, used in zip(solution, uses[number], strict=True) if used) != in_leak:
                 return key
-        return shown[0]
+        assert first is not None, "a figure that can be worked out needs a shown one"
+        return first
 
 
 class _Matrices:
