@@ -25,6 +25,7 @@ from collections.abc import Hashable, Iterator, Mapping
 import flint
 
 MIN_ANSWERS = 5
+_PRIME = 2**61 - 1  # which figure to hide is chosen modulo this prime (only whether one can be worked out must be exact)
 
 Atom = Hashable
 Key = Hashable
@@ -161,7 +162,8 @@ class _Figures:
                     return key
                 continue
             in_leak = int(atom == leak_atom if leak_atom is not None else number in self.aggregate_classes[leak])
-            if not cancelled[number] and sum(y for y, used in zip(solution, uses[number], strict=True) if used) != in_leak:
+            through = sum(y for y, used in zip(solution, uses[number], strict=True) if used) % _PRIME
+            if not cancelled[number] and through != in_leak:
                 return key
         assert first is not None, "a figure that can be worked out needs a shown one"
         return first
@@ -209,32 +211,34 @@ class _Matrices:
         return {key for key, used, other_way, alone in facts if used and not other_way and alone}
 
 
-def _matrix(height: int, width: int, entries: list[tuple[int, int, int]]) -> flint.fmpz_mat:
-    """A sparse matrix from (row, column, value): set one by one, as FLINT reads a dense list slower."""
-    matrix = flint.fmpz_mat(height, width)
+def _matrix(height: int, width: int, entries: list[tuple[int, int, int]]) -> flint.nmod_mat:
+    """A sparse matrix modulo `_PRIME` from (row, column, value): set one by one, as FLINT reads a
+    dense list slower."""
+    matrix = flint.nmod_mat(height, width, _PRIME)
     for row, column, value in entries:
         matrix[row, column] = value
     return matrix
 
 
-def _nullspace(matrix: flint.fmpz_mat) -> flint.fmpz_mat:
+def _nullspace(matrix: flint.nmod_mat) -> flint.nmod_mat:
     """Columns spanning the integer x with matrix·x = 0 (the rest of its columns are zero)."""
     if matrix.ncols() == 0:
-        return flint.fmpz_mat(0, 0)
+        return flint.nmod_mat(0, 0, _PRIME)
     return matrix.nullspace()[0]
 
 
-def _nonzero_rows(matrix: flint.fmpz_mat) -> list[bool]:
-    """Which rows have an entry: read from the diagonal of matrix·matrixᵀ, not entry by entry."""
+def _nonzero_rows(matrix: flint.nmod_mat) -> list[bool]:
+    """Which rows have an entry: read from the diagonal of matrix·matrixᵀ, not entry by entry (a
+    sum of squares modulo the prime is zero by accident with negligible chance)."""
     square = matrix * matrix.transpose()
     return [bool(square[row, row]) for row in range(matrix.nrows())]
 
 
-def _solution(matrix: flint.fmpz_mat, last: int) -> list:
-    """From [A | -b] (columns `last` and before are A): y with y·A = b, as fractions."""
+def _solution(matrix: flint.nmod_mat, last: int) -> list[int]:
+    """From [A | -b] (columns `last` and before are A): y with y·A = b, modulo the prime."""
     basis, nullity = matrix.nullspace()
     found = next(column for column in range(nullity) if basis[last, column])
-    return [flint.fmpq(int(basis[row, found]), int(basis[last, found])) for row in range(last)]
+    return [int(basis[row, found] / basis[last, found]) for row in range(last)]
 
 
 def _kernel(rows: list[list[tuple[int, int]]], width: int) -> list[list[int]]:
