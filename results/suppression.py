@@ -15,7 +15,8 @@ leaves out (one organisation, one audience, the same periods). So a test "is thi
 combination of the shown ones" is a rank test over the classes with an unknown event (at most
 organisations × audiences × period patterns columns, whatever the number of events), and a hidden
 event is safe at once when another event of its class is unknown too. FLINT (python-flint) does the
-exact integer arithmetic; nothing is taken modulo a prime.
+linear algebra: whether a figure can be worked out with exact integers, which figure to hide next
+modulo a prime (an accident there only changes which safe figure is hidden, never what is shown).
 """
 from __future__ import annotations
 
