@@ -149,3 +149,17 @@ def test_hiding_is_not_everything_when_one_complement_suffices() -> None:
     base = {0: 10, 1: 10, 2: 10, 3: 10, 4: 10, 5: 2}
     hidden = protect(groups, base)
     assert ("total",) not in hidden and ("event", 0) not in hidden
+
+
+def test_the_fractions_check_catches_hiding_only_the_small_figures() -> None:
+    """Negative control for the checks above: with only the figures from 1–4 answers hidden (no
+    differencing protection), the independent check finds small figures that can be worked out."""
+    generator = random.Random(400)
+    caught = 0
+    for _ in range(100):
+        events = {n: (generator.choice("ABCD"), generator.choice(["citizens", "smes"])) for n in range(generator.randint(2, 12))}
+        groups = with_periods(events, generator)
+        base = {n: generator.choice([0, 1, 2, 3, 4, 5, 6, 9, 14]) for n in events}
+        small = {key for key, atoms in groups.items() if 0 < sum(base[a] for a in atoms) < MIN_ANSWERS}
+        caught += any(derivable(groups, base, small, key) for key in small)
+    assert caught > 20
