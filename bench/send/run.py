@@ -229,7 +229,9 @@ def run_workers(processes: int, database_url: str, port: int, batch_size: int, s
     before = cpu_snapshot(sink_pid)
     workers = [subprocess.Popen(worker_command(batch_size), cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
                for _ in range(processes)]
-    peak_kb, worker_user, worker_system, rss_samples = wait_for(workers, count_settled=processes == 1)
+    queued = db.session.scalar(sa.select(sa.func.count()).where(unsettled_rows()))
+    db.session.commit()
+    peak_kb, worker_user, worker_system, rss_samples = wait_for(workers, settled_of=queued if processes == 1 else None)
     after = cpu_snapshot(sink_pid)
     first, last, sent = db.session.execute(
         sa.select(sa.func.min(OutgoingMessage.sent_at), sa.func.max(OutgoingMessage.sent_at), sa.func.count())
@@ -249,10 +251,10 @@ def run_workers(processes: int, database_url: str, port: int, batch_size: int, s
 RSS_SAMPLE_SECONDS = 2.0
 
 
-def wait_for(workers: list[subprocess.Popen], *, count_settled: bool = False
+def wait_for(workers: list[subprocess.Popen], *, settled_of: int | None = None
              ) -> tuple[list[int], list[float], list[float], list[tuple[int, float]]]:
     """Waits for the workers; returns each one's peak memory (kB), user and system CPU time (s, from
-    wait4) and, with `count_settled` (one worker), its resident memory (MB) against the number of rows
+    wait4) and, with `settled_of` (one worker; the rows queued), its resident memory (MB) against the number of rows
     settled so far, sampled every few seconds: flat memory shows as the same RSS after 20,000
     messages as after 1,000,000."""
     peak_kb, user_seconds, system_seconds = [0] * len(workers), [0.0] * len(workers), [0.0] * len(workers)
@@ -262,8 +264,10 @@ def wait_for(workers: list[subprocess.Popen], *, count_settled: bool = False
     while pending:
         for index, worker in list(pending.items()):
             peak_kb[index] = max(peak_kb[index], high_water_kb(worker.pid))
-            if count_settled and time.monotonic() >= next_sample:
-                samples.append((settled_count(), round(resident_kb(worker.pid) / 1024, 1)))
+            if settled_of is not None and time.monotonic() >= next_sample:
+                settled, resident = settled_of - unsettled_count(), resident_kb(worker.pid)
+                if resident:  # 0: the worker has just exited (a zombie has no memory left)
+                    samples.append((settled, round(resident / 1024, 1)))
                 next_sample = time.monotonic() + RSS_SAMPLE_SECONDS
             pid, status, usage = os.wait4(worker.pid, os.WNOHANG)
             if pid:
@@ -276,12 +280,11 @@ def wait_for(workers: list[subprocess.Popen], *, count_settled: bool = False
     return peak_kb, user_seconds, system_seconds, samples
 
 
-def settled_count() -> int:
-    """Rows no longer queued or in hand, counted from the shrinking partial index of unsettled rows."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMessage))
+def unsettled_count() -> int:
+    """Rows still queued or in hand: the shrinking partial index of unsettled rows, cheap to count."""
     unsettled = db.session.scalar(sa.select(sa.func.count()).where(unsettled_rows()))
     db.session.commit()
-    return total - unsettled
+    return unsettled or 0
 
 
 def cpu_snapshot(sink_pid: int) -> dict[str, float]:
