@@ -9,6 +9,7 @@ from email.policy import default as default_policy
 from hypothesis import given
 from hypothesis import strategies as st
 
+import accounts.models  # noqa: F401  (OutgoingMessage's relationships name its mappers; run alone, nothing else loads them)
 from mailing.message import MAX_LINE, build_message, header_line
 from mailing.models import OutgoingMessage
 from mailing.outbox import HeaderInjectionError
