@@ -16,6 +16,13 @@ def total_of(query: sa.Select[Any]) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
+def capped_total_of(query: sa.Select[Any], cap: int) -> int:
+    """How many rows `query` returns, counting no further than `cap` + 1: a result above `cap` means
+    "more than `cap`". The database stops reading there, where an exact count reads every match."""
+    limited = query.with_only_columns(sa.literal_column("1")).order_by(None).limit(cap + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited.subquery())) or 0
+
+
 def page_of(query: sa.Select[Any], page: int, size: int) -> sa.Select[Any]:
     """`query` cut to its `page`-th page (1-based) of `size` rows; order it first."""
     return query.limit(size).offset((page - 1) * size)

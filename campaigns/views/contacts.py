@@ -54,7 +54,8 @@ def index() -> str:
     listed = requested_page(lambda page: service.contact_page(organisation.id, filters, page), service.PAGE_SIZE)
     audit.record("contacts.viewed", organisation_id=organisation.id, page=listed.page)
     return render_template("campaigns/contacts.html", organisation=organisation, organisations=organisations(),
-                           **listed.context("contacts"), filters=filters,
+                           **listed.context("contacts"), filters=filters, more=listed.total > service.count_cap(listed.page),
+                           count_cap=service.COUNT_CAP, count_cap_text=format_number(service.COUNT_CAP),
                            counts=service.status_counts(organisation.id), lists=groups.counted(groups.LISTS, organisation.id),
                            tags=groups.counted(groups.TAGS, organisation.id), ContactStatus=ContactStatus)
 

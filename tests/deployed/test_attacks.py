@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 import pytest
-import requests
 
-from tests.deployed.conftest import PASSWORD, Seed
+from tests.deployed.browsing import Browser
+from tests.deployed.conftest import Seed
 from tests.deployed.stack import Stack
 
 pytestmark = pytest.mark.deployed
@@ -22,31 +22,6 @@ class TwoAdmins:
     second_id: int
     first_admin: str
     second_admin: str
-
-
-class Browser:
-    """A person with a cookie jar, posting forms with the CSRF token of the page they came from."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.session = requests.Session()
-        self.verify = str(stack.certificate)  # per call: a CA bundle from the environment would win over session.verify
-
-    def get(self, path: str) -> requests.Response:
-        return self.session.get(self.stack.base_url + path, timeout=15, allow_redirects=False, verify=self.verify)
-
-    def submit(self, form_page: str, fields: dict[str, str], action: str | None = None) -> requests.Response:
-        page = self.session.get(self.stack.base_url + form_page, timeout=15, verify=self.verify)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
-        token = token or re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token, f"no CSRF token on {form_page}"
-        return self.session.post(self.stack.base_url + (action or form_page), data=fields | {"csrf_token": token[1]},
-                                 headers={"Referer": page.url},  # as a browser sends it: Flask-WTF checks it on https
-                                 timeout=15, allow_redirects=False, verify=self.verify)
-
-    def log_in(self, email: str, password: str = PASSWORD, next_target: str | None = None) -> requests.Response:
-        action = "/beheer/inloggen" + (f"?next={next_target}" if next_target else "")
-        return self.submit("/beheer/inloggen", {"email": email, "password": password}, action)
 
 
 @pytest.fixture(scope="module")
