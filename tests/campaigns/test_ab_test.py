@@ -148,10 +148,12 @@ def test_setting_up_a_test_over_http_and_who_may(client: FlaskClient) -> None:
 
 
 CONTACTS = 10_000
+TICKS = 6
 
 
-@pytest.mark.postgres_only
-def test_a_launch_of_ten_thousand_gives_each_contact_one_subject_under_concurrent_ticks(app: Flask) -> None:
+def launch_and_tick_concurrently(app: Flask) -> tuple[Campaign, set[int], list[tuple[int, str]], list[OutgoingMessage]]:
+    """A launch of 10,000 with a 20% test, B ahead on sign-ups, then TICKS ticks at the same moment:
+    the campaign, the contacts that got B in the test, the decisions reported and the final rows."""
     organisation = make_organisation()
     db.session.execute(sa.insert(Contact), [
         {"organisation_id": organisation.id, "email": f"lezer{n}@example.org", "status": ContactStatus.SUBSCRIBED,
@@ -173,24 +175,29 @@ def test_a_launch_of_ten_thousand_gives_each_contact_one_subject_under_concurren
     wait_over(campaign)
 
     outcomes: list[list[tuple[int, str]]] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(TICKS)
 
     def tick() -> None:
         with app.app_context():
             barrier.wait()
             outcomes.append(ab_test.decide_due())
 
-    ticks = [threading.Thread(target=tick) for _ in range(2)]
+    ticks = [threading.Thread(target=tick) for _ in range(TICKS)]
     for thread in ticks:
         thread.start()
     for thread in ticks:
         thread.join(60)
-    assert ab_test.decide_due() == []  # and run again afterwards
-
     decided = [outcome for batch in outcomes for outcome in batch if "decided" in outcome[1]]
+    return campaign, test_b, decided, rows(campaign.id)
+
+
+@pytest.mark.postgres_only
+def test_a_launch_of_ten_thousand_gives_each_contact_one_subject_under_concurrent_ticks(app: Flask) -> None:
+    campaign, test_b, decided, final = launch_and_tick_concurrently(app)
+
+    assert ab_test.decide_due() == []  # and run again afterwards
     assert decided == [(campaign.id, "subject test decided: B goes to the rest")]
-    final = rows(campaign.id)
-    per_contact = {}
+    per_contact: dict[int, int] = {}
     for row in final:
         per_contact[row.contact_id] = per_contact.get(row.contact_id, 0) + 1
     assert len(final) == CONTACTS and set(per_contact.values()) == {1}
@@ -199,3 +206,16 @@ def test_a_launch_of_ten_thousand_gives_each_contact_one_subject_under_concurren
     assert test_b <= {row.contact_id for row in final if row.subject == "Onderwerp B"}
     assert all(row.status == MessageStatus.QUEUED and row.last_error is None for row in final)
     assert db.session.get_one(Campaign, campaign.id).status == CampaignStatus.SENDING
+
+
+@pytest.mark.postgres_only
+def test_negative_control_without_the_decision_lock_the_same_ticks_decide_more_than_once(app: Flask) -> None:
+    """The test above can fail: without the campaign's row lock (and the look at `decided_at` under it)
+    the concurrent ticks each decide and each re-queue the held rows."""
+    app.config["SUBJECT_TEST_LOCK_ENABLED"] = False
+    try:
+        campaign, _, decided, final = launch_and_tick_concurrently(app)
+    finally:
+        app.config["SUBJECT_TEST_LOCK_ENABLED"] = True
+    assert len(decided) > 1, "the concurrent ticks decided once even without the lock: the test proves nothing"
+    assert len(final) == CONTACTS
