@@ -26,7 +26,8 @@ def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
 def variant_redirects(campaign: Campaign, redirects: dict[str, str], variant: str) -> dict[str, str]:
     """The launch's redirects for one subject of a subject test: each token also names the variant."""
     positions = {link.url: link.position for link in link_clicks(campaign)}
-    return {url: tokens.public_url(f"/nieuwsbrief/klik/{tokens.make_token(CLICK_SALT, {'c': campaign.id, 'p': positions[url], 'v': variant})}")
+    return {url: tokens.public_url(
+                f"/nieuwsbrief/klik/{tokens.make_token(CLICK_SALT, {'c': campaign.id, 'p': positions[url], 'v': variant})}")
             for url in redirects if url in positions}
 
 
