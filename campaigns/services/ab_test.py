@@ -13,8 +13,9 @@ the variant, `clicks.follow` counts them per variant); a tie, nought to nought i
 subject A, the campaign's own. It then gives the held rows the winning subject and queues them.
 Every contact has exactly one row (UNIQUE(campaign_id, contact_id)), and a row only ever changes
 subject while it is held, so nobody gets two mails or both subjects. The decision takes the
-campaign's row lock and checks `decided_at` under it: a second tick at the same moment waits, then finds it decided (tests/campaigns/test_ab_test.py, on PostgreSQL; its
-negative control switches the lock off with SUBJECT_TEST_LOCK_ENABLED and sees the tick decide twice).
+campaign's row lock and checks `decided_at` under it: a second tick at the same moment waits, then
+finds it decided (tests/campaigns/test_ab_test.py, on PostgreSQL; its negative control switches the
+lock off with SUBJECT_TEST_LOCK_ENABLED and sees the tick decide twice).
 """
 from __future__ import annotations
 
