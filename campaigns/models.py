@@ -383,3 +383,20 @@ class CampaignImage(db.Model):
         sa.Index("ix_campaign_images_organisation_created", "organisation_id", "created_at"),
         sa.CheckConstraint("size > 0", name="image_not_empty"),
     )
+
+
+class SavedTemplate(db.Model):
+    """An organisation's own campaign template: a campaign's content (its composed source and, when
+    made in the visual editor, its stored body) kept to start new campaigns from. The layout with the
+    footer is not in it to lose: a visual body is composed into the layout again for each campaign."""
+
+    __tablename__ = "campaign_saved_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    mjml_source: Mapped[str] = mapped_column(sa.Text)
+    visual_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)

@@ -76,14 +76,16 @@ class Finding:
     blocking: bool = False
 
 
-def create_campaign(organisation: Organisation, name: str, template_key: str) -> Campaign:
-    if template_key not in LIBRARY:
+def create_campaign(organisation: Organisation, name: str, template_key: str, source: str | None = None) -> Campaign:
+    """A new draft from a shipped template, or (`source`) from an organisation's own raw MJML one."""
+    if source is None and template_key not in LIBRARY:
         raise CampaignError(_("Kies een van de sjablonen."))
     campaign = Campaign(
         organisation_id=organisation.id, name=name, template_key=template_key, subject=name, preheader="",
         sender_name=organisation_sender(organisation).name,
         sender_address=organisation_sender(organisation).address,
-        mjml_source=compose(f"mail/campaigns/library/{template_key}.mjml"), event_ids=[],
+        mjml_source=source if source is not None else compose(f"mail/campaigns/library/{template_key}.mjml"),
+        event_ids=[],
     )
     db.session.add(campaign)
     db.session.flush()
