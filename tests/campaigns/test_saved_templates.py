@@ -3,8 +3,6 @@ new campaign starts, a visual one opened in the visual editor with the locked la
 renamed and deleted (after a confirmation); never seen or changed by another organisation."""
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
