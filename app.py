@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from campaigns.views.groups import LIST_PAGES, TAG_PAGES, group_blueprint
     from campaigns.views.images import blueprint as campaign_images_blueprint
     from campaigns.views.public import blueprint as newsletter_blueprint
+    from campaigns.views.saved_templates import blueprint as campaign_templates_blueprint
     from campaigns.views.sending import blueprint as campaign_sending_blueprint
     from effect.receivers import connect_receivers as connect_effect_receivers
     from effect.views import blueprint as effect_blueprint
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaign_images_blueprint)
     app.register_blueprint(campaign_sending_blueprint)
     app.register_blueprint(campaign_delivery_blueprint)
+    app.register_blueprint(campaign_templates_blueprint)
     app.register_blueprint(contacts_blueprint)
     app.register_blueprint(contact_blueprint)
     app.register_blueprint(group_blueprint(LIST_PAGES))

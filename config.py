@@ -138,6 +138,8 @@ class Config:
     LINK_CHECK_SECONDS = float(os.environ.get("LINK_CHECK_SECONDS", "4"))
     LINK_CHECK_MAX_LINKS = int(os.environ.get("LINK_CHECK_MAX_LINKS", "30"))
     LINK_CHECK_ALLOWED_NETWORKS = os.environ.get("LINK_CHECK_ALLOWED_NETWORKS", "")
+    # A check of the same links is reused this long (the confirmation after the pre-flight page).
+    LINK_CHECK_REUSE_SECONDS = float(os.environ.get("LINK_CHECK_REUSE_SECONDS", "300"))
 
 
 class DevelopmentConfig(Config):

@@ -92,6 +92,12 @@ class NewCampaignForm(FlaskForm):
                                  invalid_choice_message=NOT_OFFERED)
 
 
+class TemplateNameForm(FlaskForm):
+    """The name of an organisation's own template: when a campaign is kept as one, and to rename it."""
+    name = StringField(_l("Naam van het sjabloon"), validators=[InputRequired(_l("Geef het sjabloon een naam.")),
+                                                                 Length(max=200)], filters=[single_line])
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Naam van de campagne"), validators=[InputRequired(_l("Geef de campagne een naam.")),
                                                                 Length(max=200)], filters=[single_line])

@@ -254,7 +254,7 @@ class Campaign(db.Model):
 class SubjectTest(db.Model):
     """A subject test (A/B) of a campaign: at launch a test share of the recipients is split between
     the campaign's subject (A) and `subject_b`; the rest waits, and once `wait_minutes` have passed
-    `flask campaigns tick` sends the subject with more sign-ups to them (campaigns.services.ab_test)."""
+    `flask campaigns tick` sends the subject with more sign-ups (or clicks) to them (campaigns.services.ab_test)."""
 
     __tablename__ = "campaign_subject_tests"
 
@@ -270,6 +270,11 @@ class SubjectTest(db.Model):
     template_b_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_templates.id", ondelete="SET NULL"))
     signups_a: Mapped[int | None] = mapped_column()
     signups_b: Mapped[int | None] = mapped_column()
+    # Clicks on tracked links per variant (their redirects name it), and what decided: 'signups'
+    # for a campaign with events, 'clicks' for one without events that tracks clicks.
+    clicks_a: Mapped[int] = mapped_column(default=0, server_default="0")
+    clicks_b: Mapped[int] = mapped_column(default=0, server_default="0")
+    decided_by: Mapped[str | None] = mapped_column(sa.String(10))
 
     __table_args__ = (
         sa.CheckConstraint("test_percent BETWEEN 2 AND 50", name="test_percent_range"),
@@ -382,3 +387,20 @@ class CampaignImage(db.Model):
         sa.Index("ix_campaign_images_organisation_created", "organisation_id", "created_at"),
         sa.CheckConstraint("size > 0", name="image_not_empty"),
     )
+
+
+class SavedTemplate(db.Model):
+    """An organisation's own campaign template: a campaign's content (its composed source and, when
+    made in the visual editor, its stored body) kept to start new campaigns from. The layout with the
+    footer is not in it to lose: a visual body is composed into the layout again for each campaign."""
+
+    __tablename__ = "campaign_saved_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    mjml_source: Mapped[str] = mapped_column(sa.Text)
+    visual_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)

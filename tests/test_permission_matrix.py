@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from accounts.models import ROLE_PERMISSIONS, Membership, Organisation, Role, User
-from campaigns.models import Campaign, Contact, ContactImport, ContactList, ContactTag
+from campaigns.models import Campaign, Contact, ContactImport, ContactList, ContactTag, SavedTemplate
 from core.permissions import Permission
 from events.models import Event, Question, Registration
 from extensions import db
@@ -45,7 +45,8 @@ OTHER_ORGANISATION = "admin-of-another-organisation"
 CALLERS = [ANONYMOUS, *(role.value for role in Role), OTHER_ORGANISATION]
 # Text only organisation A's objects carry: never on a page shown to organisation B.
 A_MARKERS = ("Gemeente Alfa", "Alfa-avond", "alfa-deelnemer@example.org", "Alfa-bericht", "Alfa-campagne",
-             "Alfa-lijst", "alfa-lezer@example.org", "Alfa-label", "Alfa-bestand.csv", "Alfa-zelfhulp")
+             "Alfa-lijst", "alfa-lezer@example.org", "Alfa-label", "Alfa-bestand.csv", "Alfa-zelfhulp",
+             "Alfa-sjabloon")
 # Plausible form fields for every POST, pointing at organisation A where a form names an organisation.
 POST_FIELDS = ("name", "email", "role", "reason", "richting", "title", "label", "kind", "organisation_id",
                "organisatie", "wissen-email", "wissen-organisation_id", "wissen-confirm")
@@ -67,6 +68,7 @@ class World:
     tag: ContactTag
     contact_import: ContactImport
     selfhelp_page: SelfHelpPage
+    saved_template: SavedTemplate
     users: dict[str, User]
 
 
@@ -84,6 +86,7 @@ PARAMETERS: dict[str, Callable[[World], int | str]] = {
     "tag_id": lambda world: world.tag.id,
     "import_id": lambda world: world.contact_import.id,
     "page_id": lambda world: world.selfhelp_page.id,
+    "template_id": lambda world: world.saved_template.id,
 }
 
 
@@ -127,6 +130,8 @@ def build_world() -> World:
     db.session.add(tag)
     contact = make_contact(organisation, email="alfa-lezer@example.org", lists=[contact_list])
     contact.tags = [tag]
+    saved_template = SavedTemplate(organisation_id=organisation.id, name="Alfa-sjabloon", mjml_source="<mjml></mjml>")
+    db.session.add(saved_template)
     db.session.commit()
     return World(
         organisation=organisation, other=other, event=event, registration=registration,
@@ -134,7 +139,7 @@ def build_world() -> World:
         membership=db.session.scalar(sa.select(Membership).where(Membership.user_id == colleague.id)),
         campaign=make_campaign(organisation, name="Alfa-campagne"), contact_list=contact_list, contact=contact,
         tag=tag, contact_import=make_import(organisation, filename="Alfa-bestand.csv"),
-        selfhelp_page=make_selfhelp_page(organisation, title="Alfa-zelfhulp"), users=users,
+        selfhelp_page=make_selfhelp_page(organisation, title="Alfa-zelfhulp"), saved_template=saved_template, users=users,
     )
 
 

@@ -7,12 +7,15 @@ never claims it, and pause and resume leave it alone). Test rows carry their own
 template, whose sign-up links name the variant (`bron=campagne-12-a` / `-b`), so each sign-up counts
 for the subject that brought it.
 
-`decide_due()` (from `flask campaigns tick`) picks the winner by sign-ups for the campaign's events;
-a tie, nought to nought included, goes to subject A, the campaign's own. It then gives the held rows
-the winning subject and queues them. Every contact has exactly one row (UNIQUE(campaign_id,
-contact_id)), and a row only ever changes subject while it is held, so nobody gets two mails or both
-subjects. The decision takes the campaign's row lock and checks `decided_at` under it: a second tick
-at the same moment waits, then finds it decided (tests/campaigns/test_ab_test.py, on PostgreSQL).
+`decide_due()` (from `flask campaigns tick`) picks the winner by sign-ups for the campaign's events,
+or, for a campaign without events that tracks clicks, by clicks (the test rows' click redirects name
+the variant, `clicks.follow` counts them per variant); a tie, nought to nought included, goes to
+subject A, the campaign's own. It then gives the held rows the winning subject and queues them.
+Every contact has exactly one row (UNIQUE(campaign_id, contact_id)), and a row only ever changes
+subject while it is held, so nobody gets two mails or both subjects. The decision takes the
+campaign's row lock and checks `decided_at` under it: a second tick at the same moment waits, then
+finds it decided (tests/campaigns/test_ab_test.py, on PostgreSQL; its negative control switches the
+lock off with SUBJECT_TEST_LOCK_ENABLED and sees the tick decide twice).
 """
 from __future__ import annotations
 
@@ -20,9 +23,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus, SubjectTest
+from campaigns.services import clicks
 from campaigns.services.campaigns import CampaignError, ensure_editable, source_tag
 from core.db import unit_of_work
 from core.sql import lock_row
@@ -53,6 +58,7 @@ class VariantResult:
     recipients: int
     sent: int
     signups: int
+    clicks: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class TestResult:
     test: SubjectTest
     variants: list[VariantResult]
     waiting: int  # held rows still waiting for the winner
+    criterion: str  # 'signups' or 'clicks': what decides (or decided)
 
     @property
     def decide_at(self):  # noqa: ANN201 (a datetime or None)
@@ -105,9 +112,10 @@ def _variant_template(campaign: Campaign, template: MailTemplate, variant: str) 
     shared = dict(template.shared)
     shared["events"] = [{**event, "signup_url": str(event.get("signup_url", "")).replace(plain, tagged)}
                         if isinstance(event, dict) else event for event in shared.get("events") or []]
+    redirects = clicks.variant_redirects(campaign, template.redirects, variant) if template.redirects else {}
     copy = MailTemplate(organisation_id=template.organisation_id, source_hash=template.source_hash,
                         source=template.source, html_source=template.html_source, text_source=template.text_source,
-                        shared=shared, redirects=template.redirects)
+                        shared=shared, redirects=redirects)
     db.session.add(copy)
     db.session.flush()
     return copy
@@ -144,6 +152,12 @@ def split(campaign: Campaign) -> None:
     db.session.flush()
 
 
+def criterion(campaign: Campaign) -> str:
+    """What picks the winner: sign-ups for the campaign's events; clicks when it has no events to
+    sign up for and tracks clicks (without either, sign-ups: nought to nought, so A)."""
+    return "clicks" if campaign.track_clicks and not campaign.event_ids else "signups"
+
+
 def signups(campaign: Campaign, variant: str) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Registration).join(Event)
@@ -154,14 +168,19 @@ def signups(campaign: Campaign, variant: str) -> int:
 
 def decide(campaign_id: int) -> str | None:
     """Picks the winner and queues the held rows with its subject; None when not (yet) to decide."""
-    campaign = lock_row(Campaign, campaign_id, busy=lambda: CampaignError(_("Er wordt al iets met deze campagne gedaan.")))
+    if current_app.config.get("SUBJECT_TEST_LOCK_ENABLED", True):
+        campaign = lock_row(Campaign, campaign_id, busy=lambda: CampaignError(_("Er wordt al iets met deze campagne gedaan.")))
+    else:  # only for the negative control in tests/campaigns/test_ab_test.py
+        campaign = db.session.get_one(Campaign, campaign_id)
     test = db.session.get(SubjectTest, campaign_id, populate_existing=True)
     if test is None or test.started_at is None or test.decided_at is not None:
         return None
     if campaign.status != CampaignStatus.SENDING or utcnow() < test.started_at + timedelta(minutes=test.wait_minutes):
         return None  # paused or cancelled: a paused campaign is decided once it is resumed
     test.signups_a, test.signups_b = signups(campaign, "a"), signups(campaign, "b")
-    test.winner = "b" if test.signups_b > test.signups_a else "a"  # a tie goes to A, the campaign's own subject
+    test.decided_by = criterion(campaign)
+    counts = (test.signups_a, test.signups_b) if test.decided_by == "signups" else (test.clicks_a, test.clicks_b)
+    test.winner = "b" if counts[1] > counts[0] else "a"  # a tie goes to A, the campaign's own subject
     test.decided_at = utcnow()
     subject = test.subject_b if test.winner == "b" else campaign.subject
     db.session.execute(
@@ -207,5 +226,6 @@ def result(campaign: Campaign) -> TestResult | None:
     templates = {"a": test.template_a_id, "b": test.template_b_id}
     variants = [VariantResult(variant, campaign.subject if variant == "a" else test.subject_b,
                               counts.get(templates[variant], 0), sent.get(templates[variant], 0),
-                              signups(campaign, variant)) for variant in VARIANTS]
-    return TestResult(test, variants, waiting)
+                              signups(campaign, variant), test.clicks_a if variant == "a" else test.clicks_b)
+                for variant in VARIANTS]
+    return TestResult(test, variants, waiting, test.decided_by or criterion(campaign))

@@ -1,13 +1,17 @@
 """Campaign authoring: the template library, editing with a render check, preview, pre-flight, test send."""
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from cachetools import LRUCache
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -72,14 +76,16 @@ class Finding:
     blocking: bool = False
 
 
-def create_campaign(organisation: Organisation, name: str, template_key: str) -> Campaign:
-    if template_key not in LIBRARY:
+def create_campaign(organisation: Organisation, name: str, template_key: str, source: str | None = None) -> Campaign:
+    """A new draft from a shipped template, or (`source`) from an organisation's own raw MJML one."""
+    if source is None and template_key not in LIBRARY:
         raise CampaignError(_("Kies een van de sjablonen."))
     campaign = Campaign(
         organisation_id=organisation.id, name=name, template_key=template_key, subject=name, preheader="",
         sender_name=organisation_sender(organisation).name,
         sender_address=organisation_sender(organisation).address,
-        mjml_source=compose(f"mail/campaigns/library/{template_key}.mjml"), event_ids=[],
+        mjml_source=source if source is not None else compose(f"mail/campaigns/library/{template_key}.mjml"),
+        event_ids=[],
     )
     db.session.add(campaign)
     db.session.flush()
@@ -320,8 +326,7 @@ def _links_finding(soup: BeautifulSoup) -> Finding:
     config = current_app.config
     links = shared_links(soup)
     checked, unchecked = links[: config["LINK_CHECK_MAX_LINKS"]], links[config["LINK_CHECK_MAX_LINKS"]:]
-    results = check_links(checked, seconds=config["LINK_CHECK_SECONDS"], workers=8,
-                          allowed_networks=parse_networks(config["LINK_CHECK_ALLOWED_NETWORKS"]))
+    results = _checked_once(checked)
     if results is None:
         return Finding(False, _("De links zijn nu niet gecontroleerd: de server controleert al links voor anderen. "
                                 "Probeer het zo opnieuw."))
@@ -332,6 +337,28 @@ def _links_finding(soup: BeautifulSoup) -> Finding:
     if broken:
         return Finding(False, _("Links die niet werken: %(links)s", links="; ".join(broken)))
     return Finding(True, _("Alle %(count)s links werken.", count=len(links)))
+
+
+# Links checked lately, by a fingerprint of the links and the networks allowed: the confirmation page
+# and the pre-flight page of one content check its links once, not at every look (per process).
+_checked_links: LRUCache[str, tuple[float, list[LinkResult]]] = LRUCache(maxsize=512)
+_checked_links_lock = threading.Lock()
+
+
+def _checked_once(links: list[str]) -> list[LinkResult] | None:
+    """The check of these links, reused for LINK_CHECK_REUSE_SECONDS; None (busy) is never kept."""
+    config = current_app.config
+    key = hashlib.sha256("\n".join([config["LINK_CHECK_ALLOWED_NETWORKS"], *links]).encode()).hexdigest()
+    with _checked_links_lock:
+        checked_at, results = _checked_links.get(key, (float("-inf"), []))
+    if time.monotonic() - checked_at < config["LINK_CHECK_REUSE_SECONDS"]:
+        return results
+    fresh = check_links(links, seconds=config["LINK_CHECK_SECONDS"], workers=8,
+                        allowed_networks=parse_networks(config["LINK_CHECK_ALLOWED_NETWORKS"]))
+    if fresh is not None:
+        with _checked_links_lock:
+            _checked_links[key] = (time.monotonic(), fresh)
+    return fresh
 
 
 def link_problem(result: LinkResult) -> str | None:

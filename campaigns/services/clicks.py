@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from campaigns import tokens
-from campaigns.models import Campaign, TrackedLink
+from campaigns.models import Campaign, SubjectTest, TrackedLink
 from extensions import db
 
 CLICK_SALT = "campaign-click"
@@ -23,6 +23,14 @@ def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
     return redirects
 
 
+def variant_redirects(campaign: Campaign, redirects: dict[str, str], variant: str) -> dict[str, str]:
+    """The launch's redirects for one subject of a subject test: each token also names the variant."""
+    positions = {link.url: link.position for link in link_clicks(campaign)}
+    return {url: tokens.public_url(
+                f"/nieuwsbrief/klik/{tokens.make_token(CLICK_SALT, {'c': campaign.id, 'p': positions[url], 'v': variant})}")
+            for url in redirects if url in positions}
+
+
 def follow(token: str) -> str:
     """Counts the click and returns where it leads; raises TokenInvalid for anything not stored."""
     payload = tokens.read_token(CLICK_SALT, token)
@@ -34,6 +42,10 @@ def follow(token: str) -> str:
     db.session.execute(sa.update(TrackedLink).where(TrackedLink.campaign_id == link.campaign_id,
                                                     TrackedLink.position == link.position)
                        .values(clicks=TrackedLink.clicks + 1).execution_options(synchronize_session=False))
+    if payload.get("v") in ("a", "b"):
+        counted = SubjectTest.clicks_a if payload["v"] == "a" else SubjectTest.clicks_b
+        db.session.execute(sa.update(SubjectTest).where(SubjectTest.campaign_id == link.campaign_id)
+                           .values({counted: counted + 1}).execution_options(synchronize_session=False))
     return link.url
 
 

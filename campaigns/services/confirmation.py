@@ -77,12 +77,13 @@ def _test_settings(campaign: Campaign) -> list[object] | None:
 
 
 def summary(campaign: Campaign, moment: datetime | None = None) -> SendSummary:
-    """The confirmation page's content; the pre-flight without the (slow) link check."""
+    """The confirmation page's content with the whole pre-flight; its link check is the pre-flight
+    page's when the links are the same (`_checked_once`), so the page is slow at most once."""
     recipients = recipients_of(campaign)
     return SendSummary(
         subject=campaign.subject, sender=f"{campaign.sender_name} <{campaign.sender_address}>",
         audience=audience_in_words(campaign), recipients=recipients,
-        findings=preflight(campaign, check_links=False), fingerprint=fingerprint(campaign, recipients, moment),
+        findings=preflight(campaign), fingerprint=fingerprint(campaign, recipients, moment),
         moment=moment, subject_test=subject_test_of(campaign),
     )
 

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
-from campaigns.services import ab_test, clicks, groups, sending
+from campaigns.services import ab_test, clicks, groups, saved_templates, sending
 from campaigns.services import campaigns as service
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
@@ -40,14 +40,22 @@ def index() -> str:
 @blueprint.route("/nieuw", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CAMPAIGNS)
 def create() -> Response | tuple[str, int] | str:
+    """A new campaign from a shipped template or from one of the organisation's own (listed after them)."""
     organisation = chosen_organisation()
     form = NewCampaignForm()
+    own = saved_templates.templates_for(organisation.id)
+    form.template.choices = [*form.template.choices, *(SelectChoice(saved_templates.choice_of(template),
+                                                                    _("Eigen sjabloon: %(name)s", name=template.name))
+                                                       for template in own)]
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("campaigns/new.html", organisation=organisation, form=form), 400
-        campaign = service.create_campaign(organisation, form.name.data, form.template.data)
-        page = "campaign_editor.design" if form.template.data == "blank" else "campaigns.edit"
-        return redirect(url_for(page, campaign_id=campaign.id))
+        if (template := saved_templates.chosen(organisation.id, form.template.data)) is not None:
+            campaign = saved_templates.start_campaign(organisation, form.name.data, template)
+        else:
+            campaign = service.create_campaign(organisation, form.name.data, form.template.data)
+        visual = form.template.data == "blank" or campaign.visual_body is not None
+        return redirect(url_for("campaign_editor.design" if visual else "campaigns.edit", campaign_id=campaign.id))
     return render_template("campaigns/new.html", organisation=organisation, form=form)
 
 

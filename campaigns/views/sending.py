@@ -129,4 +129,5 @@ def subject_test(campaign_id: int) -> Response | tuple[str, int]:
 
 
 def _subject_test_page(campaign: Campaign, form: SubjectTestForm, exists: bool, status: int) -> tuple[str, int]:
-    return render_template("campaigns/subject_test.html", campaign=campaign, form=form, exists=exists), status
+    return render_template("campaigns/subject_test.html", campaign=campaign, form=form, exists=exists,
+                           criterion=ab_test.criterion(campaign)), status

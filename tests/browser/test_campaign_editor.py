@@ -17,6 +17,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
+from campaigns.services import editor
+from extensions import db
 from mailing.worker import run_worker
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_campaign, make_contact, make_event, make_organisation, make_user
@@ -145,7 +147,6 @@ def test_editor_page_chrome_has_no_axe_violations(page: Page, app: Flask, live_s
     assert results.violations_count == 0, results.generate_report()
 
 
-
 def test_raw_edit_page_with_its_link_to_the_editor_has_no_axe_violations(page: Page, app: Flask,
                                                                           live_server: LiveServer) -> None:
     officer, _event, campaign = _world(app, live_server)
@@ -154,3 +155,42 @@ def test_raw_edit_page_with_its_link_to_the_editor_has_no_axe_violations(page: P
     expect(page.locator("#open-design")).to_be_visible()
     results = Axe().run(page, options={"runOnly": WCAG_TAGS})
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_campaign_kept_as_template_starts_a_new_one_in_the_visual_editor_with_the_footer_locked(
+        page: Page, app: Flask, live_server: LiveServer) -> None:
+    officer, _event, campaign = _world(app, live_server)
+    editor.save_visual(campaign, '<mj-section><mj-column><mj-text><p>Vaste rubriek: wachtwoorden</p></mj-text>'
+                                 '</mj-column></mj-section>')
+    db.session.commit()
+    _log_in(page, live_server, officer.email)
+    page.goto(f"{live_server.url}/beheer/campagnes/{campaign.id}")
+    page.fill("#template-name", "Vaste nieuwsbrief")
+    page.get_by_role("button", name="Bewaren als sjabloon").click()
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("Sjabloon “Vaste nieuwsbrief” bewaard")
+    expect(page.get_by_role("row", name=re.compile("Vaste nieuwsbrief"))).to_contain_text("Visueel")
+    assert Axe().run(page, options={"runOnly": WCAG_TAGS}).violations_count == 0
+    page.get_by_role("link", name="Verwijderen Vaste nieuwsbrief").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sjabloon Vaste nieuwsbrief verwijderen?")
+    assert Axe().run(page, options={"runOnly": WCAG_TAGS}).violations_count == 0
+    page.get_by_role("link", name="Terug, niets wijzigen").click()
+
+    page.get_by_role("link", name="Nieuwe campagne").last.click()
+    page.fill("#name", "Nieuwsbrief april")
+    page.get_by_label("Eigen sjabloon: Vaste nieuwsbrief").check()
+    assert Axe().run(page, options={"runOnly": WCAG_TAGS}).violations_count == 0
+    page.get_by_role("button", name="Aanmaken").click()
+    page.frame_locator(".gjs-frame").locator("body").wait_for(state="attached")
+
+    assert urlsplit(page.url).path.endswith("/ontwerp")
+    canvas = page.frame_locator(".gjs-frame")
+    expect(canvas.get_by_text("Vaste rubriek: wachtwoorden")).to_be_visible()
+    expect(canvas.get_by_text("Afmelden voor deze berichten")).to_have_count(0)  # the footer is not content
+    canvas.get_by_text("Vaste rubriek: wachtwoorden").click()
+    page.keyboard.press("Delete")
+    page.click("#design-save")
+    page.wait_for_load_state()
+    for i in range(2):  # the saved campaign still has the locked footer, whatever was removed
+        expect(page.locator(".campaign-preview iframe").nth(i).content_frame
+               .get_by_text("Afmelden voor deze berichten")).to_be_attached()

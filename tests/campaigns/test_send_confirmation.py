@@ -2,6 +2,8 @@
 sends only what that page showed. Duplicating copies content, audience and sender, nothing else."""
 from __future__ import annotations
 
+import http.server
+import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -155,3 +157,54 @@ def test_who_may_confirm_and_duplicate(client: FlaskClient) -> None:
     assert client.post(f"/beheer/campagnes/{campaign.id}/versturen",
                        data={"vingerafdruk": "0" * 64}).status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 1
+
+
+class CountingSite:
+    """A web site on loopback that counts the requests for each path (404 for /stuk)."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                self.send_response(404 if self.path == "/stuk" else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_HEAD = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_the_confirmation_checks_the_links_like_the_pre_flight_and_once_per_content(client: FlaskClient) -> None:
+    site = CountingSite()
+    organisation = make_organisation()
+    make_contact(organisation)
+    campaign = make_campaign(organisation)
+    campaign.mjml_source = campaign.mjml_source.replace(
+        "<ol>", f'<p><a href="{site.url}/goed">goed</a> <a href="{site.url}/stuk">stuk</a></p><ol>', 1)
+    db.session.commit()
+    signed_in(client, organisation)
+    client.application.config["LINK_CHECK_ALLOWED_NETWORKS"] = "127.0.0.1/32"  # loopback only
+    try:
+        checks = client.get(f"/beheer/campagnes/{campaign.id}/controle").get_data(as_text=True)
+        first = client.get(f"/beheer/campagnes/{campaign.id}/versturen").get_data(as_text=True)
+        again = client.get(f"/beheer/campagnes/{campaign.id}/versturen").get_data(as_text=True)
+        assert all(f"{site.url}/stuk (404)" in page for page in (checks, first, again))
+        assert site.hits["/goed"] == site.hits["/stuk"] and site.hits["/stuk"] <= 2  # one check (a HEAD, a GET)
+        checked_once = dict(site.hits)
+        campaign = db.session.get_one(Campaign, campaign.id)
+        campaign.mjml_source = campaign.mjml_source.replace("/stuk", "/ook-goed")
+        db.session.commit()
+        changed = client.get(f"/beheer/campagnes/{campaign.id}/versturen").get_data(as_text=True)
+        assert "/stuk (404)" not in changed and "/ook-goed" in site.hits and site.hits["/goed"] > checked_once["/goed"]
+    finally:
+        site.server.shutdown()
+        site.server.server_close()

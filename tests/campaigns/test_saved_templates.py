@@ -1,0 +1,119 @@
+"""An organisation's own templates: a campaign kept as one, listed beside the shipped library when a
+new campaign starts, a visual one opened in the visual editor with the locked layout composed afresh;
+renamed and deleted (after a confirmation); never seen or changed by another organisation."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from accounts.models import Role
+from campaigns.models import Campaign, SavedTemplate
+from campaigns.services.campaigns import render_sample, sample_urls, source_tag
+from extensions import db
+from tests.campaigns.helpers import signed_in
+from tests.factories import login, make_campaign, make_event, make_organisation, make_user
+
+BODY = ('<mj-section><mj-column><mj-text><p>*|AANHEF|* lees onze tips.</p></mj-text></mj-column></mj-section>'
+        '<mj-section css-class="weerbaar-event-{event}"></mj-section>')
+
+
+def saved(organisation_id: int) -> list[SavedTemplate]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(SavedTemplate).where(SavedTemplate.organisation_id == organisation_id)))
+
+
+def new_campaign_from(client: FlaskClient, organisation_id: int, choice: str, name: str = "Van sjabloon"):  # noqa: ANN201
+    return client.post(f"/beheer/campagnes/nieuw?organisatie={organisation_id}", data={"name": name, "template": choice})
+
+
+def test_a_raw_campaign_kept_as_template_starts_a_new_campaign_with_its_content(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    campaign = make_campaign(organisation, name="Nieuwsbrief maart")
+    campaign.mjml_source = campaign.mjml_source.replace("<ol>", "<p>Vaste rubriek: wachtwoorden</p><ol>", 1)
+    db.session.commit()
+    signed_in(client, organisation)
+
+    response = client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": "Maandbrief"})
+
+    assert response.status_code == 302
+    (template,) = saved(organisation.id)
+    assert template.name == "Maandbrief" and template.visual_body is None
+    page = client.get(f"/beheer/campagnes/nieuw?organisatie={organisation.id}").get_data(as_text=True)
+    assert "Eigen sjabloon: Maandbrief" in page and "Bewustwordingscampagne" in page  # beside the shipped ones
+    started = new_campaign_from(client, organisation.id, f"eigen-{template.id}", "Nieuwsbrief april")
+    new = db.session.scalar(sa.select(Campaign).where(Campaign.name == "Nieuwsbrief april"))
+    assert started.location.endswith(f"/beheer/campagnes/{new.id}/bewerken")
+    assert "Vaste rubriek: wachtwoorden" in new.mjml_source and new.template_key == "eigen"
+    assert "Maandbrief" in client.get(f"/beheer/campagnes/sjablonen?organisatie={organisation.id}").get_data(as_text=True)
+
+
+def test_a_visual_template_opens_in_the_visual_editor_with_the_layout_and_this_campaigns_links(
+        client: FlaskClient) -> None:
+    organisation = make_organisation()
+    event = make_event(organisation, title="Phishing-avond")
+    campaign = make_campaign(organisation, "blank")
+    signed_in(client, organisation)
+    body = BODY.format(event=event.id)
+    assert client.post(f"/beheer/campagnes/{campaign.id}/ontwerp", data={"visual_body": body}).status_code == 302
+    client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": "Uitnodiging visueel"})
+    (template,) = saved(organisation.id)
+
+    started = new_campaign_from(client, organisation.id, f"eigen-{template.id}")
+
+    new = db.session.scalar(sa.select(Campaign).where(Campaign.name == "Van sjabloon"))
+    assert started.location.endswith(f"/beheer/campagnes/{new.id}/ontwerp")
+    assert new.visual_body == template.visual_body and new.event_ids == [event.id]
+    html = render_sample(new).html
+    assert f"bron={source_tag(new)}" in html and f"bron={source_tag(campaign)}" not in html  # its own attribution
+    soup = BeautifulSoup(html, "html.parser")
+    assert all(soup.find("a", href=url) for url in sample_urls())  # the locked footer's links
+    assert client.get(f"/beheer/campagnes/{new.id}/ontwerp").status_code == 200
+
+
+def test_rename_refuses_a_taken_name_and_delete_asks_first_and_leaves_campaigns_alone(client: FlaskClient) -> None:
+    organisation = make_organisation()
+    campaign = make_campaign(organisation)
+    signed_in(client, organisation)
+    for name in ("Eerste", "Tweede"):
+        client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": name})
+    first, second = sorted(saved(organisation.id), key=lambda template: template.name)
+    taken = client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": "Eerste"})
+    assert taken.status_code == 409 and "al een sjabloon met de naam “Eerste”" in taken.get_data(as_text=True)
+    refused = client.post(f"/beheer/campagnes/sjablonen/{second.id}/naam", data={"name": "Eerste"})
+    assert refused.status_code == 409 and [t.name for t in saved(organisation.id)].count("Tweede") == 1
+    assert client.post(f"/beheer/campagnes/sjablonen/{second.id}/naam", data={"name": ""}).status_code == 400
+    assert client.post(f"/beheer/campagnes/sjablonen/{second.id}/naam", data={"name": "Derde"}).status_code == 302
+    assert sorted(t.name for t in saved(organisation.id)) == ["Derde", "Eerste"]
+    new_campaign_from(client, organisation.id, f"eigen-{first.id}")
+
+    question = client.get(f"/beheer/campagnes/sjablonen/{first.id}/verwijderen").get_data(as_text=True)
+    assert "Sjabloon Eerste verwijderen?" in question and len(saved(organisation.id)) == 2
+    assert client.post(f"/beheer/campagnes/sjablonen/{first.id}/verwijderen").status_code == 302
+    assert [t.name for t in saved(organisation.id)] == ["Derde"]
+    assert db.session.scalar(sa.select(Campaign).where(Campaign.name == "Van sjabloon")) is not None
+    gone = new_campaign_from(client, organisation.id, f"eigen-{first.id}")
+    assert gone.status_code == 400
+
+
+def test_another_organisation_never_sees_uses_or_changes_the_templates(client: FlaskClient) -> None:
+    organisation, other = make_organisation(), make_organisation()
+    campaign = make_campaign(organisation)
+    signed_in(client, organisation)
+    client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": "Alleen van Alfa"})
+    (template,) = saved(organisation.id)
+    client.post("/beheer/uitloggen")
+    login(client, make_user(other, Role.ADMIN))
+
+    assert "Alleen van Alfa" not in client.get(f"/beheer/campagnes/sjablonen?organisatie={other.id}").get_data(as_text=True)
+    assert "Alleen van Alfa" not in client.get(f"/beheer/campagnes/nieuw?organisatie={other.id}").get_data(as_text=True)
+    assert client.get(f"/beheer/campagnes/sjablonen?organisatie={organisation.id}").status_code == 404
+    assert new_campaign_from(client, other.id, f"eigen-{template.id}").status_code == 400
+    assert client.get(f"/beheer/campagnes/sjablonen/{template.id}/verwijderen").status_code == 404
+    assert client.post(f"/beheer/campagnes/sjablonen/{template.id}/verwijderen").status_code == 404
+    assert client.post(f"/beheer/campagnes/sjablonen/{template.id}/naam", data={"name": "Van Beta"}).status_code == 404
+    assert client.post(f"/beheer/campagnes/{campaign.id}/als-sjabloon", data={"name": "Gestolen"}).status_code == 404
+    assert [t.name for t in saved(organisation.id)] == ["Alleen van Alfa"] and saved(other.id) == []
+    client.post("/beheer/uitloggen")
+    login(client, make_user(organisation, Role.ORGANISER))
+    assert client.get(f"/beheer/campagnes/sjablonen/{template.id}/verwijderen").status_code == 403
