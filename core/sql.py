@@ -36,8 +36,8 @@ def insert_ignoring_duplicates(table: sa.Table, *index_elements: str) -> sa.Inse
 
 
 def insert_rows(table: sa.Table, rows: list[dict[str, Any]], *index_elements: str,
-                returning: tuple[sa.ColumnElement[Any], ...] = ()) -> sa.CursorResult[Any]:
-    """Inserts `rows` (dicts with the same keys), skipping those that conflict on `index_elements` if
+                returning: tuple[sa.ColumnElement[Any], ...] = ()) -> sa.Result[Any]:
+    """Inserts `rows` (at least one; dicts with the same keys), skipping those that conflict on `index_elements` if
     given; the `returning` columns of the rows inserted.
 
     On PostgreSQL one `INSERT ... SELECT FROM unnest(array per column)` with a parameter per column:
@@ -66,7 +66,7 @@ def _with_python_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[d
                 if column.key not in rows[0] and isinstance(column.default, sa.ColumnDefault)]
     if not defaults:
         return rows
-    return [{**row, **{key: default.arg(None) if default.is_callable else default.arg  # type: ignore[operator]
+    return [{**row, **{key: default.arg(None) if default.is_callable else default.arg
                        for key, default in defaults}} for row in rows]
 
 
