@@ -35,6 +35,41 @@ def insert_ignoring_duplicates(table: sa.Table, *index_elements: str) -> sa.Inse
     return dialect.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
+def insert_rows(table: sa.Table, rows: list[dict[str, Any]], *index_elements: str,
+                returning: tuple[sa.ColumnElement[Any], ...] = ()) -> sa.Result[Any]:
+    """Inserts `rows` (at least one; dicts with the same keys), skipping those that conflict on `index_elements` if
+    given; the `returning` columns of the rows inserted.
+
+    On PostgreSQL one `INSERT ... SELECT FROM unnest(array per column)` with a parameter per column:
+    a multi-row VALUES (SQLAlchemy's insertmanyvalues) costs psycopg a parse of a statement with a
+    parameter per value, and executemany a round trip per row."""
+    if db.engine.dialect.name == "postgresql":
+        rows = _with_python_defaults(table, rows)
+        columns = list(rows[0])
+        arrays = [sa.func.unnest(sa.cast(sa.bindparam(f"{column}_values", [row[column] for row in rows],
+                                                      type_=postgresql.ARRAY(table.c[column].type)),
+                                         postgresql.ARRAY(table.c[column].type))).label(column)
+                  for column in columns]
+        statement: sa.Insert = postgresql.insert(table).from_select(columns, sa.select(*arrays))
+        if index_elements:
+            statement = statement.on_conflict_do_nothing(index_elements=list(index_elements))
+        return db.session.execute(statement.returning(*returning) if returning else statement)
+    statement = insert_ignoring_duplicates(table, *index_elements) if index_elements else sa.insert(table)
+    return db.session.execute(statement.returning(*returning) if returning else statement, rows)
+
+
+def _with_python_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with a value of their own for each column that has a Python-side default and no value
+    (an executemany computes those per row; INSERT ... SELECT would compute one for all, e.g. one
+    `link_token` for every contact)."""
+    defaults = [(column.key, column.default) for column in table.columns
+                if column.key not in rows[0] and isinstance(column.default, sa.ColumnDefault)]
+    if not defaults:
+        return rows
+    return [{**row, **{key: default.arg(None) if default.is_callable else default.arg
+                       for key, default in defaults}} for row in rows]
+
+
 def lock_row(model: type[Locked], row_id: int, *options: ORMOption, busy: Callable[[], Exception]) -> Locked:
     """Locks one row until commit and returns it freshly read; `busy()` is raised when the lock is not had in time.
 

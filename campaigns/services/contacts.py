@@ -1,7 +1,9 @@
 """Contacts and lists: finding, creating and listing them within one organisation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -23,16 +25,37 @@ class ContactError(Exception):
     """Refused; `str(error)` is a Dutch message."""
 
 
+# A local part of plain ASCII letters, digits and _+- in dot-separated words: a subset of what
+# email_validator accepts (its dot-atom), so an address whose local part matches is valid exactly
+# when its domain is. Everything else (quoted, unusual characters, non-ASCII) goes to email_validator whole.
+PLAIN_LOCAL_PART = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*")
+MAX_LOCAL_PART = 64
+DOMAIN_CACHE = 4096
+
+
 def valid_email(email: str) -> str | None:
     """The normalised address, or None when it is not a usable address (line breaks included)."""
     address = normalise_email(email)
     if not address or any(c in address for c in "\r\n\t ") or len(address) > 254:
         return None
+    local, at, domain = address.rpartition("@")
+    if at and len(local) <= MAX_LOCAL_PART and PLAIN_LOCAL_PART.fullmatch(local) and domain.isascii():
+        # The domain check is two thirds of email_validator's time, and an import has few domains.
+        return address if _valid_domain(domain) else None
+    return address if _valid_by_email_validator(address) else None
+
+
+@lru_cache(maxsize=DOMAIN_CACHE)
+def _valid_domain(domain: str) -> bool:
+    return _valid_by_email_validator(f"a@{domain}")
+
+
+def _valid_by_email_validator(address: str) -> bool:
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError:
-        return None
-    return address
+        return False
+    return True
 
 
 def find_contact(organisation_id: int, email: str) -> Contact | None:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from campaigns.models import ConsentRecord, ConsentSource, Contact, ContactAudience, ContactStatus, list_memberships
 from campaigns.services.contacts import valid_email
 from core.csvutils import BOM, csv_line
-from core.sql import insert_ignoring_duplicates
+from core.sql import insert_rows
 from core.timeutils import utcnow
 from extensions import db
 
@@ -106,8 +106,8 @@ class RowWriter:
         wanted = self._wanted(rows, first_line)
         contact_ids = _import_chunk(self.organisation_id, wanted, self.report, self.known, self.text_version)
         if self.list_id is not None and contact_ids:
-            db.session.execute(insert_ignoring_duplicates(list_memberships, "list_id", "contact_id"),
-                               [{"list_id": self.list_id, "contact_id": contact_id} for contact_id in contact_ids])
+            insert_rows(list_memberships, [{"list_id": self.list_id, "contact_id": contact_id}
+                                           for contact_id in contact_ids], "list_id", "contact_id")
 
     def _wanted(self, rows: list[list[str]], first_line: int) -> dict[str, dict[str, object]]:
         wanted: dict[str, dict[str, object]] = {}
@@ -226,7 +226,7 @@ def _import_chunk(organisation_id: int, wanted: dict[str, dict[str, object]], re
         db.session.execute(sa.update(table).where(table.c.id.in_(upgraded))
                            .values(status=ContactStatus.SUBSCRIBED, confirmed_at=now))
     if consent_now:
-        db.session.execute(ConsentRecord.__table__.insert(), [
+        insert_rows(ConsentRecord.__table__, [
             {"contact_id": known[address][0], "given_at": now, "text_version": text_version,
              "source": ConsentSource.IMPORT, "ip_address": None} for address in consent_now])
     report.subscribed += len(consent_now)
@@ -241,9 +241,8 @@ def _insert_new(organisation_id: int, new_rows: list[dict[str, object]],
     if not new_rows:
         return set()
     table = Contact.__table__
-    statement = insert_ignoring_duplicates(table, "organisation_id", "email").returning(
-        table.c.id, table.c.email, table.c.status)
-    inserted = {email: (contact_id, status) for contact_id, email, status in db.session.execute(statement, new_rows)}
+    inserted = {email: (contact_id, status) for contact_id, email, status in insert_rows(
+        table, new_rows, "organisation_id", "email", returning=(table.c.id, table.c.email, table.c.status))}
     known.update(inserted)
     raced = [row["email"] for row in new_rows if row["email"] not in inserted]
     if raced:

@@ -263,3 +263,22 @@ def test_an_address_that_subscribes_while_the_import_runs_counts_as_existing(app
     stored = contacts()
     assert stored["bob@example.org"].name == "Bob zelf" and stored["bob@example.org"].status == ContactStatus.SUBSCRIBED
     assert stored["anna@example.org"].status == ContactStatus.SUBSCRIBED
+
+
+def test_every_imported_contact_gets_its_own_link_token_and_its_own_values(client: FlaskClient) -> None:
+    """The rows of a chunk go in as one statement (PostgreSQL: one array per column): the Python-side
+    defaults are per row, and each value lands on its own row, across more than one chunk."""
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    rows = [f"lezer{n}@example.org,Lezer {n},{'Dorp' if n % 2 else ''},{'ja' if n % 3 else 'nee'}" for n in range(1500)]
+    run_import(client, organisation, ("E-mail,Naam,Gemeente,Toestemming\n" + "\n".join(rows) + "\n").encode(),
+               email="0", name="1", municipality="2", consent="3")
+    stored = contacts()
+    assert len(stored) == 1500 and len({contact.link_token for contact in stored.values()}) == 1500
+    for n in (0, 1, 999, 1000, 1499):
+        contact = stored[f"lezer{n}@example.org"]
+        assert (contact.name, contact.municipality) == (f"Lezer {n}", "Dorp" if n % 2 else None)
+        assert contact.status == (ContactStatus.SUBSCRIBED if n % 3 else ContactStatus.UNCONFIRMED)
+        assert (contact.confirmed_at is not None) == bool(n % 3)
+    consented = {record.contact_id for record in db.session.scalars(sa.select(ConsentRecord))}
+    assert consented == {contact.id for contact in stored.values() if contact.status == ContactStatus.SUBSCRIBED}
