@@ -9,8 +9,8 @@ from accounts.models import Organisation
 from campaigns.models import Campaign, SavedTemplate
 from campaigns.services.campaigns import LIBRARY, CampaignError, create_campaign
 from campaigns.services.editor import save_raw_template, save_visual
-from mailing.personalise import compose
 from extensions import db
+from mailing.personalise import compose
 
 OWN_KEY = "eigen"  # Campaign.template_key of a campaign started from an own template
 CHOICE_PREFIX = f"{OWN_KEY}-"  # the new-campaign form's value for an own template: eigen-<id>
