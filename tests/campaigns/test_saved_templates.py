@@ -3,15 +3,17 @@ new campaign starts, a visual one opened in the visual editor with the locked la
 renamed and deleted (after a confirmation); never seen or changed by another organisation."""
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from accounts.models import Role
-from campaigns.models import Campaign, SavedTemplate
+from campaigns.models import Campaign, CampaignImage, SavedTemplate
 from campaigns.services.campaigns import render_sample, sample_urls, source_tag
 from extensions import db
-from tests.campaigns.helpers import signed_in
+from tests.campaigns.helpers import png, signed_in
 from tests.factories import login, make_campaign, make_event, make_organisation, make_user
 
 BODY = ('<mj-section><mj-column><mj-text><p>*|AANHEF|* lees onze tips.</p></mj-text></mj-column></mj-section>'
@@ -139,6 +141,10 @@ def test_a_template_started_from_the_blank_design_is_built_in_the_visual_editor_
     live = client.post(f"/beheer/campagnes/sjablonen/{template.id}/ontwerp/voorbeeld",
                        data={"visual_body": BODY.format(event=event.id)}).get_json()
     assert live["ok"] and "Phishing-avond" in live["html"] and saved(organisation.id)[0].mjml_source == before[1]
+    uploaded = client.post(f"/beheer/campagnes/sjablonen/{template.id}/afbeeldingen",
+                           data={"files": (io.BytesIO(png()), "poster.png")})
+    assert uploaded.status_code == 200 and uploaded.get_json()["data"][0]["name"] == "poster.png"
+    assert db.session.scalar(sa.select(CampaignImage.organisation_id)) == organisation.id
 
     assert client.post(f"/beheer/campagnes/sjablonen/{template.id}/ontwerp",
                        data={"visual_body": BODY.format(event=event.id)}).status_code == 302
@@ -175,6 +181,11 @@ def test_a_visual_templates_raw_mjml_is_composed_afresh_and_one_without_its_foot
     assert refused.status_code == 400 and "afmeld" in refused.get_data(as_text=True).lower()
     assert saved(organisation.id)[0].mjml_source == kept  # nothing stored
     assert client.post(source_url, data={"mjml_source": ""}).status_code == 400
+
+    own_layout = kept.replace("Vaste rubriek: updates", "Eigen opmaak").replace("<mj-body", "<mj-body width=\"640px\"", 1)
+    assert own_layout != kept and client.post(source_url, data={"mjml_source": own_layout}).status_code == 302
+    (template,) = saved(organisation.id)
+    assert template.visual_body is None and template.mjml_source == own_layout  # raw, with its unsubscribe link
 
 
 def test_a_shipped_raw_design_becomes_a_raw_template_a_campaign_can_start_from(client: FlaskClient) -> None:
@@ -214,11 +225,13 @@ def test_another_organisation_cannot_open_edit_preview_or_upload_to_a_template(c
         assert client.get(url).status_code == 404, url
     for url, data in ((f"{base}/ontwerp", {"visual_body": BODY.format(event=0)[:80]}),
                       (f"{base}/ontwerp/voorbeeld", {"visual_body": "<mj-section></mj-section>"}),
-                      (f"{base}/mjml", {"mjml_source": before[1]}), (f"{base}/afbeeldingen", {}),
+                      (f"{base}/mjml", {"mjml_source": before[1]}),
+                      (f"{base}/afbeeldingen", {"files": (io.BytesIO(png()), "a.png")}),
                       (f"/beheer/campagnes/sjablonen/nieuw?organisatie={organisation.id}",
                        {"name": "Gestolen", "template": "blank"})):
         assert client.post(url, data=data).status_code == 404, url
     assert [(t.visual_body, t.mjml_source) for t in saved(organisation.id)] == [before] and saved(other.id) == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignImage)) == 0
     client.post("/beheer/uitloggen")
     login(client, make_user(organisation, Role.ORGANISER))
     assert client.get(f"{base}/ontwerp").status_code == 403
