@@ -200,6 +200,9 @@ def test_a_template_from_the_shipped_blank_design_is_edited_saved_and_reopened_w
         page: Page, app: Flask, live_server: LiveServer) -> None:
     officer, _event, campaign = _world(app, live_server)
     _log_in(page, live_server, officer.email)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(f"{live_server.url}/beheer/campagnes/sjablonen?organisatie={campaign.organisation_id}")
     page.get_by_role("link", name="Nieuw sjabloon").click()
     page.fill("#name", "Maandbrief")
@@ -216,6 +219,9 @@ def test_a_template_from_the_shipped_blank_design_is_edited_saved_and_reopened_w
     canvas.get_by_text("Schrijf hier uw bericht.").dblclick()
     page.keyboard.press("Control+A")
     page.keyboard.type("Vaste rubriek: updates van de maand")
+    page.get_by_role("heading", level=1).click()  # leaves the text: the editor's update starts the live preview
+    expect(page.locator(".campaign-preview iframe").first.content_frame  # the live preview, before saving
+           .get_by_text("Vaste rubriek: updates van de maand")).to_be_attached(timeout=10_000)
     page.click("#design-save")
     page.wait_for_load_state()
     expect(page.locator("body")).to_contain_text("De inhoud is opgeslagen.")
@@ -228,3 +234,4 @@ def test_a_template_from_the_shipped_blank_design_is_edited_saved_and_reopened_w
     for i in range(2):  # but it is in every preview of the template
         expect(page.locator(".campaign-preview iframe").nth(i).content_frame
                .get_by_text("Afmelden voor deze berichten")).to_be_attached()
+    assert [problem for problem in problems if "favicon" not in problem] == []

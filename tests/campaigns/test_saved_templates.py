@@ -12,12 +12,18 @@ from flask.testing import FlaskClient
 from accounts.models import Role
 from campaigns.models import Campaign, CampaignImage, SavedTemplate
 from campaigns.services.campaigns import render_sample, sample_urls, source_tag
+from campaigns.views.editor import editor_csp
 from extensions import db
 from tests.campaigns.helpers import png, signed_in
 from tests.factories import login, make_campaign, make_event, make_organisation, make_user
 
 BODY = ('<mj-section><mj-column><mj-text><p>*|AANHEF|* lees onze tips.</p></mj-text></mj-column></mj-section>'
         '<mj-section css-class="weerbaar-event-{event}"></mj-section>')
+
+
+def editor_csp_of(client: FlaskClient) -> str:
+    with client.application.test_request_context():
+        return editor_csp()
 
 
 def saved(organisation_id: int) -> list[SavedTemplate]:
@@ -136,6 +142,7 @@ def test_a_template_started_from_the_blank_design_is_built_in_the_visual_editor_
     before = (template.visual_body, template.mjml_source)
     page = client.get(f"/beheer/campagnes/sjablonen/{template.id}/ontwerp")
     assert page.status_code == 200 and "Sjabloon ontwerpen: Uitnodiging" in page.get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"] == editor_csp_of(client)  # the campaign editor's own policy
     assert client.get(f"/beheer/campagnes/sjablonen/{template.id}/voorbeeld").status_code == 200
     assert (saved(organisation.id)[0].visual_body, saved(organisation.id)[0].mjml_source) == before  # GETs wrote nothing
     live = client.post(f"/beheer/campagnes/sjablonen/{template.id}/ontwerp/voorbeeld",
