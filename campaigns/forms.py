@@ -98,6 +98,19 @@ class TemplateNameForm(FlaskForm):
                                                                  Length(max=200)], filters=[single_line])
 
 
+class NewTemplateForm(TemplateNameForm):
+    """A new own template from a shipped one (the blank design is starting from scratch)."""
+    template = SingleChoiceField(_l("Beginnen met"), choices=label_choices(LIBRARY), coerce=optional_str,
+                                 validators=[InputRequired(_l("Kies een sjabloon."))],
+                                 invalid_choice_message=NOT_OFFERED)
+
+
+class TemplateSourceForm(FlaskForm):
+    """A saved template's raw MJML (power users); the layout and footer are checked on save."""
+    mjml_source = TextAreaField(_l("MJML-bron"), validators=[InputRequired(_l("Vul de MJML-bron in.")),
+                                                             Length(max=200_000)])
+
+
 class CampaignForm(FlaskForm):
     name = StringField(_l("Naam van de campagne"), validators=[InputRequired(_l("Geef de campagne een naam.")),
                                                                 Length(max=200)], filters=[single_line])

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.branding import may_send_as, organisation_branding, organisation_sender, sender_domain
 from accounts.models import Organisation
 from campaigns import tokens
-from campaigns.models import Campaign, Contact
+from campaigns.models import Campaign, Contact, SavedTemplate
 from campaigns.services.audiences import AudienceDefinition, empty_field_count, recipient_count
 from core.links import absolute_url
 from core.network import LinkResult, check_links, parse_networks
@@ -153,9 +153,14 @@ def audience_events(organisation_id: int) -> list[Event]:
     ))
 
 
-def event_values(campaign: Campaign, event_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """The chosen events as the template sees them; sign-up links carry the campaign (`bron`)."""
-    ids = campaign.event_ids if event_ids is None else event_ids
+# What the editor edits: a campaign, or an organisation's own template (campaigns.services.editor).
+Document = Campaign | SavedTemplate
+
+
+def event_values(campaign: Document, event_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The chosen events as the template sees them; sign-up links carry the campaign (`bron`). A saved
+    template has no attribution: its links get one when a campaign is made from it (saved_templates)."""
+    ids = (campaign.event_ids if isinstance(campaign, Campaign) else []) if event_ids is None else event_ids
     if not ids:
         return []
     events = {event.id: event for event in db.session.scalars(
@@ -164,7 +169,7 @@ def event_values(campaign: Campaign, event_ids: list[int] | None = None) -> list
         {
             "title": event.title, "starts_at": event.starts_at, "ends_at": event.ends_at,
             "venue": event.venue_name or _("Online"),
-            "signup_url": tokens.public_url(f"/evenementen/{event.id}/{event.slug}?bron={source_tag(campaign)}"),
+            "signup_url": tokens.public_url(f"/evenementen/{event.id}/{event.slug}{_attribution(campaign)}"),
         }
         for event_id in ids if (event := events.get(event_id))
     ]
@@ -173,32 +178,40 @@ def event_values(campaign: Campaign, event_ids: list[int] | None = None) -> list
 SOURCE_TAG_PREFIX = "campagne-"
 
 
+def _attribution(document: Document) -> str:
+    return f"?bron={source_tag(document)}" if isinstance(document, Campaign) else ""
+
+
 def source_tag(campaign: Campaign) -> str:
     """The `bron` a sign-up from this campaign stores (Registration.source)."""
     return f"{SOURCE_TAG_PREFIX}{campaign.id}"
 
 
-def mail_context(campaign: Campaign, organisation: Organisation, contact: Mapping[str, Any],
+def mail_context(campaign: Document, organisation: Organisation, contact: Mapping[str, Any],
                  unsubscribe_url: str, preferences_url: str, events: list[dict[str, Any]],
                  preheader: str | None = None) -> dict[str, Any]:
     return {
         "contact": dict(contact), "branding": organisation_branding(organisation), "events": events,
         "unsubscribe_url": unsubscribe_url, "preferences_url": preferences_url,
-        "preheader": campaign.preheader if preheader is None else preheader,
+        "preheader": _preheader(campaign) if preheader is None else preheader,
         # An archived campaign's mail links to its web version (campaigns/services/archive.py).
         "web_version_url": absolute_url("archive.show", slug=organisation.slug, campaign_id=campaign.id)
-        if campaign.public_archive else None,
+        if isinstance(campaign, Campaign) and campaign.public_archive else None,
         "selfhelp_url": selfhelp_links.list_url(organisation), "selfhelp_pages": selfhelp_links.page_links(organisation),
     }
+
+
+def _preheader(document: Document) -> str:
+    return document.preheader if isinstance(document, Campaign) else ""
 
 
 def sample_urls() -> tuple[str, str]:
     return tokens.public_url("/nieuwsbrief/afmelden/voorbeeld"), tokens.public_url("/nieuwsbrief/voorkeuren/voorbeeld")
 
 
-def render_sample(campaign: Campaign, source: str | None = None, event_ids: list[int] | None = None,
+def render_sample(campaign: Document, source: str | None = None, event_ids: list[int] | None = None,
                   preheader: str | None = None) -> RenderedMail:
-    """The campaign as a sample reader gets it; raises TemplateError naming the line."""
+    """The campaign (or saved template) as a sample reader gets it; raises TemplateError naming the line."""
     unsubscribe, preferences = sample_urls()
     organisation = db.session.get_one(Organisation, campaign.organisation_id)
     context = mail_context(campaign, organisation, SAMPLE_CONTACT, unsubscribe, preferences,
@@ -213,15 +226,32 @@ def recipients_of(campaign: Campaign) -> int:
 def preflight(campaign: Campaign, *, check_links: bool = True) -> list[Finding]:
     """Everything to know before sending; a blocking finding stops the launch."""
     try:
-        rendered = render_sample(campaign)
+        soup = _sample_soup(campaign)
     except TemplateError as error:
-        return [Finding(False, _("De template geeft een fout: %(error)s", error=str(error)), blocking=True)]
-    soup = BeautifulSoup(rendered.html, "html.parser")
+        return [_template_error(error)]
     findings = [_subject_finding(campaign), _sender_finding(campaign), _unsubscribe_finding(soup), _recipients_finding(campaign),
                 _alt_text_finding(soup), *_empty_value_findings(campaign)]
     if check_links:
         findings.append(_links_finding(soup))
     return findings
+
+
+def content_findings(document: Document, source: str | None = None) -> list[Finding]:
+    """The checks on the content alone (it renders, the footer's unsubscribe link, alt texts): the
+    pre-flight of a saved template, which has no subject, sender or audience yet."""
+    try:
+        soup = _sample_soup(document, source)
+    except TemplateError as error:
+        return [_template_error(error)]
+    return [_unsubscribe_finding(soup), _alt_text_finding(soup)]
+
+
+def _sample_soup(document: Document, source: str | None = None) -> BeautifulSoup:
+    return BeautifulSoup(render_sample(document, source).html, "html.parser")
+
+
+def _template_error(error: TemplateError) -> Finding:
+    return Finding(False, _("De template geeft een fout: %(error)s", error=str(error)), blocking=True)
 
 
 def blocking_findings(campaign: Campaign) -> list[Finding]:

@@ -8,7 +8,11 @@ privacy, unsubscribe and preference links) on the server. A stored content can h
 content can remove the footer.
 
 Three forms of the same content:
-- the *stored body* (`Campaign.visual_body`): clean sections with merge tags (`*|NAAM|*`) and an
+The same editor serves a campaign and an organisation's own template (`Document`, the two models share
+`organisation_id`, `visual_body` and `mjml_source`): a template is composed into the same layout, but
+its event blocks carry no attribution (`bron`) until a campaign is made from it, and it stores no render.
+
+- the *stored body* (`Campaign.visual_body`, `SavedTemplate.visual_body`): clean sections with merge tags (`*|NAAM|*`) and an
   empty marker section per event block; braces are plain text;
 - the *composed source* (`Campaign.mjml_source`): the layout around the body, with every literal
   brace made harmless, the merge tags as the sandboxed Jinja of `mailing.personalise`, and each
@@ -31,6 +35,8 @@ from accounts.models import Organisation
 from campaigns.models import Campaign
 from campaigns.services.campaigns import (
     CampaignError,
+    Document,
+    content_findings,
     ensure_editable,
     event_values,
     invitation_events,
@@ -39,7 +45,7 @@ from campaigns.services.campaigns import (
 )
 from events.models import Event
 from extensions import db
-from mailing.personalise import wrap_in_layout
+from mailing.personalise import RenderedMail, wrap_in_layout
 from selfhelp import links as selfhelp_links
 
 VISUAL_LAYOUT = "mail/campaigns/visual.mjml"
@@ -184,7 +190,7 @@ def event_ids_of(body: str) -> list[int]:
     return [int(event_id) for event_id in _EVENT_MARKER.findall(body)]
 
 
-def compose(campaign: Campaign, body: str) -> str:
+def compose(campaign: Document, body: str) -> str:
     """The whole MJML source of a stored body in the organisation's locked layout.
 
     Raises CampaignError when an event block names an event that is no longer published."""
@@ -203,7 +209,7 @@ def compose(campaign: Campaign, body: str) -> str:
     return wrap_in_layout(safe, VISUAL_LAYOUT)
 
 
-def _published_events(campaign: Campaign, event_ids: list[int]) -> dict[int, Event]:
+def _published_events(campaign: Document, event_ids: list[int]) -> dict[int, Event]:
     published = {event.id: event for event in invitation_events(campaign.organisation_id)}
     missing = [event_id for event_id in event_ids if event_id not in published]
     if missing:
@@ -212,7 +218,7 @@ def _published_events(campaign: Campaign, event_ids: list[int]) -> dict[int, Eve
     return published
 
 
-def event_section(campaign: Campaign, event: Event, colour: str) -> str:
+def event_section(campaign: Document, event: Event, colour: str) -> str:
     """The event block as the reader sees it: title, date, place and a sign-up button whose link
     names the campaign (`bron`, counted in the campaign's statistics)."""
     values = event_values(campaign, [event.id])[0]
@@ -230,7 +236,7 @@ def event_section(campaign: Campaign, event: Event, colour: str) -> str:
     )
 
 
-def selfhelp_section(campaign: Campaign, colour: str) -> str | None:
+def selfhelp_section(campaign: Document, colour: str) -> str | None:
     """The self-help block as the reader sees it: each published page as a link, and a button to
     the organisation's list; None while it has no published page."""
     organisation = db.session.get_one(Organisation, campaign.organisation_id)
@@ -252,7 +258,7 @@ def selfhelp_section(campaign: Campaign, colour: str) -> str | None:
     )
 
 
-def editor_body(campaign: Campaign, body: str, colour: str) -> str:
+def editor_body(campaign: Document, body: str, colour: str) -> str:
     """The stored body for the canvas: each event and self-help block drawn as the reader will see it."""
     events = {event.id: event for event in invitation_events(campaign.organisation_id)}
 
@@ -291,26 +297,62 @@ def body_from_source(source: str) -> str:
     return clean_body(body.replace(_LITERAL_BRACE, "{"), strict=True)
 
 
-def save_visual(campaign: Campaign, sent_body: str) -> None:
+def save_visual(document: Document, sent_body: str) -> None:
     """Stores what the visual editor sent: cleaned, composed into the layout, and rendered once
     with sample values; any refusal (NotRepresentable, CampaignError, TemplateError) stores nothing."""
-    ensure_editable(campaign)
+    _ensure_editable(document)
     body = clean_body(sent_body)
-    source = compose(campaign, body)
-    event_ids = [*campaign.event_ids, *(i for i in event_ids_of(body) if i not in campaign.event_ids)]
-    rendered = render_sample(campaign, source, event_ids)
-    campaign.visual_body = body
-    campaign.mjml_source = source
-    campaign.event_ids = event_ids
-    store_render(campaign, rendered)
+    source = compose(document, body)
+    if isinstance(document, Campaign):
+        event_ids = [*document.event_ids, *(i for i in event_ids_of(body) if i not in document.event_ids)]
+        rendered = render_sample(document, source, event_ids)
+        document.event_ids = event_ids
+    else:
+        rendered = render_sample(document, source, event_ids_of(body))
+    document.visual_body = body
+    document.mjml_source = source
+    _store(document, rendered)
 
 
-def preview_visual(campaign: Campaign, sent_body: str) -> None:
-    """The live preview of an unsaved visual content (the stored content stays as it is)."""
-    ensure_editable(campaign)
+def preview_visual(document: Document, sent_body: str) -> RenderedMail:
+    """The live preview of an unsaved visual content (the stored content stays as it is; a campaign
+    keeps it as its last render, a template has none)."""
+    _ensure_editable(document)
     body = clean_body(sent_body)
-    source = compose(campaign, body)
-    store_render(campaign, render_sample(campaign, source, [*campaign.event_ids, *event_ids_of(body)]))
+    source = compose(document, body)
+    known = document.event_ids if isinstance(document, Campaign) else []
+    rendered = render_sample(document, source, [*known, *event_ids_of(body)])
+    _store(document, rendered)
+    return rendered
+
+
+def save_raw_template(document: Document, source: str) -> None:
+    """A saved template's raw MJML: refused (CampaignError) unless it renders with the footer's
+    unsubscribe link and every image's alt text, the template's pre-flight. A source that is the
+    locked layout around sections the editor makes is stored as a visual body, composed afresh."""
+    try:
+        body = body_from_source(source)
+    except NotRepresentable:
+        body = None
+    if body is not None:
+        save_visual(document, body)
+        return
+    refused = [finding.message for finding in content_findings(document, source) if finding.blocking and not finding.ok]
+    if refused:
+        raise CampaignError(" ".join(refused))
+    document.visual_body = None
+    document.mjml_source = source
+    db.session.flush()
+
+
+def _ensure_editable(document: Document) -> None:
+    if isinstance(document, Campaign):
+        ensure_editable(document)
+
+
+def _store(document: Document, rendered: RenderedMail) -> None:
+    if isinstance(document, Campaign):
+        store_render(document, rendered)
 
 
 def leave_visual(campaign: Campaign) -> None:

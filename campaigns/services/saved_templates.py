@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from accounts.models import Organisation
 from campaigns.models import Campaign, SavedTemplate
-from campaigns.services.campaigns import CampaignError, create_campaign
-from campaigns.services.editor import save_visual
+from campaigns.services.campaigns import LIBRARY, CampaignError, create_campaign
+from campaigns.services.editor import save_raw_template, save_visual
 from extensions import db
+from mailing.personalise import compose
 
 OWN_KEY = "eigen"  # Campaign.template_key of a campaign started from an own template
 CHOICE_PREFIX = f"{OWN_KEY}-"  # the new-campaign form's value for an own template: eigen-<id>
@@ -51,6 +52,20 @@ def save_from_campaign(campaign: Campaign, name: str) -> SavedTemplate:
                              visual_body=campaign.visual_body)
     db.session.add(template)
     db.session.flush()
+    return template
+
+
+def create_from_library(organisation: Organisation, name: str, template_key: str) -> SavedTemplate:
+    """A new template of the organisation from a shipped one ("blank" is starting from scratch); it
+    goes through the raw save, so a shipped design the visual editor can make opens in it."""
+    if template_key not in LIBRARY:
+        raise CampaignError(_("Kies een van de sjablonen."))
+    _ensure_free(organisation.id, name)
+    source = compose(f"mail/campaigns/library/{template_key}.mjml")
+    template = SavedTemplate(organisation_id=organisation.id, name=name, mjml_source=source)
+    db.session.add(template)
+    db.session.flush()
+    save_raw_template(template, source)
     return template
 
 

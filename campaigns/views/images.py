@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, SavedTemplate
 from campaigns.services import images
 from core.db import Refused
 from core.permissions import Permission, public, requires, scoped_or_404
@@ -33,7 +33,17 @@ def index(campaign_id: int) -> Response:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def upload(campaign_id: int) -> Response:
     """The editor's upload (GrapesJS asset manager: files in `files`, the answer `{data: [...]}`)."""
-    organisation_id = _organisation_id(campaign_id)
+    return _upload(_organisation_id(campaign_id))
+
+
+@blueprint.post("/beheer/campagnes/sjablonen/<int:template_id>/afbeeldingen")
+@requires(Permission.MANAGE_CAMPAIGNS)
+def upload_for_template(template_id: int) -> Response:
+    """The same upload from the editor of an own template: the image joins the organisation's images."""
+    return _upload(scoped_or_404(SavedTemplate, template_id, Permission.MANAGE_CAMPAIGNS).organisation_id)
+
+
+def _upload(organisation_id: int) -> Response:
     files = request.files.getlist("files") or request.files.getlist("files[]")  # GrapesJS names them files[]
     if not files:
         raise Refused(_refused, _("Kies een afbeelding."))

@@ -1,4 +1,5 @@
-"""An organisation's own campaign templates: keep a campaign as one, list, rename, delete."""
+"""An organisation's own campaign templates: keep a campaign as one, start one from a shipped template,
+list, rename, delete. Their content is edited in the campaigns' visual editor (campaigns.views.editor)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,9 +8,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from accounts.models import Organisation
-from campaigns.forms import TemplateNameForm
+from campaigns.forms import NewTemplateForm, TemplateNameForm
 from campaigns.models import Campaign, SavedTemplate
 from campaigns.services import saved_templates as service
+from campaigns.services.campaigns import CampaignError
 from campaigns.views.scope import chosen_organisation, organisations
 from core.db import Refused
 from core.permissions import Permission, requires, scoped_or_404
@@ -37,6 +39,33 @@ def _back(organisation_id: int) -> Response:
 @requires(Permission.MANAGE_CAMPAIGNS)
 def index() -> tuple[str, int]:
     return _index(chosen_organisation())
+
+
+@blueprint.route("/sjablonen/nieuw", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CAMPAIGNS)
+def create() -> Response | tuple[str, int]:
+    """A new own template from a shipped one (or the blank design), then straight into the editor."""
+    organisation = chosen_organisation()
+    form = NewTemplateForm(data={"template": "blank"})
+    if request.method == "GET":
+        return _new_page(organisation, form, 200)
+    if not form.validate_on_submit():
+        return _new_page(organisation, form, 400)
+    try:
+        template = service.create_from_library(organisation, form.name.data, form.template.data)
+    except CampaignError as error:
+        raise Refused(_new_page, organisation, form, 409 if isinstance(error, service.NameTaken) else 400,
+                      str(error)) from error
+    flash(_("Sjabloon “%(name)s” gemaakt.", name=template.name), "success")
+    if template.visual_body is None:
+        return redirect(url_for("campaign_editor.template_source", template_id=template.id))
+    return redirect(url_for("campaign_editor.design_template", template_id=template.id))
+
+
+def _new_page(organisation: Organisation, form: NewTemplateForm, status: int,
+              error: str | None = None) -> tuple[str, int]:
+    return render_template("campaigns/template_new.html", organisation=organisation, form=form,
+                           error=error), status
 
 
 @blueprint.post("/<int:campaign_id>/als-sjabloon")

@@ -131,7 +131,9 @@
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         if (!answer.ok) { say(answer.error); return; }
+        // A campaign keeps the render (reload the frames); a template's answer carries it.
         document.querySelectorAll(".campaign-preview iframe").forEach(function (frame) {
+          if (answer.html) { frame.srcdoc = answer.html; return; }
           frame.src = frame.src.split("?")[0] + "?t=" + Date.now();
         });
       });

@@ -194,3 +194,44 @@ def test_a_campaign_kept_as_template_starts_a_new_one_in_the_visual_editor_with_
     for i in range(2):  # the saved campaign still has the locked footer, whatever was removed
         expect(page.locator(".campaign-preview iframe").nth(i).content_frame
                .get_by_text("Afmelden voor deze berichten")).to_be_attached()
+
+
+def test_a_template_from_the_shipped_blank_design_is_edited_saved_and_reopened_with_the_footer_locked(
+        page: Page, app: Flask, live_server: LiveServer) -> None:
+    officer, _event, campaign = _world(app, live_server)
+    _log_in(page, live_server, officer.email)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/beheer/campagnes/sjablonen?organisatie={campaign.organisation_id}")
+    page.get_by_role("link", name="Nieuw sjabloon").click()
+    page.fill("#name", "Maandbrief")
+    page.get_by_label("Leeg ontwerp voor de visuele editor").check()
+    assert Axe().run(page, options={"runOnly": WCAG_TAGS}).violations_count == 0
+    page.get_by_role("button", name="Aanmaken").click()
+    canvas = page.frame_locator(".gjs-frame")
+    canvas.locator("body").wait_for(state="attached")
+    assert urlsplit(page.url).path.endswith("/ontwerp")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sjabloon ontwerpen: Maandbrief")
+    results = Axe().run(page, options={"runOnly": WCAG_TAGS})
+    assert results.violations_count == 0, results.generate_report()
+
+    canvas.get_by_text("Schrijf hier uw bericht.").dblclick()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Vaste rubriek: updates van de maand")
+    page.get_by_role("heading", level=1).click()  # leaves the text: the editor's update starts the live preview
+    expect(page.locator(".campaign-preview iframe").first.content_frame  # the live preview, before saving
+           .get_by_text("Vaste rubriek: updates van de maand")).to_be_attached(timeout=10_000)
+    page.click("#design-save")
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("De inhoud is opgeslagen.")
+
+    page.goto(f"{live_server.url}/beheer/campagnes/sjablonen?organisatie={campaign.organisation_id}")
+    page.get_by_role("link", name="Visueel bewerken Maandbrief").click()
+    page.frame_locator(".gjs-frame").locator("body").wait_for(state="attached")
+    expect(canvas.get_by_text("Vaste rubriek: updates van de maand")).to_be_visible()
+    expect(canvas.get_by_text("Afmelden voor deze berichten")).to_have_count(0)  # the footer is not content
+    for i in range(2):  # but it is in every preview of the template
+        expect(page.locator(".campaign-preview iframe").nth(i).content_frame
+               .get_by_text("Afmelden voor deze berichten")).to_be_attached()
+    assert [problem for problem in problems if "favicon" not in problem] == []

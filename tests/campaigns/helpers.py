@@ -1,7 +1,10 @@
 """Shared steps of the campaign tests."""
 from __future__ import annotations
 
+import io
+
 from flask.testing import FlaskClient
+from PIL import Image
 
 from accounts.models import Organisation, Role
 from campaigns.models import Campaign
@@ -27,3 +30,10 @@ def signed_in(client: FlaskClient, organisation: Organisation) -> FlaskClient:
 def path_of(url: str) -> str:
     """The path of an absolute link from a mail (BASE_URL is http://localhost in tests)."""
     return url.removeprefix("http://localhost")
+
+
+def png(size: tuple[int, int] = (40, 20)) -> bytes:
+    """A real PNG for the image uploads."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 80, 160)).save(buffer, format="PNG")
+    return buffer.getvalue()

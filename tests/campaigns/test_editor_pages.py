@@ -11,17 +11,11 @@ from PIL import Image
 from campaigns.models import Campaign, CampaignImage
 from extensions import db
 from mailing.models import OutgoingMessage
-from tests.campaigns.helpers import form_of, path_of, signed_in
+from tests.campaigns.helpers import form_of, path_of, png, signed_in
 from tests.factories import confirm_and_send, make_campaign, make_contact, make_event, make_organisation
 
 NO_FOOTER = ("<mjml><mj-body><mj-section><mj-column><mj-text>Geen voet</mj-text></mj-column></mj-section>"
              "</mj-body></mjml>")
-
-
-def _png(size: tuple[int, int] = (40, 20)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (10, 80, 160)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _fresh(campaign: Campaign) -> Campaign:
@@ -128,7 +122,7 @@ def test_upload_checks_the_bytes_and_serves_a_stable_public_address(client: Flas
     url = f"/beheer/campagnes/{campaign.id}/afbeeldingen"
     fake = client.post(url, data={"files": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")})
     assert fake.status_code == 400 and "geen afbeelding" in fake.get_json()["error"]
-    renamed = client.post(url, data={"files": (io.BytesIO(_png()), "foto.gif")})
+    renamed = client.post(url, data={"files": (io.BytesIO(png()), "foto.gif")})
     assert renamed.status_code == 200
     src = renamed.get_json()["data"][0]["src"]
     assert src.startswith("http://localhost/nieuwsbrief/afbeelding/") and src.endswith(".png")
@@ -146,7 +140,7 @@ def test_upload_refuses_large_files(client: FlaskClient) -> None:
     signed_in(client, organisation)
     client.application.config["CAMPAIGN_IMAGE_MAX_BYTES"] = 100
     response = client.post(f"/beheer/campagnes/{campaign.id}/afbeeldingen",
-                           data={"files": (io.BytesIO(_png((200, 200))), "groot.png")})
+                           data={"files": (io.BytesIO(png((200, 200))), "groot.png")})
     assert response.status_code == 400 and "groter dan" in response.get_json()["error"]
     assert db.session.query(CampaignImage).count() == 0
 
@@ -155,11 +149,11 @@ def test_images_of_another_organisation_are_not_listed_nor_uploadable(client: Fl
     alfa, beta = make_organisation(), make_organisation()
     alfa_campaign, beta_campaign = make_campaign(alfa, "blank"), make_campaign(beta, "blank")
     signed_in(client, alfa)
-    client.post(f"/beheer/campagnes/{alfa_campaign.id}/afbeeldingen", data={"files": (io.BytesIO(_png()), "a.png")})
+    client.post(f"/beheer/campagnes/{alfa_campaign.id}/afbeeldingen", data={"files": (io.BytesIO(png()), "a.png")})
     signed_in(client, beta)
     assert client.get(f"/beheer/campagnes/{alfa_campaign.id}/afbeeldingen").status_code == 404
     assert client.post(f"/beheer/campagnes/{alfa_campaign.id}/afbeeldingen",
-                       data={"files": (io.BytesIO(_png()), "b.png")}).status_code == 404
+                       data={"files": (io.BytesIO(png()), "b.png")}).status_code == 404
     assert client.get(f"/beheer/campagnes/{beta_campaign.id}/afbeeldingen").get_json()["data"] == []
 
 
