@@ -210,6 +210,10 @@ def production_env(database_url: str, base_url: str, smtp_port: int, error_log: 
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        # Every journey logs in from 127.0.0.1, a dozen times within a minute; in production each person
+        # has an address of their own and the default (10 a minute per address) stands. The limits
+        # themselves, shared through Redis, are proven in tests/test_rate_limits.py.
+        "LOGIN_RATE_LIMIT": "60 per minute",
         "MAIL_TRANSPORT": "smtp",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
