@@ -61,6 +61,10 @@ user=postgres
 host=127.0.0.1
 port=5432
 
+[redis]
+location=redis://127.0.0.1:6379/5
+sessions=true
+
 [mail]
 from=bench@example.org
 host=127.0.0.1

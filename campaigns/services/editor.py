@@ -297,6 +297,18 @@ def body_from_source(source: str) -> str:
     return clean_body(body.replace(_LITERAL_BRACE, "{"), strict=True)
 
 
+def opens_visually(document: Document) -> bool:
+    """Whether the visual editor can show the document: it was made there, or its source is the
+    locked layout around sections the editor makes (a shipped design such as the newsletter)."""
+    if document.visual_body is not None:
+        return True
+    try:
+        body_from_source(document.mjml_source)
+    except NotRepresentable:
+        return False
+    return True
+
+
 def save_visual(document: Document, sent_body: str) -> None:
     """Stores what the visual editor sent: cleaned, composed into the layout, and rendered once
     with sample values; any refusal (NotRepresentable, CampaignError, TemplateError) stores nothing."""

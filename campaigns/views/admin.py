@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from campaigns.forms import CampaignForm, NewCampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign, CampaignStatus, ContactAudience, EventRelation, Topic
-from campaigns.services import ab_test, clicks, groups, saved_templates, sending
+from campaigns.services import ab_test, clicks, editor, groups, saved_templates, sending
 from campaigns.services import campaigns as service
 from campaigns.services.audiences import AudienceDefinition, recipient_count
 from campaigns.services.statistics import statistics
@@ -54,8 +54,8 @@ def create() -> Response | tuple[str, int] | str:
             campaign = saved_templates.start_campaign(organisation, form.name.data, template)
         else:
             campaign = service.create_campaign(organisation, form.name.data, form.template.data)
-        visual = form.template.data == "blank" or campaign.visual_body is not None
-        return redirect(url_for("campaign_editor.design" if visual else "campaigns.edit", campaign_id=campaign.id))
+        page = "campaign_editor.design" if editor.opens_visually(campaign) else "campaigns.edit"
+        return redirect(url_for(page, campaign_id=campaign.id))
     return render_template("campaigns/new.html", organisation=organisation, form=form)
 
 

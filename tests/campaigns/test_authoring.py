@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from campaigns.models import Campaign
+from campaigns.services import editor
 from core.timeutils import utcnow
 from events.models import Registration
 from extensions import db
@@ -44,6 +46,27 @@ def test_each_library_template_makes_a_campaign_that_renders(client: FlaskClient
         assert "<mjml" in campaign.mjml_source and "unsubscribe_url" in campaign.mjml_source
         assert "Voorbeeld Lezer" in campaign.rendered_html
         assert client.get(response.location).status_code == 200
+
+
+@pytest.mark.parametrize(("template", "visual"), [
+    ("blank", True), ("newsletter", True), ("follow_up", True),
+    # These two draw lists the server fills (the chosen events, the self-help pages) with their own code.
+    ("awareness", False), ("invitation", False),
+])
+def test_the_shipped_designs_the_visual_editor_can_make_open_in_it(client: FlaskClient, template: str,
+                                                                    visual: bool) -> None:
+    organisation = make_organisation()
+    signed_in(client, organisation)
+    response = client.post(f"/beheer/campagnes/nieuw?organisatie={organisation.id}",
+                           data={"name": f"Campagne {template}", "template": template})
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.template_key == template))
+    assert response.location.endswith(f"/beheer/campagnes/{campaign.id}/{'ontwerp' if visual else 'bewerken'}")
+    page = client.get(response.location).get_data(as_text=True)
+    if visual:
+        assert "kan de visuele editor niet" not in page and "Afmelden voor deze berichten" in campaign.rendered_html
+        assert "*|AANHEF|*" in page  # the greeting is the merge tag from the menu, not Jinja
+        saved = client.post(response.location, data={"visual_body": editor.body_from_source(campaign.mjml_source)})
+        assert saved.status_code == 302 and fresh(campaign).visual_body is not None
 
 
 def test_unknown_template_is_refused(client: FlaskClient) -> None:
