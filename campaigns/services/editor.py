@@ -297,16 +297,30 @@ def body_from_source(source: str) -> str:
     return clean_body(body.replace(_LITERAL_BRACE, "{"), strict=True)
 
 
-def opens_visually(document: Document) -> bool:
-    """Whether the visual editor can show the document: it was made there, or its source is the
-    locked layout around sections the editor makes (a shipped design such as the newsletter)."""
+def visual_form(document: Document) -> tuple[str | None, str | None]:
+    """The stored body the visual editor shows, or None and why it cannot: the document was made
+    there, or its source is the locked layout around sections the editor makes (a shipped design
+    such as the newsletter)."""
     if document.visual_body is not None:
-        return True
+        return document.visual_body, None
+    return _read_back(document.mjml_source)
+
+
+def _read_back(source: str) -> tuple[str | None, str | None]:
     try:
-        body_from_source(document.mjml_source)
-    except NotRepresentable:
-        return False
-    return True
+        return body_from_source(source), None
+    except NotRepresentable as error:
+        return None, str(error)
+
+
+def opens_visually(document: Document) -> bool:
+    return visual_form(document)[0] is not None
+
+
+def _event_ids(document: Document, body: str) -> list[int]:
+    """The events the content shows: a campaign's chosen ones, then the blocks' new ones."""
+    known = document.event_ids if isinstance(document, Campaign) else []
+    return [*known, *(i for i in event_ids_of(body) if i not in known)]
 
 
 def save_visual(document: Document, sent_body: str) -> None:
@@ -315,12 +329,10 @@ def save_visual(document: Document, sent_body: str) -> None:
     _ensure_editable(document)
     body = clean_body(sent_body)
     source = compose(document, body)
+    event_ids = _event_ids(document, body)
+    rendered = render_sample(document, source, event_ids)
     if isinstance(document, Campaign):
-        event_ids = [*document.event_ids, *(i for i in event_ids_of(body) if i not in document.event_ids)]
-        rendered = render_sample(document, source, event_ids)
         document.event_ids = event_ids
-    else:
-        rendered = render_sample(document, source, event_ids_of(body))
     document.visual_body = body
     document.mjml_source = source
     _store(document, rendered)
@@ -332,8 +344,7 @@ def preview_visual(document: Document, sent_body: str) -> RenderedMail:
     _ensure_editable(document)
     body = clean_body(sent_body)
     source = compose(document, body)
-    known = document.event_ids if isinstance(document, Campaign) else []
-    rendered = render_sample(document, source, [*known, *event_ids_of(body)])
+    rendered = render_sample(document, source, _event_ids(document, body))
     _store(document, rendered)
     return rendered
 
@@ -342,10 +353,7 @@ def save_raw_template(document: Document, source: str) -> None:
     """A saved template's raw MJML: refused (CampaignError) unless it renders with the footer's
     unsubscribe link and every image's alt text, the template's pre-flight. A source that is the
     locked layout around sections the editor makes is stored as a visual body, composed afresh."""
-    try:
-        body = body_from_source(source)
-    except NotRepresentable:
-        body = None
+    body = _read_back(source)[0]
     if body is not None:
         save_visual(document, body)
         return

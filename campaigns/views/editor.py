@@ -107,17 +107,12 @@ def _page(page: EditorPage, refusal: str | None, status: int) -> Response:
     document = page.document
     organisation = db.session.get_one(Organisation, document.organisation_id)
     colour = organisation_branding(organisation).colour
-    body, not_representable = document.visual_body, None
-    if body is None:
-        try:
-            body = editor.body_from_source(document.mjml_source)
-        except editor.NotRepresentable as error:
-            body, not_representable = "", str(error)
+    body, not_representable = editor.visual_form(document)
     events = [{"id": event.id, "label": f"{event.title} ({event.starts_at:%d-%m-%Y})",
                "content": editor.event_section(document, event, colour)}
               for event in editor.invitation_events(document.organisation_id)]
     data = {
-        "body": editor.editor_body(document, body, colour),
+        "body": editor.editor_body(document, body or "", colour),
         "events": events,
         "selfhelp": editor.selfhelp_section(document, colour),
         "mergeTags": [{"token": tag.token, "label": str(tag.label)} for tag in editor.MERGE_TAGS],
