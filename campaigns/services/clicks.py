@@ -17,8 +17,7 @@ def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
     redirects = {}
     for position, url in enumerate(sorted(set(urls))):
         db.session.add(TrackedLink(campaign_id=campaign.id, position=position, url=url))
-        token = tokens.make_token(CLICK_SALT, {"c": campaign.id, "p": position})
-        redirects[url] = tokens.public_url(f"/nieuwsbrief/klik/{token}")
+        redirects[url] = _redirect_url({"c": campaign.id, "p": position})
     db.session.flush()
     return redirects
 
@@ -26,9 +25,12 @@ def register_links(campaign: Campaign, urls: Iterable[str]) -> dict[str, str]:
 def variant_redirects(campaign: Campaign, redirects: dict[str, str], variant: str) -> dict[str, str]:
     """The launch's redirects for one subject of a subject test: each token also names the variant."""
     positions = {link.url: link.position for link in link_clicks(campaign)}
-    return {url: tokens.public_url(
-                f"/nieuwsbrief/klik/{tokens.make_token(CLICK_SALT, {'c': campaign.id, 'p': positions[url], 'v': variant})}")
+    return {url: _redirect_url({"c": campaign.id, "p": positions[url], "v": variant})
             for url in redirects if url in positions}
+
+
+def _redirect_url(payload: dict[str, object]) -> str:
+    return tokens.public_url(f"/nieuwsbrief/klik/{tokens.make_token(CLICK_SALT, payload)}")
 
 
 def follow(token: str) -> str:
