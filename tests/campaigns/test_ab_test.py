@@ -42,6 +42,17 @@ def with_test(campaign: Campaign, percent: int = 20, subject_b: str = "Onderwerp
     db.session.commit()
 
 
+def tested_campaign(client: FlaskClient) -> Campaign:
+    """A campaign with a subject test (20%) to ten contacts, its organisation's officer signed in."""
+    organisation = make_organisation()
+    for _ in range(10):
+        make_contact(organisation)
+    campaign = make_campaign(organisation, subject="Onderwerp A")
+    with_test(campaign)
+    signed_in(client, organisation)
+    return campaign
+
+
 def wait_over(campaign: Campaign) -> None:
     db.session.execute(sa.update(SubjectTest).where(SubjectTest.campaign_id == campaign.id)
                        .values(started_at=utcnow() - timedelta(minutes=61)))
@@ -55,12 +66,7 @@ def sign_ups(campaign: Campaign, variant: str, count: int) -> None:
 
 
 def test_the_test_share_is_split_between_a_and_b_and_the_rest_waits(client: FlaskClient) -> None:
-    organisation = make_organisation()
-    for _ in range(10):
-        make_contact(organisation)
-    campaign = make_campaign(organisation, subject="Onderwerp A")
-    with_test(campaign, percent=20)
-    signed_in(client, organisation)
+    campaign = tested_campaign(client)
     page = client.get(f"/beheer/campagnes/{campaign.id}/versturen").get_data(as_text=True)
     assert "Onderwerp B: Onderwerp B. 20% krijgt A of B" in page
 
@@ -84,12 +90,7 @@ def test_the_test_share_is_split_between_a_and_b_and_the_rest_waits(client: Flas
 
 
 def test_after_the_waiting_time_the_subject_with_more_sign_ups_goes_to_the_rest(app: Flask, client: FlaskClient) -> None:
-    organisation = make_organisation()
-    for _ in range(10):
-        make_contact(organisation)
-    campaign = make_campaign(organisation, subject="Onderwerp A")
-    with_test(campaign)
-    signed_in(client, organisation)
+    campaign = tested_campaign(client)
     confirm_and_send(client, campaign)
     sign_ups(campaign, "a", 1)
     sign_ups(campaign, "b", 2)
@@ -109,12 +110,7 @@ def test_after_the_waiting_time_the_subject_with_more_sign_ups_goes_to_the_rest(
 
 
 def test_a_tie_goes_to_subject_a_and_a_paused_campaign_waits(client: FlaskClient) -> None:
-    organisation = make_organisation()
-    for _ in range(10):
-        make_contact(organisation)
-    campaign = make_campaign(organisation, subject="Onderwerp A")
-    with_test(campaign)
-    signed_in(client, organisation)
+    campaign = tested_campaign(client)
     confirm_and_send(client, campaign)
     wait_over(campaign)
     with unit_of_work():
@@ -229,12 +225,7 @@ CLICKED = "https://veiliginternetten.example/tips"
 
 def launch_tracked_test(client: FlaskClient) -> tuple[Campaign, dict[str, str]]:
     """A campaign without events that tracks clicks, its test launched: {variant: its click redirect}."""
-    organisation = make_organisation()
-    for _ in range(10):
-        make_contact(organisation)
-    campaign = make_campaign(organisation, subject="Onderwerp A")
-    with_test(campaign)
-    signed_in(client, organisation)
+    campaign = tested_campaign(client)
     source = campaign.mjml_source.replace("<ol>", f'<p><a href="{CLICKED}">Meer tips</a></p><ol>', 1)
     data = form_of(campaign, mjml_source=source) | {"track_clicks": "y"}
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken", data=data).status_code == 302
