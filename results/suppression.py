@@ -184,8 +184,7 @@ class _Matrices:
         self.keys = [order[members[0]] for _row, members in self.distinct]
         self.alone = [len(members) == 1 for _row, members in self.distinct]
         self.transposed = [(column, index, 1) for index, (row, _members) in enumerate(self.distinct) for column in row]
-        self.kernel = _kernel([[(column, 1) for column in row] for row, members in self.distinct for _ in members[:1]],
-                              len(self.columns))
+        self.kernel = _kernel([[(column, 1) for column in row] for row, _members in self.distinct], len(self.columns))
         self.left_kernel = _nullspace(_matrix(len(self.columns), len(self.distinct), self.transposed))
         self.dependent = _nonzero_rows(self.left_kernel)
         closed = sorted(number for number in figures.classes.values() if not figures.unknown[number])
