@@ -9,7 +9,7 @@ In one run it:
    does: each row references the compiled template and carries its recipient's values (the
    contact, unsubscribe and preferences links, List-Unsubscribe headers); the worker personalises.
    `--newsletter library` (default): the app's own newsletter from the template library
-   (templates/mail/campaigns/library/newsletter.mjml in templates/mail/layout.mjml), 11.6 KiB (11,909 bytes) on
+   (templates/mail/campaigns/library/newsletter.mjml, in the visual layout), about 11.6 KiB (11,901 bytes) on
    the wire; `--newsletter demo`: bench/render/newsletter.mjml in the layout, 75.6 KB;
 2. measures the floor: one smtplib connection pushing N identical pre-built (personalised) messages
    of the same size into the sink;
@@ -71,7 +71,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sink-port", type=int, default=2526)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--newsletter", choices=("library", "demo"), default="library",
-                        help="library: the app's 11.6 KiB (11,909 bytes) library newsletter; demo: the 75.6 KB demo newsletter")
+                        help="library: the app's 11.6 KiB library newsletter; demo: the 75.6 KB demo newsletter")
     parser.add_argument("--memory-check", type=int, default=0, help="also run one worker over this many rows")
     return parser.parse_args()
 
