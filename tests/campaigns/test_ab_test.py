@@ -42,7 +42,7 @@ def with_test(campaign: Campaign, percent: int = 20, subject_b: str = "Onderwerp
     db.session.commit()
 
 
-def tested_campaign(client: FlaskClient) -> Campaign:
+def campaign_with_a_subject_test(client: FlaskClient) -> Campaign:
     """A campaign with a subject test (20%) to ten contacts, its organisation's officer signed in."""
     organisation = make_organisation()
     for _ in range(10):
@@ -66,7 +66,7 @@ def sign_ups(campaign: Campaign, variant: str, count: int) -> None:
 
 
 def test_the_test_share_is_split_between_a_and_b_and_the_rest_waits(client: FlaskClient) -> None:
-    campaign = tested_campaign(client)
+    campaign = campaign_with_a_subject_test(client)
     page = client.get(f"/beheer/campagnes/{campaign.id}/versturen").get_data(as_text=True)
     assert "Onderwerp B: Onderwerp B. 20% krijgt A of B" in page
 
@@ -90,7 +90,7 @@ def test_the_test_share_is_split_between_a_and_b_and_the_rest_waits(client: Flas
 
 
 def test_after_the_waiting_time_the_subject_with_more_sign_ups_goes_to_the_rest(app: Flask, client: FlaskClient) -> None:
-    campaign = tested_campaign(client)
+    campaign = campaign_with_a_subject_test(client)
     confirm_and_send(client, campaign)
     sign_ups(campaign, "a", 1)
     sign_ups(campaign, "b", 2)
@@ -110,7 +110,7 @@ def test_after_the_waiting_time_the_subject_with_more_sign_ups_goes_to_the_rest(
 
 
 def test_a_tie_goes_to_subject_a_and_a_paused_campaign_waits(client: FlaskClient) -> None:
-    campaign = tested_campaign(client)
+    campaign = campaign_with_a_subject_test(client)
     confirm_and_send(client, campaign)
     wait_over(campaign)
     with unit_of_work():
@@ -225,7 +225,7 @@ CLICKED = "https://veiliginternetten.example/tips"
 
 def launch_tracked_test(client: FlaskClient) -> tuple[Campaign, dict[str, str]]:
     """A campaign without events that tracks clicks, its test launched: {variant: its click redirect}."""
-    campaign = tested_campaign(client)
+    campaign = campaign_with_a_subject_test(client)
     source = campaign.mjml_source.replace("<ol>", f'<p><a href="{CLICKED}">Meer tips</a></p><ol>', 1)
     data = form_of(campaign, mjml_source=source) | {"track_clicks": "y"}
     assert client.post(f"/beheer/campagnes/{campaign.id}/bewerken", data=data).status_code == 302
